@@ -1,0 +1,2 @@
+import SwiftEV
+print("echo")

@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "SwiftEV",
+    products: [
+        .library(name: "SwiftEV", targets: ["SwiftEV"]),
+        .library(name: "SwiftEVTesting", targets: ["SwiftEVTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C shim over libev: the watcher set-up macros become callable functions.
+        .target(
+            name: "CLibev",
+            linkerSettings: [.linkedLibrary("ev")]
+        ),
+        // The framework: reactor, futures, ByteBuffer, typed pipeline, TCP channels.
+        .target(
+            name: "SwiftEV",
+            dependencies: [
+                "CLibev",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Test harness: in-memory channel and a loop with a manual clock.
+        .target(name: "SwiftEVTesting", dependencies: ["SwiftEV"], swiftSettings: strict),
+        .executableTarget(name: "EchoServer", dependencies: ["SwiftEV"], path: "Examples/EchoServer", swiftSettings: strict),
+        .testTarget(name: "SwiftEVTests", dependencies: ["SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
+    ]
+)
