@@ -1,3 +1,6 @@
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sys/socket.h>
 #include "CLibev.h"
 
 void swiftev_io_init(ev_io *w, swiftev_io_cb cb, int fd, int events) { ev_io_init(w, cb, fd, events); }
@@ -9,3 +12,5 @@ void swiftev_prepare_init(ev_prepare *w, swiftev_prepare_cb cb) { ev_prepare_ini
 int swiftev_is_active(void *w) { return ev_is_active((ev_watcher *)w); }
 int swiftev_ev_read(void) { return EV_READ; }
 int swiftev_ev_write(void) { return EV_WRITE; }
+void swiftev_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
+int swiftev_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }

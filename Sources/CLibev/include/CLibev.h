@@ -23,4 +23,10 @@ int swiftev_is_active(void *w);
 int swiftev_ev_read(void);
 int swiftev_ev_write(void);
 
+/// Names the calling thread (pthread_setname_np needs _GNU_SOURCE, which Swift does not set).
+void swiftev_set_thread_name(const char *name);
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (a GNU extension Swift's Glibc module hides).
+int swiftev_accept(int fd);
+
 #endif

@@ -1,0 +1,143 @@
+/// A connection (or an in-memory stand-in): a transport plus a pipeline of stages, pinned to
+/// one event loop for life.
+///
+/// ```swift
+/// let channel = try await TCPClient(group: group)
+///     .connect(host: "127.0.0.1", port: 6379) { $0.adding(MyStage()) }
+///     .get()
+/// try await channel.close().get()
+/// ```
+///
+/// `@unchecked Sendable`: every mutable property is touched only on `eventLoop`; the public
+/// methods callable from other threads (`close`, `triggerUserEvent`) hop to the loop first.
+public final class Channel: @unchecked Sendable {
+    public let eventLoop: any EventLoop
+    var pipeline = ChannelPipeline.empty
+    var transportCloser: ((any Error)?, EventLoopPromise<Void>?) -> Void = { _, p in p?.succeed() }
+    /// Owns the transport; stages and the transport itself refer to it without owning it.
+    private var transport: AnyObject?
+    private let closePromise: EventLoopPromise<Void>
+    private var writable = true
+    private var active = false
+    private var closed = false
+
+    /// The address of this end, for socket channels.
+    public internal(set) var localAddress: SocketAddress?
+    /// The address of the peer, for socket channels.
+    public internal(set) var remoteAddress: SocketAddress?
+
+    public init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+        self.closePromise = EventLoopPromise(eventLoop: eventLoop)
+    }
+
+    /// Succeeds once the channel has closed and its stages were removed.
+    public var closeFuture: EventLoopFuture<Void> { closePromise.futureResult }
+
+    /// Whether the channel is connected. Loop-confined.
+    public var isActive: Bool { active }
+
+    /// Whether the outbound backlog is below its high water mark. A producer should pause
+    /// when this turns false and resume on `channelWritabilityChanged`. Loop-confined.
+    public var isWritable: Bool { writable }
+
+    /// Names of the installed stages, in inbound order. Loop-confined.
+    public var stageNames: [String] { pipeline.stageNames }
+
+    /// Closes the channel through its pipeline (every stage sees the close). Callable from any thread.
+    @discardableResult
+    public func close() -> EventLoopFuture<Void> {
+        let promise = EventLoopPromise<Void>(eventLoop: eventLoop)
+        if eventLoop.inEventLoop {
+            closeOnLoop(promise: promise)
+        } else {
+            eventLoop.execute { self.closeOnLoop(promise: promise) }
+        }
+        return promise.futureResult
+    }
+
+    private func closeOnLoop(promise: EventLoopPromise<Void>) {
+        if closed {
+            promise.fail(ChannelError.alreadyClosed)
+        } else {
+            pipeline.last.invokeClose(promise: promise)
+        }
+    }
+
+    /// Sends a user event into the pipeline from its first stage. Callable from any thread.
+    public func triggerUserEvent(_ event: any Sendable) {
+        if eventLoop.inEventLoop {
+            pipeline.first.invokeUserEvent(event)
+        } else {
+            eventLoop.execute { self.pipeline.first.invokeUserEvent(event) }
+        }
+    }
+
+    /// Asks every stage to flush. Loop-confined.
+    public func flush() {
+        eventLoop.preconditionInEventLoop()
+        pipeline.last.invokeFlush()
+    }
+
+    // MARK: Called by transports
+
+    /// Installs the stages built by `initializer` between `transport` and a tail, and returns the
+    /// node the transport must deliver inbound messages to. Call once, on the loop.
+    public func install<Transport: ChannelTransport, In, Out>(
+        transport: Transport,
+        tail: TailNode<In> = TailNode(),
+        _ initializer: (PipelineBuilder<Transport.Inbound, Transport.Outbound>) throws -> PipelineBuilder<In, Out>
+    ) rethrows -> PipelineEntry<Transport.Inbound> {
+        eventLoop.preconditionInEventLoop()
+        self.transport = transport
+        transportCloser = { [unowned transport] error, promise in transport.transportClose(error: error, promise: promise) }
+        return PipelineEntry(node: try installPipeline(transport: transport, tail: tail, initializer))
+    }
+
+    /// The transport is connected: fires `channelActive`.
+    public func transportBecameActive() {
+        guard !active, !closed else { return }
+        active = true
+        pipeline.first.invokeActive()
+    }
+
+    /// The transport's backlog crossed a water mark.
+    public func transportWritabilityChanged(_ isWritable: Bool) {
+        guard writable != isWritable else { return }
+        writable = isWritable
+        pipeline.first.invokeWritabilityChanged()
+    }
+
+    /// Reports an error to the stages (`errorCaught`), without closing.
+    public func transportError(_ error: any Error) {
+        pipeline.first.invokeError(error)
+    }
+
+    /// The transport has closed (its resources are released): fires `channelInactive`,
+    /// removes every stage and completes `closeFuture`. Idempotent.
+    public func transportDidClose() {
+        guard !closed else { return }
+        closed = true
+        let wasActive = active
+        active = false
+        if wasActive { pipeline.first.invokeInactive() }
+        pipeline.tearDown()
+        transportCloser = { _, p in p?.succeed() }
+        closePromise.succeed()
+    }
+
+    /// Whether `transportDidClose` has run.
+    public var isClosed: Bool { closed }
+}
+
+/// Where a transport delivers inbound messages: the pipeline's first stage (or its tail).
+public struct PipelineEntry<Inbound> {
+    @usableFromInline let node: any InboundNode<Inbound>
+
+    /// Delivers one message to the first stage.
+    @inlinable public func read(_ data: Inbound) { node.invokeRead(data) }
+    /// Ends a batch of reads.
+    public func readComplete() { node.invokeReadComplete() }
+    /// A pipeline entry that drops everything (before a pipeline is installed, or after close).
+    public static var detached: PipelineEntry<Inbound> { PipelineEntry(node: DetachedNode<Inbound>()) }
+}

@@ -1,0 +1,18 @@
+/// What moves a channel's bytes (or messages): a socket, or an in-memory transport in tests.
+///
+/// The pipeline's outbound end calls these methods; the transport reports back through the
+/// `Channel` (`transportBecameActive`, `transportDidClose`, …) and delivers inbound messages
+/// to the node returned by `Channel.install`. All calls happen on the channel's loop.
+public protocol ChannelTransport: AnyObject {
+    /// What the transport delivers into the pipeline (`ByteBuffer` for sockets).
+    associatedtype Inbound
+    /// What the pipeline writes into the transport (`ByteBuffer` for sockets).
+    associatedtype Outbound
+
+    /// Queues `data`; it is sent at the next flush.
+    func transportWrite(_ data: Outbound, promise: EventLoopPromise<Void>?)
+    /// Sends everything queued so far (sockets: at the end of this loop iteration, in one `writev`).
+    func transportFlush()
+    /// Closes the transport; `error` is the cause when the close is not a clean one.
+    func transportClose(error: (any Error)?, promise: EventLoopPromise<Void>?)
+}

@@ -1,0 +1,82 @@
+/// Assembles a channel's stages in order, from the transport towards the application, checking
+/// at compile time that each stage fits the one before it.
+///
+/// `Inbound` is what the next stage added will receive; `Outbound` is what it must write.
+/// A socket channel starts at `PipelineBuilder<ByteBuffer, ByteBuffer>`:
+///
+/// ```swift
+/// TCPServer(group: group) { pipeline in
+///     pipeline
+///         .adding(LineFramingStage())   // ByteBuffer ⇄ String
+///         .adding(UppercaseStage())     // String ⇄ String
+///         .adding(EchoLineStage())
+/// }
+/// ```
+///
+/// Adding a stage whose `InboundIn` is not `Inbound` (or whose `OutboundOut` is not `Outbound`)
+/// is a type error at the call site.
+public struct PipelineBuilder<Inbound, Outbound> {
+    let draft: PipelineDraft
+    let link: (any InboundNode<Inbound>) -> Void
+    let outbound: any OutboundNode<Outbound>
+
+    /// The channel being built.
+    public var channel: Channel { draft.channel }
+
+    /// Appends `stage` after the stages added so far.
+    public func adding<Stage: ChannelStage>(
+        _ stage: Stage,
+        name: String? = nil
+    ) -> PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>
+    where Stage.InboundIn == Inbound, Stage.OutboundOut == Outbound {
+        let context = StageContext(
+            stage: stage,
+            name: name ?? String(describing: Stage.self),
+            channel: draft.channel,
+            next: DetachedNode<Stage.InboundOut>(),
+            previous: outbound
+        )
+        link(context)
+        draft.contexts.append(context)
+        draft.lastOutbound = context
+        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: context)
+    }
+}
+
+/// What the builder accumulates; shared by the chain of builder values.
+final class PipelineDraft {
+    unowned let channel: Channel
+    var contexts: [any StageNode] = []
+    var lastOutbound: (any OutboundEventNode)?
+    var firstInbound: (any InboundEventNode)?
+
+    init(channel: Channel) { self.channel = channel }
+}
+
+extension Channel {
+    /// Builds the pipeline between `transport` and a tail, installs it, and returns the node
+    /// the transport delivers inbound messages to.
+    func installPipeline<Transport: ChannelTransport, In, Out>(
+        transport: Transport,
+        tail: TailNode<In>,
+        _ initializer: (PipelineBuilder<Transport.Inbound, Transport.Outbound>) throws -> PipelineBuilder<In, Out>
+    ) rethrows -> any InboundNode<Transport.Inbound> {
+        let draft = PipelineDraft(channel: self)
+        let head = HeadNode(transport: transport)
+        var entry: (any InboundNode<Transport.Inbound>)?
+        let start = PipelineBuilder<Transport.Inbound, Transport.Outbound>(
+            draft: draft,
+            link: { node in entry = node; draft.firstInbound = node },
+            outbound: head
+        )
+        let end = try initializer(start)
+        end.link(tail)
+        pipeline = ChannelPipeline(
+            contexts: draft.contexts,
+            first: draft.firstInbound ?? tail,
+            last: draft.lastOutbound ?? head
+        )
+        for context in draft.contexts { context.added() }
+        return entry!
+    }
+}

@@ -1,0 +1,102 @@
+/// A stage's handle on its place in the pipeline: it passes events to the neighbouring stages.
+///
+/// `fire…` methods send an inbound event to the next stage; `write`, `flush` and `close` send an
+/// outbound operation to the previous one. The message types are the stage's own, so a wrong
+/// type is a compile error, not a crash. Loop-confined: use it only on `eventLoop`.
+public final class StageContext<Stage: ChannelStage> {
+    /// Nil once the pipeline is torn down, which breaks the context ↔ stage cycle.
+    @usableFromInline var stage: Stage?
+    @usableFromInline var next: any InboundNode<Stage.InboundOut>
+    @usableFromInline var previous: any OutboundNode<Stage.OutboundOut>
+
+    /// The channel this stage belongs to.
+    public unowned let channel: Channel
+    /// The stage's name in the pipeline (for logs and errors).
+    public let name: String
+
+    init(stage: Stage, name: String, channel: Channel,
+         next: any InboundNode<Stage.InboundOut>, previous: any OutboundNode<Stage.OutboundOut>) {
+        self.stage = stage
+        self.name = name
+        self.channel = channel
+        self.next = next
+        self.previous = previous
+    }
+
+    /// The loop the channel and all its stages run on.
+    public var eventLoop: any EventLoop { channel.eventLoop }
+
+    // MARK: Inbound, towards the application
+
+    @inlinable public func fireRead(_ data: Stage.InboundOut) { next.invokeRead(data) }
+    public func fireActive() { next.invokeActive() }
+    public func fireInactive() { next.invokeInactive() }
+    public func fireReadComplete() { next.invokeReadComplete() }
+    public func fireWritabilityChanged() { next.invokeWritabilityChanged() }
+    public func fireError(_ error: any Error) { next.invokeError(error) }
+    public func fireUserEvent(_ event: Any) { next.invokeUserEvent(event) }
+
+    // MARK: Outbound, towards the transport
+
+    /// Queues `data`; nothing reaches the transport until `flush`.
+    @inlinable public func write(_ data: Stage.OutboundOut, promise: EventLoopPromise<Void>? = nil) {
+        previous.invokeWrite(data, promise: promise)
+    }
+
+    public func flush() { previous.invokeFlush() }
+
+    @inlinable public func writeAndFlush(_ data: Stage.OutboundOut, promise: EventLoopPromise<Void>? = nil) {
+        previous.invokeWrite(data, promise: promise)
+        previous.invokeFlush()
+    }
+
+    /// Closes the channel (the close travels through the stages before this one first).
+    public func close(promise: EventLoopPromise<Void>? = nil) { previous.invokeClose(promise: promise) }
+}
+
+extension StageContext: InboundNode {
+    @usableFromInline func invokeRead(_ data: Stage.InboundIn) { stage?.channelRead(context: self, data: data) }
+    @usableFromInline func invokeActive() { stage?.channelActive(context: self) }
+    @usableFromInline func invokeInactive() { stage?.channelInactive(context: self) }
+    @usableFromInline func invokeReadComplete() { stage?.channelReadComplete(context: self) }
+    @usableFromInline func invokeWritabilityChanged() { stage?.channelWritabilityChanged(context: self) }
+    @usableFromInline func invokeError(_ error: any Error) { stage?.errorCaught(context: self, error: error) }
+    @usableFromInline func invokeUserEvent(_ event: Any) { stage?.userInboundEventTriggered(context: self, event: event) }
+}
+
+extension StageContext: OutboundNode {
+    @usableFromInline func invokeWrite(_ data: Stage.OutboundIn, promise: EventLoopPromise<Void>?) {
+        if let stage { stage.write(context: self, data: data, promise: promise) } else { promise?.fail(ChannelError.ioOnClosedChannel) }
+    }
+    @usableFromInline func invokeFlush() { stage?.flush(context: self) }
+    @usableFromInline func invokeClose(promise: EventLoopPromise<Void>?) {
+        if let stage { stage.close(context: self, promise: promise) } else { promise?.succeed() }
+    }
+}
+
+extension StageContext: StageNode {
+    var stageName: String { name }
+    func added() { stage?.stageAdded(context: self) }
+
+    /// Tells the stage, then cuts every link so neither side keeps the other alive.
+    func removed() {
+        stage?.stageRemoved(context: self)
+        stage = nil
+        next = DetachedNode<Stage.InboundOut>()
+        previous = DetachedNode<Stage.OutboundOut>()
+    }
+}
+
+/// What a torn-down context points at: swallows events, fails writes.
+final class DetachedNode<T>: InboundNode, OutboundNode {
+    func invokeRead(_ data: T) {}
+    func invokeActive() {}
+    func invokeInactive() {}
+    func invokeReadComplete() {}
+    func invokeWritabilityChanged() {}
+    func invokeError(_ error: any Error) {}
+    func invokeUserEvent(_ event: Any) {}
+    func invokeWrite(_ data: T, promise: EventLoopPromise<Void>?) { promise?.fail(ChannelError.ioOnClosedChannel) }
+    func invokeFlush() {}
+    func invokeClose(promise: EventLoopPromise<Void>?) { promise?.succeed() }
+}

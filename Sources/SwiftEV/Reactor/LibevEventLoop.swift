@@ -1,0 +1,165 @@
+import CLibev
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// An event loop running one libev loop on its own thread.
+///
+/// Created by a `LibevEventLoopGroup`; channels are pinned to one loop for life. Work from
+/// other threads arrives through a mutex-guarded queue and an `ev_async` wake-up (libev's one
+/// thread-safe entry point); sends coalesce, so one wake-up drains the whole queue. Writes
+/// flushed during an iteration are sent together just before the loop blocks again (an
+/// `ev_prepare` watcher), one `writev` per channel.
+///
+/// `@unchecked Sendable`: everything but `incoming`, `state` and the immutable fields is
+/// touched only on the loop thread (checked by `preconditionInEventLoop` where it matters).
+public final class LibevEventLoop: EventLoop, @unchecked Sendable {
+    let raw: OpaquePointer
+    let index: Int
+    private var threadID = pthread_t()
+    private var thread = pthread_t()
+    private let wakeUp = UnsafeMutablePointer<ev_async>.allocate(capacity: 1)
+    private let beforeBlocking = UnsafeMutablePointer<ev_prepare>.allocate(capacity: 1)
+
+    private struct Incoming {
+        var tasks: [@Sendable () -> Void] = []
+        var accepting = true
+    }
+    private let incoming = Mutex(Incoming())
+    private var draining: [@Sendable () -> Void] = []
+
+    // Loop-confined.
+    var flushQueue: [SocketTransport] = []
+    private var flushing: [SocketTransport] = []
+    var channels: [ObjectIdentifier: Channel] = [:]
+    var armedTimers = TimerList()
+    private var shutdownRequested = false
+    /// Scratch space for `writev`, shared by every channel of this loop (one thread, one user at a time).
+    let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: LibevEventLoop.maxIOVecs)
+    /// Linux's IOV_MAX.
+    static let maxIOVecs = 1024
+
+    init(index: Int) {
+        guard let loop = ev_loop_new(ev_recommended_backends() | UInt32(EVBACKEND_EPOLL)) else {
+            fatalError("libev: ev_loop_new failed (out of file descriptors?)")
+        }
+        self.raw = loop
+        self.index = index
+        ev_set_userdata(loop, Unmanaged.passUnretained(self).toOpaque())
+        swiftev_async_init(wakeUp) { loop, _, _ in LibevEventLoop.from(loop).drainIncoming() }
+        swiftev_prepare_init(beforeBlocking) { loop, _, _ in LibevEventLoop.from(loop).flushPending() }
+    }
+
+    static func from(_ loop: OpaquePointer?) -> LibevEventLoop {
+        Unmanaged<LibevEventLoop>.fromOpaque(ev_userdata(loop)!).takeUnretainedValue()
+    }
+
+    // MARK: EventLoop
+
+    public var inEventLoop: Bool { pthread_equal(pthread_self(), threadID) != 0 }
+
+    public var now: Deadline { Deadline.now() }
+
+    public func tryExecute(_ task: @escaping @Sendable () -> Void) -> Bool {
+        let accepted = incoming.withLock { state -> Bool in
+            guard state.accepting else { return false }
+            state.tasks.append(task)
+            return true
+        }
+        if accepted { ev_async_send(raw, wakeUp) }
+        return accepted
+    }
+
+    public func makeTimer(_ handler: @escaping () -> Void) -> any LoopTimer {
+        preconditionInEventLoop()
+        return LibevTimer(loop: self, handler: handler)
+    }
+
+    // MARK: Thread
+
+    /// Starts the loop thread and returns once it runs.
+    func start() {
+        let started = Semaphore()
+        let context = Unmanaged.passRetained(ThreadStart(loop: self, started: started)).toOpaque()
+        let rc = pthread_create(&thread, nil, { arg in
+            let start = Unmanaged<ThreadStart>.fromOpaque(arg!).takeRetainedValue()
+            start.loop.run(started: start.started)
+            return nil
+        }, context)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        started.wait()
+    }
+
+    private func run(started: Semaphore) {
+        threadID = pthread_self()
+        swiftev_set_thread_name("swiftev-loop-\(index)")
+        ev_async_start(raw, wakeUp)
+        ev_prepare_start(raw, beforeBlocking)
+        started.signal()
+        ev_run(raw, 0)
+        finish()
+    }
+
+    /// Asks the loop to stop: closes its channels, then leaves `ev_run`. Called on the loop.
+    func requestShutdown() {
+        preconditionInEventLoop()
+        shutdownRequested = true
+        for channel in Array(channels.values) { channel.close() }
+        flushPending()
+        ev_break(raw, Int32(EVBREAK_ALL))
+    }
+
+    /// After `ev_run` returns: runs what is still queued, fails armed timers, frees libev state.
+    private func finish() {
+        while true {
+            let more = incoming.withLock { state -> Bool in
+                if state.tasks.isEmpty { state.accepting = false; return false }
+                return true
+            }
+            if !more { break }
+            drainIncoming()
+            flushPending()
+        }
+        armedTimers.shutDownAll()
+        ev_async_stop(raw, wakeUp)
+        ev_prepare_stop(raw, beforeBlocking)
+    }
+
+    /// Joins the loop thread. Called from the group after `requestShutdown`.
+    func join() {
+        pthread_join(thread, nil)
+        ev_loop_destroy(raw)
+        wakeUp.deallocate()
+        beforeBlocking.deallocate()
+        iovecs.deallocate()
+    }
+
+    // MARK: Callbacks
+
+    private func drainIncoming() {
+        incoming.withLock { state in swap(&state.tasks, &draining) }
+        for task in draining { task() }
+        draining.removeAll(keepingCapacity: true)
+    }
+
+    /// Sends every flushed channel's backlog, once per loop iteration.
+    func flushPending() {
+        while !flushQueue.isEmpty {
+            swap(&flushQueue, &flushing)
+            for transport in flushing { transport.flushNow() }
+            flushing.removeAll(keepingCapacity: true)
+        }
+    }
+}
+
+private final class ThreadStart {
+    let loop: LibevEventLoop
+    let started: Semaphore
+    init(loop: LibevEventLoop, started: Semaphore) {
+        self.loop = loop
+        self.started = started
+    }
+}

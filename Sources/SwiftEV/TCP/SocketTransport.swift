@@ -1,0 +1,312 @@
+import CLibev
+import DequeModule
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A connected (or connecting) TCP socket driven by its loop's libev watchers.
+///
+/// The read watcher runs for as long as the socket is open; the write watcher only while a
+/// `writev` could not send everything (epoll pays a syscall per watcher change). Flushed writes
+/// wait for the loop's `ev_prepare` pass, so everything flushed in one iteration leaves in one
+/// `sendmsg` (a `writev` that can say MSG_NOSIGNAL). Loop-confined.
+final class SocketTransport: ChannelTransport {
+    typealias Inbound = ByteBuffer
+    typealias Outbound = ByteBuffer
+
+    private enum State { case connecting, active, closed }
+
+    private struct PendingWrite {
+        var buffer: ByteBuffer
+        var promise: EventLoopPromise<Void>?
+    }
+
+    unowned let loop: LibevEventLoop
+    unowned(unsafe) let channel: Channel
+    let options: ChannelOptions
+    /// The peer as the user named it, for error messages.
+    var peerName: String
+    private(set) var fd: Int32
+    private var state = State.connecting
+    var entry = PipelineEntry<ByteBuffer>.detached
+
+    private let readWatcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
+    private let writeWatcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
+    private var readBuffer: ByteBuffer
+    private var readSize: Int
+    private var inputOpen = true
+
+    private var pending = Deque<PendingWrite>()
+    private var pendingBytes = 0
+    private var flushedCount = 0
+    private var flushQueued = false
+    private var waitingForWritable = false
+    /// Called when a non-blocking connect finishes: nil on success, or the error.
+    var onConnectResult: ((SocketError?) -> Void)?
+
+    init(loop: LibevEventLoop, channel: Channel, fd: Int32, peerName: String, options: ChannelOptions) {
+        self.loop = loop
+        self.channel = channel
+        self.fd = fd
+        self.peerName = peerName
+        self.options = options
+        self.readSize = options.minimumReadSize
+        self.readBuffer = ByteBuffer(capacity: options.minimumReadSize)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        swiftev_io_init(readWatcher, { _, w, _ in
+            Unmanaged<SocketTransport>.fromOpaque(w!.pointee.data).takeUnretainedValue().readable()
+        }, fd, swiftev_ev_read())
+        swiftev_io_init(writeWatcher, { _, w, _ in
+            Unmanaged<SocketTransport>.fromOpaque(w!.pointee.data).takeUnretainedValue().writable()
+        }, fd, swiftev_ev_write())
+        readWatcher.pointee.data = me
+        writeWatcher.pointee.data = me
+        if options.noDelay { Sockets.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY) }
+    }
+
+    deinit {
+        readWatcher.deallocate()
+        writeWatcher.deallocate()
+    }
+
+    // MARK: Lifecycle
+
+    /// Waits for a non-blocking `connect` to finish (the socket turns writable).
+    func awaitConnect() {
+        state = .connecting
+        startWriteWatcher()
+    }
+
+    /// The socket is connected: start reading, tell the pipeline, send what was written meanwhile.
+    func becomeActive() {
+        guard state != .closed else { return }
+        state = .active
+        channel.localAddress = Sockets.localAddress(fd)
+        channel.remoteAddress = Sockets.remoteAddress(fd)
+        ev_io_start(loop.raw, readWatcher)
+        channel.transportBecameActive()
+        if flushedCount > 0 { queueFlush() }
+    }
+
+    // MARK: ChannelTransport
+
+    func transportWrite(_ data: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        guard state != .closed else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        pendingBytes += data.readableBytes
+        pending.append(PendingWrite(buffer: data, promise: promise))
+        if pendingBytes > options.writeBufferWaterMarks.high && channel.isWritable {
+            channel.transportWritabilityChanged(false)
+        }
+    }
+
+    func transportFlush() {
+        guard state != .closed else { return }
+        flushedCount = pending.count
+        if state == .active && !waitingForWritable { queueFlush() }
+    }
+
+    func transportClose(error: (any Error)?, promise: EventLoopPromise<Void>?) {
+        guard state != .closed else {
+            promise?.fail(ChannelError.alreadyClosed)
+            return
+        }
+        state = .closed
+        ev_io_stop(loop.raw, readWatcher)
+        ev_io_stop(loop.raw, writeWatcher)
+        waitingForWritable = false
+        _ = Glibc.close(fd)
+        fd = -1
+        let failure = error ?? ChannelError.ioOnClosedChannel
+        let unsent = pending
+        pending.removeAll()
+        pendingBytes = 0
+        flushedCount = 0
+        for write in unsent { write.promise?.fail(failure) }
+        if let connect = onConnectResult {
+            onConnectResult = nil
+            connect((error as? SocketError) ?? SocketError(kind: .system(call: "connect", errno: ECANCELED), address: peerName))
+        }
+        // The loop's registry may hold the last reference to the channel (which owns this
+        // transport): keep both alive until the close has run to the end.
+        let channel = self.channel
+        withExtendedLifetime((channel, self)) {
+            if let error { channel.transportError(error) }
+            entry = .detached
+            channel.transportDidClose()
+            loop.channels[ObjectIdentifier(channel)] = nil
+            promise?.succeed()
+        }
+    }
+
+    // MARK: Reading
+
+    private func readable() {
+        for _ in 0..<options.maxReadsPerEvent {
+            readBuffer.clear()
+            var code: Int32 = 0
+            let size = readSize
+            let n = readBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { ptr in
+                let r = Glibc.read(fd, ptr.baseAddress, size)
+                if r < 0 { code = errno }
+                return max(r, 0)
+            }
+            if n > 0 {
+                adaptReadSize(filled: n == size)
+                entry.read(readBuffer)
+                guard state == .active, inputOpen else { return }
+                if n < size { break }
+            } else if code == 0 {
+                inputClosed()
+                return
+            } else if code == EAGAIN || code == EWOULDBLOCK {
+                break
+            } else if code != EINTR {
+                fail(SocketError(errno: code, call: "read", address: peerName))
+                return
+            }
+        }
+        entry.readComplete()
+    }
+
+    private func adaptReadSize(filled: Bool) {
+        if filled {
+            readSize = min(readSize * 2, options.maximumReadSize)
+        } else if readSize > options.minimumReadSize {
+            readSize = max(readSize / 2, options.minimumReadSize)
+        }
+    }
+
+    private func inputClosed() {
+        entry.readComplete()
+        guard state == .active else { return }
+        if options.allowHalfClosure {
+            inputOpen = false
+            ev_io_stop(loop.raw, readWatcher)
+            channel.triggerUserEvent(ChannelEvent.inputClosed)
+        } else {
+            transportClose(error: nil, promise: nil)
+        }
+    }
+
+    private func fail(_ error: SocketError) {
+        transportClose(error: error, promise: nil)
+    }
+
+    // MARK: Writing
+
+    private func queueFlush() {
+        guard !flushQueued else { return }
+        flushQueued = true
+        loop.flushQueue.append(self)
+    }
+
+    /// Called by the loop once per iteration, before it blocks.
+    func flushNow() {
+        flushQueued = false
+        guard state == .active, !waitingForWritable else { return }
+        writeFlushed()
+    }
+
+    private func writable() {
+        if state == .connecting {
+            connectFinished()
+            return
+        }
+        waitingForWritable = false
+        ev_io_stop(loop.raw, writeWatcher)
+        writeFlushed()
+    }
+
+    private func startWriteWatcher() {
+        waitingForWritable = true
+        ev_io_start(loop.raw, writeWatcher)
+    }
+
+    /// Writes flushed buffers until done, the socket is full, or the channel closes.
+    private func writeFlushed() {
+        while flushedCount > 0 && state == .active {
+            var count = 0
+            var bytes = 0
+            let iovecs = loop.iovecs
+            for write in pending.prefix(min(flushedCount, LibevEventLoop.maxIOVecs)) {
+                write.buffer.withUnsafeReadableBytes { raw in
+                    iovecs[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress), iov_len: raw.count)
+                }
+                bytes += write.buffer.readableBytes
+                count += 1
+            }
+            var written = 0
+            if bytes > 0 {
+                var message = msghdr()
+                message.msg_iov = iovecs
+                message.msg_iovlen = count
+                let n = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+                if n < 0 {
+                    let code = errno
+                    if code == EINTR { continue }
+                    if code == EAGAIN || code == EWOULDBLOCK {
+                        startWriteWatcher()
+                        return
+                    }
+                    fail(SocketError(errno: code, call: "sendmsg", address: peerName))
+                    return
+                }
+                written = n
+            }
+            consume(written)
+            if written < bytes && state == .active {
+                // The kernel took only part: wait until the socket drains.
+                startWriteWatcher()
+                return
+            }
+        }
+    }
+
+    /// Drops `written` bytes from the front of the backlog, completing the writes that finished.
+    private func consume(_ written: Int) {
+        var remaining = written
+        while flushedCount > 0, state == .active, let first = pending.first {
+            let size = first.buffer.readableBytes
+            if size > remaining {
+                if remaining > 0 {
+                    pending[pending.startIndex].buffer.moveReaderIndex(forwardBy: remaining)
+                    pendingBytes -= remaining
+                }
+                return
+            }
+            remaining -= size
+            pending.removeFirst()
+            pendingBytes -= size
+            flushedCount -= 1
+            updateWritability()
+            // Settled above: the callback may write, flush or close re-entrantly.
+            first.promise?.succeed()
+        }
+    }
+
+    private func updateWritability() {
+        if !channel.isWritable && pendingBytes <= options.writeBufferWaterMarks.low {
+            channel.transportWritabilityChanged(true)
+        }
+    }
+
+    // MARK: Connecting
+
+    private func connectFinished() {
+        ev_io_stop(loop.raw, writeWatcher)
+        waitingForWritable = false
+        let code = Sockets.pendingError(fd)
+        let callback = onConnectResult
+        onConnectResult = nil
+        if code == 0 {
+            callback?(nil)
+        } else {
+            callback?(SocketError(errno: code, call: "connect", address: peerName))
+        }
+    }
+}

@@ -1,0 +1,88 @@
+/// Opens TCP connections on a loop group, each with its own pipeline.
+///
+/// ```swift
+/// let client = TCPClient(group: group)
+/// let channel = try await client.connect(host: "localhost", port: 7000) { pipeline in
+///     pipeline.adding(LineFramingStage()).adding(PrintLinesStage())
+/// }.get()
+/// ```
+///
+/// Names are resolved off the loop; every address is tried in turn within `connectTimeout`.
+/// Failures are `SocketError`s that name `host:port` (refused, timed out, unresolvable, …).
+public struct TCPClient: Sendable {
+    private let pickLoop: @Sendable () -> LibevEventLoop
+    public var options = ChannelOptions()
+    /// Covers resolution and every connect attempt together. Default 10 s.
+    public var connectTimeout: TimeAmount = .seconds(10)
+
+    /// Connections spread over the group's loops, round-robin.
+    public init(group: LibevEventLoopGroup) {
+        self.pickLoop = { group.next() }
+    }
+
+    /// Every connection on `loop` (for code that already runs there, like a server's stage).
+    public init(loop: LibevEventLoop) {
+        self.pickLoop = { loop }
+    }
+
+    /// Connects to `host:port` and installs the pipeline built by `pipeline` (run on the channel's
+    /// loop, once connected, before `channelActive`).
+    public func connect<In, Out>(
+        host: String,
+        port: Int,
+        pipeline: @escaping @Sendable (PipelineBuilder<ByteBuffer, ByteBuffer>) throws -> PipelineBuilder<In, Out>
+    ) -> EventLoopFuture<Channel> {
+        let loop = pickLoop()
+        let promise = loop.makePromise(of: Channel.self)
+        let options = self.options
+        let timeout = connectTimeout
+        let start: @Sendable () -> Void = {
+            let deadline = loop.now + timeout
+            let peer = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            Resolver.resolve(host: host, port: port, on: loop).whenComplete { resolved in
+                switch resolved {
+                case .failure(let error):
+                    promise.fail(error)
+                case .success(let addresses):
+                    let attempt = ConnectAttempt(loop: loop, addresses: addresses, peerName: peer, deadline: deadline)
+                    attempt.futureResult.whenComplete { connected in
+                        switch connected {
+                        case .failure(let error): promise.fail(error)
+                        case .success(let fd):
+                            promise.completeWith(Result {
+                                try SocketChannels.adopt(fd: fd, on: loop, peerName: peer, options: options, pipeline: pipeline)
+                            })
+                        }
+                    }
+                    attempt.start()
+                }
+            }
+        }
+        if !loop.tryExecute(start) { promise.fail(EventLoopError.shutDown) }
+        return promise.futureResult
+    }
+}
+
+enum SocketChannels {
+    /// Wraps a connected socket in a channel on `loop`: builds its pipeline, registers it with
+    /// the loop (which keeps it alive until it closes) and fires `channelActive`.
+    static func adopt<In, Out>(
+        fd: Int32,
+        on loop: LibevEventLoop,
+        peerName: String,
+        options: ChannelOptions,
+        pipeline: (PipelineBuilder<ByteBuffer, ByteBuffer>) throws -> PipelineBuilder<In, Out>
+    ) throws -> Channel {
+        let channel = Channel(eventLoop: loop)
+        let transport = SocketTransport(loop: loop, channel: channel, fd: fd, peerName: peerName, options: options)
+        do {
+            transport.entry = try channel.install(transport: transport, pipeline)
+        } catch {
+            transport.transportClose(error: nil, promise: nil)
+            throw error
+        }
+        loop.channels[ObjectIdentifier(channel)] = channel
+        transport.becomeActive()
+        return channel
+    }
+}
