@@ -33,7 +33,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // Test harness: in-memory channel and a loop with a manual clock.
-        .target(name: "SwiftEVTesting", dependencies: ["SwiftEV"], swiftSettings: strict),
+        .target(
+            name: "SwiftEVTesting",
+            dependencies: ["SwiftEV", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict
+        ),
         .executableTarget(name: "EchoServer", dependencies: ["SwiftEV"], path: "Examples/EchoServer", swiftSettings: strict),
         .testTarget(name: "SwiftEVTests", dependencies: ["SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
     ]

@@ -27,6 +27,13 @@ public final class TailNode<In>: InboundNode {
         self.onUserEvent = onUserEvent
     }
 
+    /// Replaces the tail's handlers (a harness sets them once it exists itself).
+    public func set(onRead: ((In) -> Void)?, onError: ((any Error) -> Void)?, onUserEvent: ((Any) -> Void)?) {
+        self.onRead = onRead
+        self.onError = onError
+        self.onUserEvent = onUserEvent
+    }
+
     @usableFromInline func invokeRead(_ data: In) { onRead?(data) }
     @usableFromInline func invokeActive() {}
     @usableFromInline func invokeInactive() {}
