@@ -14,6 +14,7 @@ public final class Channel: @unchecked Sendable {
     public let eventLoop: any EventLoop
     var pipeline = ChannelPipeline.empty
     var transportCloser: ((any Error)?, EventLoopPromise<Void>?) -> Void = { _, p in p?.succeed() }
+    private var bufferedBytes: () -> Int = { 0 }
     /// Owns the transport; stages and the transport itself refer to it without owning it.
     private var transport: AnyObject?
     private let closePromise: EventLoopPromise<Void>
@@ -40,6 +41,10 @@ public final class Channel: @unchecked Sendable {
     /// Whether the outbound backlog is below its high water mark. A producer should pause
     /// when this turns false and resume on `channelWritabilityChanged`. Loop-confined.
     public var isWritable: Bool { writable }
+
+    /// Bytes written and not yet taken by the kernel: the user-space backlog that the water marks
+    /// bound. Loop-confined.
+    public var bufferedOutboundBytes: Int { closed ? 0 : bufferedBytes() }
 
     /// Names of the installed stages, in inbound order. Loop-confined.
     public var stageNames: [String] { pipeline.stageNames }
@@ -90,6 +95,7 @@ public final class Channel: @unchecked Sendable {
     ) rethrows -> PipelineEntry<Transport.Inbound> {
         eventLoop.preconditionInEventLoop()
         self.transport = transport
+        bufferedBytes = { [unowned transport] in transport.bufferedOutboundBytes }
         transportCloser = { [unowned transport] error, promise in transport.transportClose(error: error, promise: promise) }
         return PipelineEntry(node: try installPipeline(transport: transport, tail: tail, initializer))
     }

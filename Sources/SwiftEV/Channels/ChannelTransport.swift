@@ -13,6 +13,12 @@ public protocol ChannelTransport: AnyObject {
     func transportWrite(_ data: Outbound, promise: EventLoopPromise<Void>?)
     /// Sends everything queued so far (sockets: at the end of this loop iteration, in one `writev`).
     func transportFlush()
+    /// Bytes written but not yet handed to the kernel (0 if the transport does not buffer).
+    var bufferedOutboundBytes: Int { get }
     /// Closes the transport; `error` is the cause when the close is not a clean one.
     func transportClose(error: (any Error)?, promise: EventLoopPromise<Void>?)
+}
+
+extension ChannelTransport {
+    public var bufferedOutboundBytes: Int { 0 }
 }

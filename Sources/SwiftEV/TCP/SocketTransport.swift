@@ -40,6 +40,7 @@ final class SocketTransport: ChannelTransport {
 
     private var pending = Deque<PendingWrite>()
     private var pendingBytes = 0
+    var bufferedOutboundBytes: Int { pendingBytes }
     private var flushedCount = 0
     private var flushQueued = false
     private var waitingForWritable = false

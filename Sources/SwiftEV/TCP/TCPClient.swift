@@ -26,7 +26,7 @@ public struct TCPClient: Sendable {
     }
 
     /// Connects to `host:port` and installs the pipeline built by `pipeline` (run on the channel's
-    /// loop, once connected, before `channelActive`).
+    /// loop, once connected, before `channelActive`). Callable from any thread.
     public func connect<In, Out>(
         host: String,
         port: Int,
@@ -34,31 +34,52 @@ public struct TCPClient: Sendable {
     ) -> EventLoopFuture<Channel> {
         let loop = pickLoop()
         let promise = loop.makePromise(of: Channel.self)
-        let options = self.options
-        let timeout = connectTimeout
+        let client = self
         let start: @Sendable () -> Void = {
-            let deadline = loop.now + timeout
-            let peer = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            Resolver.resolve(host: host, port: port, on: loop).whenComplete { resolved in
-                switch resolved {
-                case .failure(let error):
-                    promise.fail(error)
-                case .success(let addresses):
-                    let attempt = ConnectAttempt(loop: loop, addresses: addresses, peerName: peer, deadline: deadline)
-                    attempt.futureResult.whenComplete { connected in
-                        switch connected {
-                        case .failure(let error): promise.fail(error)
-                        case .success(let fd):
-                            promise.completeWith(Result {
-                                try SocketChannels.adopt(fd: fd, on: loop, peerName: peer, options: options, pipeline: pipeline)
-                            })
-                        }
-                    }
-                    attempt.start()
-                }
-            }
+            promise.completeWith(client.connect(on: loop, host: host, port: port, pipeline: pipeline))
         }
         if !loop.tryExecute(start) { promise.fail(EventLoopError.shutDown) }
+        return promise.futureResult
+    }
+
+    /// The loop-local form, for code already running on `loop` (a stage, a service on the
+    /// loop): `pipeline` may capture loop-confined state such as stages created beforehand.
+    /// Must be called on `loop`.
+    ///
+    /// ```swift
+    /// let stage = MyStage()   // keep a handle on it
+    /// client.connect(on: loop, host: "127.0.0.1", port: 7000) { $0.adding(stage) }
+    /// ```
+    public func connect<In, Out>(
+        on loop: LibevEventLoop,
+        host: String,
+        port: Int,
+        pipeline: @escaping (PipelineBuilder<ByteBuffer, ByteBuffer>) throws -> PipelineBuilder<In, Out>
+    ) -> EventLoopFuture<Channel> {
+        loop.preconditionInEventLoop()
+        let promise = loop.makePromise(of: Channel.self)
+        let options = self.options
+        let deadline = loop.now + connectTimeout
+        let peer = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        Resolver.resolve(host: host, port: port, on: loop).whenComplete { resolved in
+            switch resolved {
+            case .failure(let error):
+                promise.fail(error)
+            case .success(let addresses):
+                let attempt = ConnectAttempt(loop: loop, addresses: addresses, peerName: peer, deadline: deadline)
+                attempt.futureResult.whenComplete { connected in
+                    switch connected {
+                    case .failure(let error):
+                        promise.fail(error)
+                    case .success(let fd):
+                        promise.completeWith(Result {
+                            try SocketChannels.adopt(fd: fd, on: loop, peerName: peer, options: options, pipeline: pipeline)
+                        })
+                    }
+                }
+                attempt.start()
+            }
+        }
         return promise.futureResult
     }
 }

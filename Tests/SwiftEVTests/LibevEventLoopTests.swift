@@ -1,0 +1,118 @@
+import Synchronization
+import XCTest
+@testable import SwiftEV
+
+final class LibevEventLoopTests: XCTestCase {
+    func testExecuteFromEightThreadsRunsEveryTaskExactlyOnce() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 2)
+        defer { try? group.syncShutdown() }
+        let loop = group.next()
+        let threads = 8, perThread = 10_000
+        // Loop-confined counters: each task runs on the loop, so plain storage is enough there.
+        final class Counts: @unchecked Sendable { var seen = [Int](repeating: 0, count: 8 * 10_000) }
+        let counts = Counts()
+        let done = Semaphore()
+        for t in 0..<threads {
+            DetachedThread {
+                for i in 0..<perThread {
+                    let id = t * perThread + i
+                    loop.execute {
+                        XCTAssertTrue(loop.inEventLoop)
+                        counts.seen[id] += 1
+                    }
+                }
+                done.signal()
+            }.start()
+        }
+        for _ in 0..<threads { done.wait() }
+        let seen = try loop.submit { counts.seen }.wait()
+        XCTAssertEqual(seen.count, threads * perThread)
+        XCTAssertTrue(seen.allSatisfy { $0 == 1 }, "every task must run exactly once")
+    }
+
+    func testTimersFireInDeadlineOrderAndCancelledOnesNever() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdown() }
+        let loop = group.next()
+        let fired = Mutex<[Int]>([])
+        var generator = SystemRandomNumberGenerator()
+        let delays = (0..<60).map { _ in Int64.random(in: 1...80, using: &generator) }
+        var scheduled: [Scheduled<Void>] = []
+        let base = loop.now
+        for (i, delay) in delays.enumerated() {
+            scheduled.append(loop.scheduleTask(deadline: base + .milliseconds(delay * 2 + Int64(i % 2))) {
+                fired.withLock { $0.append(i) }
+            })
+        }
+        let cancelled = Set(stride(from: 0, to: 60, by: 3))
+        for i in cancelled { scheduled[i].cancel() }
+        for (i, task) in scheduled.enumerated() where !cancelled.contains(i) {
+            try task.futureResult.wait()
+        }
+        for i in cancelled {
+            XCTAssertThrowsError(try scheduled[i].futureResult.wait()) { XCTAssertEqual($0 as? EventLoopError, .cancelled) }
+        }
+        let order = fired.withLock { $0 }
+        XCTAssertEqual(Set(order), Set(0..<60).subtracting(cancelled), "cancelled tasks must never run")
+        let deadlines = order.map { delays[$0] * 2 + Int64($0 % 2) }
+        XCTAssertEqual(deadlines, deadlines.sorted(), "timers must fire in deadline order")
+    }
+
+    func testTimerNeverFiresBeforeItsDeadline() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdown() }
+        let loop = group.next()
+        let deadline = loop.now + .milliseconds(30)
+        let firedAt = try loop.scheduleTask(deadline: deadline) { Deadline.now() }.futureResult.wait()
+        XCTAssertGreaterThanOrEqual(firedAt, deadline)
+    }
+
+    func testShutdownTwiceAndFromTheLoopAreClearErrors() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let fromLoop = try loop.submit { () -> String in
+            do { try group.syncShutdown(); return "no error" } catch { return "\(error)" }
+        }.wait()
+        XCTAssertEqual(fromLoop, EventLoopError.calledOnEventLoop("LibevEventLoopGroup.syncShutdown()").description)
+        try group.syncShutdown()
+        XCTAssertThrowsError(try group.syncShutdown()) { XCTAssertEqual($0 as? EventLoopError, .alreadyShutDown) }
+    }
+
+    func testShutdownRunsQueuedWorkAndFailsPendingTimers() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let pending = loop.scheduleTask(in: .seconds(60)) { 1 }
+        let ran = Atomic<Int>(0)
+        for _ in 0..<100 { loop.execute { ran.add(1, ordering: .relaxed) } }
+        try group.syncShutdown()
+        XCTAssertEqual(ran.load(ordering: .relaxed), 100, "work queued before shutdown must run")
+        XCTAssertThrowsError(try pending.futureResult.wait()) { XCTAssertEqual($0 as? EventLoopError, .shutDown) }
+        XCTAssertFalse(loop.tryExecute {}, "a shut-down loop refuses work")
+        XCTAssertThrowsError(try loop.submit { 1 }.wait()) { XCTAssertEqual($0 as? EventLoopError, .shutDown) }
+    }
+
+    func testAsyncGetBridgesToTasks() async throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let value = try await loop.submit { 6 * 7 }.get()
+        XCTAssertEqual(value, 42)
+        try await group.shutdownGracefully()
+        do {
+            _ = try await loop.submit { 1 }.get()
+            XCTFail("a loop that has shut down must not hang a waiter")
+        } catch {
+            XCTAssertEqual(error as? EventLoopError, .shutDown)
+        }
+    }
+
+    func testWaitOnTheLoopThrowsInsteadOfDeadlocking() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdown() }
+        let loop = group.next()
+        let message = try loop.submit { () -> String in
+            let inner = loop.makePromise(of: Int.self)
+            do { _ = try inner.futureResult.wait(); return "returned" } catch { return "\(error)" }
+        }.wait()
+        XCTAssertTrue(message.contains("deadlock"), message)
+    }
+}

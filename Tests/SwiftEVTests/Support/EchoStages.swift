@@ -1,0 +1,51 @@
+import SwiftEV
+
+/// Server side: writes back every buffer, flushing once per read batch.
+final class EchoStage: ChannelStage {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+
+    func channelRead(context: Context, data: ByteBuffer) { context.write(data) }
+    func channelReadComplete(context: Context) { context.flush() }
+}
+
+/// Client side: sends `payload` in `chunks` writes once active, collects what comes back and
+/// succeeds `done` with it when `payload.readableBytes` bytes have arrived.
+final class EchoCheckStage: ChannelStage {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+
+    let payload: ByteBuffer
+    let chunks: Int
+    let done: EventLoopPromise<ByteBuffer>
+    private var received: ByteBuffer
+
+    init(payload: ByteBuffer, chunks: Int, done: EventLoopPromise<ByteBuffer>) {
+        self.payload = payload
+        self.chunks = chunks
+        self.done = done
+        self.received = ByteBuffer(capacity: payload.readableBytes)
+    }
+
+    func channelActive(context: Context) {
+        var rest = payload
+        let size = max(1, (payload.readableBytes + chunks - 1) / chunks)
+        while rest.readableBytes > 0 {
+            context.write(rest.readSlice(length: min(size, rest.readableBytes))!)
+        }
+        context.flush()
+    }
+
+    func channelRead(context: Context, data: ByteBuffer) {
+        received.writeBuffer(data)
+        if received.readableBytes >= payload.readableBytes { done.succeed(received) }
+    }
+
+    func channelInactive(context: Context) {
+        done.fail(ChannelError.eof)
+    }
+
+    func errorCaught(context: Context, error: any Error) {
+        done.fail(error)
+    }
+}
