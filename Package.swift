@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "SwiftEV", targets: ["SwiftEV"]),
         .library(name: "SwiftEVTesting", targets: ["SwiftEVTesting"]),
+        .library(name: "RESP", targets: ["RESP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
@@ -40,5 +41,8 @@ let package = Package(
         ),
         .executableTarget(name: "EchoServer", dependencies: ["SwiftEV"], path: "Examples/EchoServer", swiftSettings: strict),
         .testTarget(name: "SwiftEVTests", dependencies: ["SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
+        // Redis protocol: RESP2/RESP3 values, incremental decoder, command encoder, Swift conversions.
+        .target(name: "RESP", dependencies: ["SwiftEV"], swiftSettings: strict),
+        .testTarget(name: "RESPTests", dependencies: ["RESP", "SwiftEV"], swiftSettings: strict),
     ]
 )
