@@ -20,7 +20,11 @@ import Darwin
 /// let line = buffer.readString(length: 6)   // "PING\r\n"
 /// let n = buffer.readInteger(as: UInt16.self) // 7
 /// ```
-public struct ByteBuffer: Sendable {
+///
+/// `@unchecked Sendable`: the storage (a `ManagedBuffer`, which opts out of `Sendable`) is only
+/// mutated by a buffer that has proven with `isKnownUniquelyReferenced` that it is the sole
+/// owner; storage shared between values, and so between threads, is never written.
+public struct ByteBuffer: @unchecked Sendable {
     @usableFromInline var storage: Storage
     // Absolute offsets into `storage`. A slice is a window [lower, upper) of shared storage.
     @usableFromInline var lower: UInt32
@@ -30,11 +34,11 @@ public struct ByteBuffer: Sendable {
 
     /// An empty buffer with room for `capacity` bytes before it grows.
     public init(capacity: Int = 256) {
-        self.storage = Storage(capacity: capacity)
+        self.storage = Storage.make(capacity: capacity)
         self.lower = 0
         self.reader = 0
         self.writer = 0
-        self.upper = storage.capacity
+        self.upper = storage.byteCapacity
     }
 
     /// A buffer holding the UTF-8 bytes of `string`.
@@ -113,17 +117,12 @@ public struct ByteBuffer: Sendable {
         let needed = writerIndex + count
         var newCapacity = Swift.max(capacity, 64)
         while newCapacity < needed { newCapacity = newCapacity * 2 }
-        let unique = isKnownUniquelyReferenced(&storage)
-        if unique && lower == 0 && upper == storage.capacity {
-            storage.grow(to: newCapacity)
-            upper = storage.capacity
-            return
-        }
-        // Shared (or a slice): copy the bytes this buffer can see into fresh storage, keeping indices.
-        let fresh = Storage(capacity: newCapacity)
+        // Copy the bytes this buffer can see into fresh storage, keeping indices (also when
+        // unique: tail-allocated storage cannot grow in place, and doubling keeps copies O(n)).
+        let fresh = Storage.make(capacity: newCapacity)
         fresh.bytes.copyMemory(from: storage.bytes + Int(lower), byteCount: writerIndex)
         let r = UInt32(readerIndex), w = UInt32(writerIndex)
-        self = ByteBuffer(storage: fresh, lower: 0, reader: r, writer: w, upper: fresh.capacity)
+        self = ByteBuffer(storage: fresh, lower: 0, reader: r, writer: w, upper: fresh.byteCapacity)
     }
 
     /// Empties the buffer. Keeps the storage when this buffer is its only owner, so a buffer that is
@@ -134,7 +133,7 @@ public struct ByteBuffer: Sendable {
             lower = 0
             reader = 0
             writer = 0
-            upper = storage.capacity
+            upper = storage.byteCapacity
         } else {
             self = ByteBuffer(capacity: capacity)
         }

@@ -7,34 +7,35 @@ import Darwin
 #endif
 
 extension ByteBuffer {
-    /// The heap memory behind one or more `ByteBuffer` values.
-    ///
-    /// `@unchecked Sendable` holds because the bytes are only ever mutated through a
-    /// `ByteBuffer` that has proven, with `isKnownUniquelyReferenced`, that it is the sole
-    /// owner (copy-on-write); shared storage is read-only.
+    /// The size of a storage block and where its bytes start.
     @usableFromInline
-    final class Storage: @unchecked Sendable {
-        @usableFromInline var bytes: UnsafeMutableRawPointer
+    struct StorageHeader {
         @usableFromInline var capacity: UInt32
+        @usableFromInline var bytes: UnsafeMutableRawPointer?
+    }
 
+    /// The heap memory behind one or more `ByteBuffer` values: the header and the bytes in one
+    /// allocation (tail-allocated), so making a buffer costs a single `malloc`.
+    ///
+    /// Not `Sendable` itself: `ByteBuffer`'s copy-on-write discipline is what makes sharing safe.
+    @usableFromInline
+    final class Storage: ManagedBuffer<StorageHeader, UInt8> {
         @usableFromInline
-        init(capacity: Int) {
+        static func make(capacity: Int) -> Storage {
             precondition(capacity >= 0 && capacity <= Int(UInt32.max), "ByteBuffer capacity out of range: \(capacity)")
-            let cap = Swift.max(capacity, 16)
-            guard let p = malloc(cap) else { fatalError("ByteBuffer: out of memory allocating \(cap) bytes") }
-            self.bytes = p
-            self.capacity = UInt32(cap)
+            let made = Storage.create(minimumCapacity: Swift.max(capacity, 16)) { _ in
+                StorageHeader(capacity: 0, bytes: nil)
+            }
+            let storage = unsafeDowncast(made, to: Storage.self)
+            storage.withUnsafeMutablePointers { header, elements in
+                // The usable size may exceed the request; remember it once, not per access.
+                header.pointee.capacity = UInt32(Swift.min(storage.capacity, Int(UInt32.max)))
+                header.pointee.bytes = UnsafeMutableRawPointer(elements)
+            }
+            return storage
         }
 
-        /// Grows in place when possible; `realloc` avoids copying large payloads on every doubling.
-        @usableFromInline
-        func grow(to newCapacity: Int) {
-            precondition(newCapacity <= Int(UInt32.max), "ByteBuffer cannot grow beyond 4 GiB")
-            guard let p = realloc(bytes, newCapacity) else { fatalError("ByteBuffer: out of memory growing to \(newCapacity) bytes") }
-            bytes = p
-            capacity = UInt32(newCapacity)
-        }
-
-        deinit { free(bytes) }
+        @inlinable var bytes: UnsafeMutableRawPointer { header.bytes.unsafelyUnwrapped }
+        @inlinable var byteCapacity: UInt32 { header.capacity }
     }
 }
