@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SwiftEV", targets: ["SwiftEV"]),
         .library(name: "SwiftEVTesting", targets: ["SwiftEVTesting"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "Redis", targets: ["Redis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
@@ -43,6 +44,12 @@ let package = Package(
         .testTarget(name: "SwiftEVTests", dependencies: ["SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
         // Redis protocol: RESP2/RESP3 values, incremental decoder, command encoder, Swift conversions.
         .target(name: "RESP", dependencies: ["SwiftEV"], swiftSettings: strict),
+        // Redis node channel (decoding, handshake, redirects, correlation) and connections.
+        .target(
+            name: "Redis",
+            dependencies: ["SwiftEV", "RESP", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "SwiftEV"], swiftSettings: strict),
     ]
 )

@@ -135,6 +135,9 @@ final class EmbeddedTransport<In, Out>: ChannelTransport {
     var unflushed = Deque<(Out, EventLoopPromise<Void>?)>()
     var flushed = Deque<Out>()
     private var closed = false
+    private var queued: UInt64 = 0
+    private var started: UInt64 = 0
+    var writeProgress: (queued: UInt64, started: UInt64) { (queued, started) }
 
     init(channel: Channel) { self.channel = channel }
 
@@ -143,11 +146,13 @@ final class EmbeddedTransport<In, Out>: ChannelTransport {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
+        queued += 1
         unflushed.append((data, promise))
     }
 
     func transportFlush() {
         while let (data, promise) = unflushed.popFirst() {
+            started += 1
             flushed.append(data)
             promise?.succeed()
         }

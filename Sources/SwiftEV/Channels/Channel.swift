@@ -15,6 +15,7 @@ public final class Channel: @unchecked Sendable {
     var pipeline = ChannelPipeline.empty
     var transportCloser: ((any Error)?, EventLoopPromise<Void>?) -> Void = { _, p in p?.succeed() }
     private var bufferedBytes: () -> Int = { 0 }
+    private var progress: () -> (queued: UInt64, started: UInt64) = { (0, 0) }
     /// Owns the transport; stages and the transport itself refer to it without owning it.
     private var transport: AnyObject?
     private let closePromise: EventLoopPromise<Void>
@@ -45,6 +46,18 @@ public final class Channel: @unchecked Sendable {
     /// Bytes written and not yet taken by the kernel: the user-space backlog that the water marks
     /// bound. Loop-confined.
     public var bufferedOutboundBytes: Int { closed ? 0 : bufferedBytes() }
+
+    /// How many writes the transport has accepted since the channel opened (monotonic).
+    ///
+    /// Read it right after `context.write(…)` and you have that write's ticket; compare tickets
+    /// with `outboundWritesStarted` to learn, without a promise per write, whether a write had
+    /// begun to leave when the connection was lost (its effect on the peer is then unknown) or
+    /// had not (safe to send again elsewhere). Valid when the stages between you and the
+    /// transport pass each write straight through. Loop-confined; still readable after close.
+    public var outboundWritesQueued: UInt64 { progress().queued }
+
+    /// How many writes have had at least one byte handed to the kernel (monotonic). Loop-confined.
+    public var outboundWritesStarted: UInt64 { progress().started }
 
     /// Names of the installed stages, in inbound order. Loop-confined.
     public var stageNames: [String] { pipeline.stageNames }
@@ -96,6 +109,7 @@ public final class Channel: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         self.transport = transport
         bufferedBytes = { [unowned transport] in transport.bufferedOutboundBytes }
+        progress = { [unowned transport] in transport.writeProgress }
         transportCloser = { [unowned transport] error, promise in transport.transportClose(error: error, promise: promise) }
         return PipelineEntry(node: try installPipeline(transport: transport, tail: tail, initializer))
     }

@@ -41,6 +41,11 @@ final class SocketTransport: ChannelTransport {
     private var pending = Deque<PendingWrite>()
     private var pendingBytes = 0
     var bufferedOutboundBytes: Int { pendingBytes }
+    private var writesQueued: UInt64 = 0
+    private var writesCompleted: UInt64 = 0
+    /// Whether the front pending write has had some of its bytes sent.
+    private var frontStarted = false
+    var writeProgress: (queued: UInt64, started: UInt64) { (writesQueued, writesCompleted + (frontStarted ? 1 : 0)) }
     private var flushedCount = 0
     private var flushQueued = false
     private var waitingForWritable = false
@@ -99,6 +104,7 @@ final class SocketTransport: ChannelTransport {
             return
         }
         pendingBytes += data.readableBytes
+        writesQueued += 1
         pending.append(PendingWrite(buffer: data, promise: promise))
         if pendingBytes > options.writeBufferWaterMarks.high && channel.isWritable {
             channel.transportWritabilityChanged(false)
@@ -125,6 +131,7 @@ final class SocketTransport: ChannelTransport {
         let failure = error ?? ChannelError.ioOnClosedChannel
         let unsent = pending
         pending.removeAll()
+        frontStarted = false
         pendingBytes = 0
         flushedCount = 0
         for write in unsent { write.promise?.fail(failure) }
@@ -277,11 +284,14 @@ final class SocketTransport: ChannelTransport {
                 if remaining > 0 {
                     pending[pending.startIndex].buffer.moveReaderIndex(forwardBy: remaining)
                     pendingBytes -= remaining
+                    frontStarted = true
                 }
                 return
             }
             remaining -= size
             pending.removeFirst()
+            writesCompleted += 1
+            frontStarted = false
             pendingBytes -= size
             flushedCount -= 1
             updateWritability()

@@ -1,0 +1,44 @@
+import RESP
+import SwiftEV
+
+/// How to connect to one Redis node.
+///
+/// ```swift
+/// var config = RedisConnectionConfiguration()
+/// config.password = "s3cret"          // AUTH via HELLO (username "default")
+/// config.clientName = "cache-service"
+/// config.commandTimeout = .seconds(2)
+/// ```
+public struct RedisConnectionConfiguration: Sendable {
+    /// ACL user; nil means the default user.
+    public var username: String?
+    public var password: String?
+    /// `CLIENT SETNAME`, shown in `CLIENT LIST`.
+    public var clientName: String?
+    /// 3 (default) asks for RESP3 with `HELLO 3` and falls back to 2 on servers without it.
+    public var protocolVersion = 3
+    /// Sends `READONLY` after connecting, so a cluster replica serves reads.
+    public var readOnly = false
+    /// `SELECT` this database after connecting (standalone servers only).
+    public var database: Int?
+    /// Resolution and TCP connect together. Default 5 s.
+    public var connectTimeout: TimeAmount = .seconds(5)
+    /// How long a command may wait for its reply, including the handshake. Default 10 s.
+    public var commandTimeout: TimeAmount = .seconds(10)
+    /// Commands waiting or in flight on one connection at most; beyond it `send` fails at once
+    /// with `tooManyPendingCommands` instead of queueing without bound. Default 100,000.
+    public var maxPendingCommands = 100_000
+    /// Bounds on what the server may send (depth, lengths); the server's own limits by default.
+    public var decoderLimits = RESPDecoder.Limits.default
+    /// Socket options (water marks, TCP_NODELAY, read sizes).
+    public var channelOptions = ChannelOptions()
+
+    public init() {}
+
+    var handshake: HandshakeStateMachine.Configuration {
+        HandshakeStateMachine.Configuration(
+            protocolVersion: protocolVersion, username: username, password: password,
+            clientName: clientName, readOnly: readOnly, database: database
+        )
+    }
+}

@@ -1,0 +1,51 @@
+import RESP
+import SwiftEV
+
+/// Stage 1 of a node channel: bytes in, RESP values out; outbound bytes pass untouched.
+///
+/// The decoder resumes where it stopped, so a reply split over many reads is parsed once.
+/// When the previous read was fully consumed the stage adopts the new read buffer as is (no
+/// copy), and lets go of it once decoded so the socket can reuse its storage. Malformed input
+/// is fatal to the stream: the stage reports `RedisError.protocolError` and closes the channel.
+public final class RESPDecodingStage: ChannelStage {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = RESPValue
+    public typealias OutboundIn = ByteBuffer
+
+    private var decoder: RESPDecoder
+    private var buffer: ByteBuffer?
+    private let node: String
+
+    /// - Parameters:
+    ///   - limits: bounds on depth, lengths and line size (the server's own defaults by default).
+    ///   - node: `host:port`, for error messages.
+    public init(limits: RESPDecoder.Limits = .default, node: String) {
+        self.decoder = RESPDecoder(limits: limits)
+        self.node = node
+    }
+
+    public func channelRead(context: Context, data: ByteBuffer) {
+        if var pending = buffer, pending.readableBytes > 0 {
+            buffer = nil  // drop our reference so the append below does not copy needlessly
+            if pending.readerIndex > 4096 { pending.discardReadBytes() }
+            pending.writeBuffer(data)
+            buffer = pending
+        } else {
+            buffer = data
+        }
+        do {
+            while !context.channel.isClosed, let value = try decoder.decode(&buffer!) {
+                context.fireRead(value)
+            }
+        } catch {
+            buffer = nil
+            context.fireError(RedisError(.protocolError("\(error)"), node: node))
+            context.close()
+            return
+        }
+        if buffer?.readableBytes == 0 { buffer = nil }
+    }
+
+    /// True while half a reply sits in the decoder (the server closing now truncates it).
+    public var hasPartialReply: Bool { decoder.hasPartialValue || (buffer?.readableBytes ?? 0) > 0 }
+}
