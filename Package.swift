@@ -50,6 +50,7 @@ let package = Package(
             dependencies: ["SwiftEV", "RESP", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict
         ),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "RESP", "SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "SwiftEV"], swiftSettings: strict),
     ]
 )

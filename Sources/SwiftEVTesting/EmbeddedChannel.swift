@@ -97,6 +97,12 @@ public final class EmbeddedChannel<HeadIn, HeadOut, TailIn, TailOut> {
         return Array(transport.flushed)
     }
 
+    /// While true, flushes leave writes queued, as a socket whose peer reads nothing would.
+    public var holdFlushes: Bool {
+        get { transport.holdFlushes }
+        set { transport.holdFlushes = newValue }
+    }
+
     /// Messages written but not flushed yet.
     public var unflushedOutboundCount: Int { transport.unflushed.count }
 
@@ -150,7 +156,10 @@ final class EmbeddedTransport<In, Out>: ChannelTransport {
         unflushed.append((data, promise))
     }
 
+    var holdFlushes = false
+
     func transportFlush() {
+        guard !holdFlushes else { return }
         while let (data, promise) = unflushed.popFirst() {
             started += 1
             flushed.append(data)

@@ -175,8 +175,10 @@ public final class CommandCorrelator: ChannelStage {
     public func errorCaught(context: Context, error: any Error) {
         // Remember the first cause: the failures on close name it. Our own errors (protocol,
         // handshake) become the commands' error; socket errors annotate "connection closed".
-        guard closeCause == nil, transportError == nil else { return }
-        if let redisError = error as? RedisError { closeCause = redisError } else { transportError = error }
+        if closeCause == nil && transportError == nil {
+            if let redisError = error as? RedisError { closeCause = redisError } else { transportError = error }
+        }
+        context.fireError(error)
     }
 
     /// The socket-level error that closed the connection, if any.
