@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The project's test command: installs prerequisites, starts the local Redis
+# Cluster (+ standalone nodes), builds, runs `swift test` and stops the cluster.
+#
+# Usage: scripts/test.sh [swift test arguments...]
+#   e.g. scripts/test.sh --filter ByteBufferTests
+# Environment:
+#   SWIFTEV_KEEP_CLUSTER=1   leave the Redis nodes running afterwards
+#                            (stop them with scripts/redis-cluster.sh stop)
+#   SWIFTEV_CLUSTER_BASE_PORT, SWIFTEV_REDIS_STANDALONE_PORT,
+#   SWIFTEV_REDIS_AUTH_PORT  port overrides (see scripts/redis-cluster.sh)
+# Exported to the tests:
+#   SWIFTEV_CLUSTER_PORTS=7000,...,7005  SWIFTEV_REDIS_STANDALONE_PORT=7100
+#   SWIFTEV_REDIS_AUTH_PORT=7101
+# Exit status: that of `swift test` (or of the first failing step before it).
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(dirname "$SCRIPT_DIR")"
+CLUSTER="$SCRIPT_DIR/redis-cluster.sh"
+
+log() { printf 'test: %s\n' "$*" >&2; }
+
+base="${SWIFTEV_CLUSTER_BASE_PORT:-7000}"
+export SWIFTEV_CLUSTER_PORTS="$base,$((base + 1)),$((base + 2)),$((base + 3)),$((base + 4)),$((base + 5))"
+export SWIFTEV_REDIS_STANDALONE_PORT="${SWIFTEV_REDIS_STANDALONE_PORT:-7100}"
+export SWIFTEV_REDIS_AUTH_PORT="${SWIFTEV_REDIS_AUTH_PORT:-7101}"
+
+"$SCRIPT_DIR/setup.sh"
+command -v swift >/dev/null 2>&1 || { log "error: swift not found in PATH"; exit 1; }
+
+# shellcheck disable=SC2317  # invoked via trap
+cleanup() {
+    if [ "${SWIFTEV_KEEP_CLUSTER:-0}" = 1 ]; then
+        log "SWIFTEV_KEEP_CLUSTER=1: leaving Redis nodes running (scripts/redis-cluster.sh stop)"
+    else
+        "$CLUSTER" stop || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$CLUSTER" start
+
+cd "$REPO"
+log "swift build"
+swift build
+log "swift test $*"
+rc=0
+swift test "$@" || rc=$?
+log "swift test exited with $rc"
+exit "$rc"
