@@ -105,22 +105,9 @@ final class TCPTests: XCTestCase {
     }
 
     func testConnectTimeoutWhenTheListenQueueIsFull() throws {
-        // A listener that never accepts, with a full queue: the kernel drops further SYNs,
-        // so the connect neither succeeds nor fails until our timeout.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        let address = try SocketAddress(ip: "127.0.0.1", port: 0)
-        XCTAssertEqual(address.withSockAddr { bind(listener, $0, $1) }, 0)
-        XCTAssertEqual(listen(listener, 0), 0)
-        let port = Sockets.localAddress(listener)!.port
-        var fillers: [Int32] = []
-        defer { fillers.forEach { close($0) } }
-        for _ in 0..<8 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            _ = try SocketAddress(ip: "127.0.0.1", port: port).withSockAddr { connect(fd, $0, $1) }
-            fillers.append(fd)
-        }
-        usleep(100_000)
+        // The kernel drops SYNs to a full listen queue: the connect neither succeeds nor fails.
+        let (listener, port, fillers) = try fullListenQueue()
+        defer { close(listener); fillers.forEach { close($0) } }
         let group = LibevEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdown() }
         var client = TCPClient(group: group)
@@ -236,7 +223,53 @@ final class TCPTests: XCTestCase {
         try channel.closeFuture.wait()
     }
 
+    func testShutdownDuringConnectFailsTheConnectInsteadOfHanging() throws {
+        let (listener, port, fillers) = try fullListenQueue()
+        defer { close(listener); fillers.forEach { close($0) } }
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        var client = TCPClient(group: group)
+        client.connectTimeout = .seconds(60)
+        let connecting = client.connect(host: "127.0.0.1", port: port) { $0 }
+        usleep(50_000)
+        try group.syncShutdown()
+        XCTAssertThrowsError(try connecting.wait()) { XCTAssertEqual($0 as? EventLoopError, .shutDown) }
+    }
+
+    func testWriteProgressCountersTellSentFromQueued() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdown() }
+        let server = try echoServer(group)
+        let loop = group.next()
+        let done = loop.makePromise(of: ByteBuffer.self)
+        let channel = try TCPClient(loop: loop).connect(host: "127.0.0.1", port: server.localAddress!.port) {
+            $0.adding(EchoCheckStage(payload: ByteBuffer(string: "abcdef"), chunks: 3, done: done))
+        }.wait()
+        _ = try done.futureResult.wait()
+        let (queued, started) = try loop.submit { (channel.outboundWritesQueued, channel.outboundWritesStarted) }.wait()
+        XCTAssertEqual(queued, 3, "three writes went in")
+        XCTAssertEqual(started, 3, "all three left once echoed back")
+        try channel.close().wait()
+        let afterClose = try loop.submit { channel.outboundWritesQueued }.wait()
+        XCTAssertEqual(afterClose, 3, "the counters stay readable after close")
+    }
+
     // MARK: helpers
+
+    /// A listener that never accepts, with its queue full: connects to it hang until a timeout.
+    private func fullListenQueue() throws -> (Int32, Int, [Int32]) {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        _ = try SocketAddress(ip: "127.0.0.1", port: 0).withSockAddr { bind(listener, $0, $1) }
+        listen(listener, 0)
+        let port = Sockets.localAddress(listener)!.port
+        var fillers: [Int32] = []
+        for _ in 0..<8 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            _ = try SocketAddress(ip: "127.0.0.1", port: port).withSockAddr { connect(fd, $0, $1) }
+            fillers.append(fd)
+        }
+        usleep(100_000)
+        return (listener, port, fillers)
+    }
 
     private func openDescriptors() -> Int {
         (try? FileManagerless.count("/proc/self/fd")) ?? -1

@@ -6,10 +6,11 @@ import Musl
 #endif
 
 /// Connects a non-blocking socket to each address in turn until one accepts, within one
-/// overall deadline. Produces the connected file descriptor. Loop-confined.
+/// overall deadline that also covers name resolution. Produces the connected file descriptor.
+/// A loop shutting down meanwhile fails it with `EventLoopError.shutDown`. Loop-confined.
 final class ConnectAttempt {
     private unowned let loop: LibevEventLoop
-    private var addresses: ArraySlice<SocketAddress>
+    private var addresses: ArraySlice<SocketAddress> = []
     private let peerName: String
     private let promise: EventLoopPromise<Int32>
     private let watcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
@@ -18,9 +19,8 @@ final class ConnectAttempt {
     private var lastError: SocketError?
     private var retainedWhileWaiting: ConnectAttempt?
 
-    init(loop: LibevEventLoop, addresses: [SocketAddress], peerName: String, deadline: Deadline) {
+    init(loop: LibevEventLoop, peerName: String, deadline: Deadline) {
         self.loop = loop
-        self.addresses = addresses[...]
         self.peerName = peerName
         self.promise = loop.makePromise()
         swiftev_io_init(watcher, { _, w, _ in
@@ -30,17 +30,26 @@ final class ConnectAttempt {
         let timer = loop.makeTimer { [unowned self] in
             self.finish(.failure(SocketError(kind: .connectTimeout, address: peerName)))
         }
+        timer.onShutdown = { [unowned self] in self.finish(.failure(EventLoopError.shutDown)) }
         timer.arm(at: deadline)
         self.timer = timer
+        retainedWhileWaiting = self
     }
 
     deinit { watcher.deallocate() }
 
     var futureResult: EventLoopFuture<Int32> { promise.futureResult }
 
-    func start() {
-        retainedWhileWaiting = self
+    /// Resolution is done: try the addresses in turn (ignored if the attempt already ended).
+    func start(addresses: [SocketAddress]) {
+        guard retainedWhileWaiting != nil else { return }
+        self.addresses = addresses[...]
         tryNext()
+    }
+
+    /// Resolution failed.
+    func fail(_ error: any Error) {
+        finish(.failure(error))
     }
 
     private func tryNext() {

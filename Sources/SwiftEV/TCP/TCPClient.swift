@@ -61,23 +61,21 @@ public struct TCPClient: Sendable {
         let options = self.options
         let deadline = loop.now + connectTimeout
         let peer = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        Resolver.resolve(host: host, port: port, on: loop).whenComplete { resolved in
-            switch resolved {
+        let attempt = ConnectAttempt(loop: loop, peerName: peer, deadline: deadline)
+        attempt.futureResult.whenComplete { connected in
+            switch connected {
             case .failure(let error):
                 promise.fail(error)
-            case .success(let addresses):
-                let attempt = ConnectAttempt(loop: loop, addresses: addresses, peerName: peer, deadline: deadline)
-                attempt.futureResult.whenComplete { connected in
-                    switch connected {
-                    case .failure(let error):
-                        promise.fail(error)
-                    case .success(let fd):
-                        promise.completeWith(Result {
-                            try SocketChannels.adopt(fd: fd, on: loop, peerName: peer, options: options, pipeline: pipeline)
-                        })
-                    }
-                }
-                attempt.start()
+            case .success(let fd):
+                promise.completeWith(Result {
+                    try SocketChannels.adopt(fd: fd, on: loop, peerName: peer, options: options, pipeline: pipeline)
+                })
+            }
+        }
+        Resolver.resolve(host: host, port: port, on: loop).whenComplete { resolved in
+            switch resolved {
+            case .failure(let error): attempt.fail(error)
+            case .success(let addresses): attempt.start(addresses: addresses)
             }
         }
         return promise.futureResult
