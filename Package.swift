@@ -40,5 +40,8 @@ let package = Package(
         // Redis protocol: RESP2/RESP3 values, incremental decoder, command encoder, Swift conversions.
         .target(name: "RESP", dependencies: ["SwiftEV"], swiftSettings: strict),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "SwiftEV"], swiftSettings: strict),
+        // libFuzzer target; a plain build yields a corpus replayer (see scripts/fuzz-resp.sh).
+        .target(name: "CRESPFuzzSupport", path: "Fuzz/CRESPFuzzSupport"),
+        .executableTarget(name: "RESPFuzz", dependencies: ["RESP", "CRESPFuzzSupport"], path: "Fuzz/RESPFuzz", swiftSettings: strict),
     ]
 )
