@@ -43,5 +43,6 @@ let package = Package(
         // libFuzzer target; a plain build yields a corpus replayer (see scripts/fuzz-resp.sh).
         .target(name: "CRESPFuzzSupport", path: "Fuzz/CRESPFuzzSupport"),
         .executableTarget(name: "RESPFuzz", dependencies: ["RESP", "CRESPFuzzSupport"], path: "Fuzz/RESPFuzz", swiftSettings: strict),
+        .executableTarget(name: "RESPDecodeBench", dependencies: ["RESP"], path: "Benchmarks/RESPDecodeBench", swiftSettings: strict),
     ]
 )
