@@ -52,5 +52,9 @@ let package = Package(
         ),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "RESP", "SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "SwiftEV"], swiftSettings: strict),
+        // libFuzzer target; a plain build yields a corpus replayer (see scripts/fuzz-resp.sh).
+        .target(name: "CRESPFuzzSupport", path: "Fuzz/CRESPFuzzSupport"),
+        .executableTarget(name: "RESPFuzz", dependencies: ["RESP", "CRESPFuzzSupport"], path: "Fuzz/RESPFuzz", swiftSettings: strict),
+        .executableTarget(name: "RESPDecodeBench", dependencies: ["RESP"], path: "Benchmarks/RESPDecodeBench", swiftSettings: strict),
     ]
 )

@@ -8,11 +8,12 @@ extension ByteBuffer {
     /// out.writeRESPCommand("SET", "key", 42)
     /// // *3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$2\r\n42\r\n
     /// ```
+    @inlinable
     public mutating func writeRESPCommand<each Argument: RESPArgument>(_ arguments: repeat each Argument) {
         var count = 0
         for _ in repeat each arguments { count += 1 }
         writeRESPArrayHeader(count: count)
-        for argument in repeat each arguments { argument.writeRESPBulk(into: &self) }
+        repeat (each arguments).writeRESPBulk(into: &self)
     }
 
     /// Writes a command whose arguments are only known at run time.
@@ -35,11 +36,13 @@ extension ByteBuffer {
     /// out.writeRESPBulk("SET"); out.writeRESPBulk(key); out.writeRESPBulk(value)
     /// if let ttl { out.writeRESPBulk("EX"); out.writeRESPBulk(ttl) }
     /// ```
+    @inlinable
     public mutating func writeRESPArrayHeader(count: Int) {
-        writeRESPLine(type: UInt8(ascii: "*"), Int64(count))
+        writeRESPLine(type: UInt8(ascii: "*"), negative: count < 0, magnitude: UInt64(count.magnitude))
     }
 
     /// Writes one argument as a bulk string.
+    @inlinable
     public mutating func writeRESPBulk(_ argument: some RESPArgument) {
         argument.writeRESPBulk(into: &self)
     }

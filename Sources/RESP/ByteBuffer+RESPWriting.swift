@@ -9,6 +9,7 @@ extension ByteBuffer {
         writeRESPLine(type: type, negative: value < 0, magnitude: value.magnitude)
     }
 
+    @usableFromInline
     mutating func writeRESPLine(type: UInt8, negative: Bool, magnitude: UInt64) {
         writeWithUnsafeMutableBytes(minimumWritableBytes: 24) { out in
             out[0] = type

@@ -21,16 +21,23 @@ public protocol RESPArgument {
 extension String: RESPArgument {
     /// The UTF-8 bytes.
     public func writeRESPBulk(into buffer: inout ByteBuffer) {
-        var copy = self
-        copy.withUTF8 { buffer.writeRESPBulk(bytes: UnsafeRawBufferPointer($0)) }
+        // Native strings expose their bytes without the copy that `withUTF8` may need.
+        let done: Void? = utf8.withContiguousStorageIfAvailable { buffer.writeRESPBulk(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            var copy = self
+            copy.withUTF8 { buffer.writeRESPBulk(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 }
 
 extension Substring: RESPArgument {
     /// The UTF-8 bytes.
     public func writeRESPBulk(into buffer: inout ByteBuffer) {
-        var copy = self
-        copy.withUTF8 { buffer.writeRESPBulk(bytes: UnsafeRawBufferPointer($0)) }
+        let done: Void? = utf8.withContiguousStorageIfAvailable { buffer.writeRESPBulk(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            var copy = self
+            copy.withUTF8 { buffer.writeRESPBulk(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 }
 

@@ -8,23 +8,25 @@ extension RESPDecoder {
         // Subtracting on the readable side cannot overflow; length + 2 could, for huge limits.
         guard buffer.readableBytes - 2 >= length else { return nil }
         bytesScanned &+= 2
-        let start = buffer.readerIndex
-        let crByte = buffer.getInteger(at: start + length, as: UInt8.self)!
-        guard crByte == UInt8(ascii: "\r") else { throw failure(.invalidTerminator(byte: crByte), at: length) }
-        let lfByte = buffer.getInteger(at: start + length + 1, as: UInt8.self)!
-        guard lfByte == UInt8(ascii: "\n") else { throw failure(.invalidTerminator(byte: lfByte), at: length + 1) }
+        // One trip into the storage for every check (see `Line`).
+        let problem: (RESPProtocolError.Kind, Int)? = buffer.withUnsafeReadableBytes { bytes in
+            if bytes[length] != UInt8(ascii: "\r") { return (.invalidTerminator(byte: bytes[length]), length) }
+            if bytes[length + 1] != UInt8(ascii: "\n") { return (.invalidTerminator(byte: bytes[length + 1]), length + 1) }
+            if bulk.type == UInt8(ascii: "=") && !Self.isVerbatimPrefix(bytes, length: length) {
+                return (.invalidVerbatimString, 0)
+            }
+            return nil
+        }
+        if let (kind, at) = problem { throw failure(kind, at: at) }
 
+        let start = buffer.readerIndex
         let value: RESPValue
         switch bulk.type {
         case UInt8(ascii: "$"):
             value = .bulkString(buffer.getSlice(at: start, length: length)!)
         case UInt8(ascii: "!"):
             value = .bulkError(buffer.getSlice(at: start, length: length)!)
-        default: // "=": a three-byte format, a colon, then the text.
-            guard length >= 4, buffer.getInteger(at: start + 3, as: UInt8.self) == UInt8(ascii: ":"),
-                  Self.isASCII(buffer, at: start, count: 3) else {
-                throw failure(.invalidVerbatimString, at: 0)
-            }
+        default:
             value = .verbatimString(
                 format: buffer.getString(at: start, length: 3)!,
                 text: buffer.getSlice(at: start + 4, length: length - 4)!
@@ -34,9 +36,9 @@ extension RESPDecoder {
         return value
     }
 
-    // The format becomes a `String`; ASCII keeps that exact, so re-encoding gives the same bytes.
-    private static func isASCII(_ buffer: ByteBuffer, at index: Int, count: Int) -> Bool {
-        for i in index..<(index + count) where buffer.getInteger(at: i, as: UInt8.self)! >= 0x80 { return false }
-        return true
+    /// A three-byte format, then `:`. The format must be ASCII because it becomes a `String`:
+    /// that keeps it exact, so re-encoding gives back the same bytes.
+    private static func isVerbatimPrefix(_ bytes: UnsafeRawBufferPointer, length: Int) -> Bool {
+        length >= 4 && bytes[0] < 0x80 && bytes[1] < 0x80 && bytes[2] < 0x80 && bytes[3] == UInt8(ascii: ":")
     }
 }

@@ -1,0 +1,1 @@
+// SwiftPM needs a source file in every C target; this one only exports its header.
