@@ -48,6 +48,17 @@ log "swift build"
 swift build
 log "swift test $*"
 rc=0
-swift test "$@" || rc=$?
+out="$(mktemp)"
+# All tests are XCTest; without this flag the empty Swift Testing run closes the output
+# with "0 tests", which reads as if nothing ran.
+swift test --disable-swift-testing "$@" 2>&1 | tee "$out" || rc=$?  # pipefail: swift test's status
 log "swift test exited with $rc"
+# One plain closing line: "N passed, N failed", from XCTest's overall summary.
+summary="$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$out" | tail -n 1 || true)"
+rm -f "$out"
+if [ -n "$summary" ]; then
+    total="$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")"
+    failed="$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")"
+    echo "$((total - failed)) passed, $failed failed"
+fi
 exit "$rc"
