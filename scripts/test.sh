@@ -3,6 +3,7 @@
 # Cluster (+ standalone nodes), builds, runs `swift test` and stops the cluster.
 #
 # Usage: scripts/test.sh [swift test arguments...]
+#   SWIFTEV_FUZZ_SECONDS=N   also fuzz the RESP decoder for N seconds (CI: 30)
 #   e.g. scripts/test.sh --filter ByteBufferTests
 # Environment:
 #   SWIFTEV_KEEP_CLUSTER=1   leave the Redis nodes running afterwards
@@ -53,6 +54,15 @@ out="$(mktemp)"
 # with "0 tests", which reads as if nothing ran.
 swift test --disable-swift-testing "$@" 2>&1 | tee "$out" || rc=$?  # pipefail: swift test's status
 log "swift test exited with $rc"
+
+# The fuzz corpus through the plain build (every input decoded whole and in chunks), then,
+# when SWIFTEV_FUZZ_SECONDS > 0 (CI sets 30), a short libFuzzer run.
+log "replaying the RESP fuzz corpus"
+swift run --skip-build RESPFuzz Fuzz/corpus/* || rc=1
+if [ "${SWIFTEV_FUZZ_SECONDS:-0}" -gt 0 ]; then
+    log "fuzzing the RESP decoder for ${SWIFTEV_FUZZ_SECONDS}s"
+    "$SCRIPT_DIR/fuzz-resp.sh" "$SWIFTEV_FUZZ_SECONDS" 2>&1 | grep -E "stat::number_of_executed_units|DONE|ERROR|crash|deadly" || rc=1
+fi
 # One plain closing line: "N passed, N failed", from XCTest's overall summary.
 summary="$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$out" | tail -n 1 || true)"
 rm -f "$out"
