@@ -122,11 +122,8 @@ final class TCPTests: XCTestCase {
         let group = LibevEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdown() }
         // The slow reader: a plain socket the test drains only when it chooses.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = try plainListener()
         defer { close(listener) }
-        _ = try SocketAddress(ip: "127.0.0.1", port: 0).withSockAddr { bind(listener, $0, $1) }
-        listen(listener, 4)
-        let port = Sockets.localAddress(listener)!.port
 
         let loop = group.next()
         // Handed to the loop once, then only touched there (and its promises read via wait()).
@@ -203,11 +200,8 @@ final class TCPTests: XCTestCase {
     func testPeerResetReachesStagesAsTypedError() throws {
         let group = LibevEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdown() }
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = try plainListener()
         defer { close(listener) }
-        _ = try SocketAddress(ip: "127.0.0.1", port: 0).withSockAddr { bind(listener, $0, $1) }
-        listen(listener, 4)
-        let port = Sockets.localAddress(listener)!.port
         let loop = group.next()
         let done = loop.makePromise(of: ByteBuffer.self)
         let channel = try TCPClient(loop: loop).connect(host: "127.0.0.1", port: port) {
@@ -255,12 +249,17 @@ final class TCPTests: XCTestCase {
 
     // MARK: helpers
 
-    /// A listener that never accepts, with its queue full: connects to it hang until a timeout.
-    private func fullListenQueue() throws -> (Int32, Int, [Int32]) {
+    /// A blocking listener on a free loopback port, outside any loop: the test accepts (or not).
+    private func plainListener(backlog: Int32 = 4) throws -> (Int32, Int) {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         _ = try SocketAddress(ip: "127.0.0.1", port: 0).withSockAddr { bind(listener, $0, $1) }
-        listen(listener, 0)
-        let port = Sockets.localAddress(listener)!.port
+        listen(listener, backlog)
+        return (listener, Sockets.localAddress(listener)!.port)
+    }
+
+    /// A listener that never accepts, with its queue full: connects to it hang until a timeout.
+    private func fullListenQueue() throws -> (Int32, Int, [Int32]) {
+        let (listener, port) = try plainListener(backlog: 0)
         var fillers: [Int32] = []
         for _ in 0..<8 {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
