@@ -209,6 +209,11 @@ class RedisIntegrationTestCase: XCTestCase {
         XCTAssertGreaterThanOrEqual(acknowledged, 1, "WAIT 1: no replica acknowledged the writes", file: file, line: line)
     }
 
+    /// Commands queued or awaiting a reply, read on the connection's loop.
+    func pendingCount(_ connection: RedisConnection) async throws -> Int {
+        try await connection.eventLoop.submit { connection.pendingCommandCount }.get()
+    }
+
     /// Runs `body`, expecting it to throw a `RedisError`; records a failure otherwise.
     func expectRedisError<T>(
         _ what: String, file: StaticString = #filePath, line: UInt = #line, _ body: () async throws -> T
