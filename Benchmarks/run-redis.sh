@@ -18,6 +18,9 @@
 #   PIN          0 to skip taskset                          (default 1)
 #   SERVER_CPU / CLIENT_CPU  cores for taskset              (default 0 / 1)
 #   SKIP_BUILD   1 to reuse the binaries already built      (default 0)
+#   IDLE_WAIT    wait up to this many seconds for the machine to be idle
+#                (others below BUSY_THRESHOLD % of one core) before measuring (default 60; 0 = don't)
+#   BUSY_THRESHOLD                                          (default 10)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,6 +36,8 @@ PIN="${PIN:-1}"
 SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-1}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
+IDLE_WAIT="${IDLE_WAIT:-60}"
+BUSY_THRESHOLD="${BUSY_THRESHOLD:-10}"
 
 log() { printf 'run-redis: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -93,6 +98,28 @@ for _ in $(seq 100); do
 done
 [[ "$(redis-cli -p "$PORT" PING 2>/dev/null)" == PONG ]] || die "redis-server on $PORT does not answer"
 log "redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$PORT (pid $server_pid${pin_server:+, core $SERVER_CPU}); client${pin_client:+ on core $CLIENT_CPU}"
+
+# CPU used by every process over one second, in % of one core (from /proc/stat).
+busy_percent() {
+    local a b
+    read -r -a a < <(head -1 /proc/stat)
+    sleep 1
+    read -r -a b < <(head -1 /proc/stat)
+    local busy=$(( (b[1] + b[2] + b[3] + b[6] + b[7]) - (a[1] + a[2] + a[3] + a[6] + a[7]) ))
+    echo $(( busy * 100 / $(getconf CLK_TCK) ))
+}
+if [[ "$IDLE_WAIT" -gt 0 ]]; then
+    deadline=$((SECONDS + IDLE_WAIT))
+    while :; do
+        busy="$(busy_percent)"
+        [[ "$busy" -lt "$BUSY_THRESHOLD" ]] && break
+        if [[ "$SECONDS" -ge "$deadline" ]]; then
+            log "warning: the machine is still busy (${busy}% of a core used by other processes); results may be disturbed"
+            break
+        fi
+        log "waiting for the machine to be idle (${busy}% of a core busy)"
+    done
+fi
 
 cmd=("${pin_client[@]}" env LD_PRELOAD="$malloc_lib" "$bin" --port "$PORT" --warmup "$WARMUP" --duration "$DURATION"
      --rb-seconds "$RB_SECONDS" --settings "$SETTINGS" "$@")

@@ -162,7 +162,9 @@ final class Driver: @unchecked Sendable {
     let setting: Setting
     let keys: [String]
     let value: ByteBuffer
-    let encoded: (gets: [RedisCommand], sets: [RedisCommand])?
+    let preencoded: Bool
+    let encodedGets: [RedisCommand]
+    let encodedSets: [RedisCommand]
 
     var ops: UInt64 = 0
     var errors: UInt64 = 0
@@ -179,9 +181,9 @@ final class Driver: @unchecked Sendable {
         self.setting = setting
         self.keys = keys
         self.value = value
-        encoded = preencoded
-            ? (keys.map { RedisCommand("GET", $0) }, keys.map { RedisCommand("SET", $0, value) })
-            : nil
+        self.preencoded = preencoded
+        encodedGets = preencoded ? keys.map { RedisCommand("GET", $0) } : []
+        encodedSets = preencoded ? keys.map { RedisCommand("SET", $0, value) } : []
         onReply = { [unowned self] result in self.replied(result) }
     }
 
@@ -199,16 +201,19 @@ final class Driver: @unchecked Sendable {
 
     private func issue() {
         // xorshift64: a uniform key, like redis-benchmark -r.
-        random ^= random << 13
-        random ^= random >> 7
-        random ^= random << 17
-        let index = Int(random % UInt64(keys.count))
-        nextIsSet.toggle()
+        var r = random
+        r ^= r << 13
+        r ^= r >> 7
+        r ^= r << 17
+        random = r
+        let index = Int(truncatingIfNeeded: r % UInt64(keys.count))
+        let isSet = nextIsSet
+        nextIsSet = !isSet
         let command: RedisCommand
-        if let encoded {
-            command = nextIsSet ? encoded.sets[index] : encoded.gets[index]
+        if preencoded {
+            command = isSet ? encodedSets[index] : encodedGets[index]
         } else {
-            command = nextIsSet ? RedisCommand("SET", keys[index], value) : RedisCommand("GET", keys[index])
+            command = isSet ? RedisCommand("SET", keys[index], value) : RedisCommand("GET", keys[index])
         }
         outstanding += 1
         connection.submit(command, onReply: onReply)
