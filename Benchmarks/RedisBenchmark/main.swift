@@ -260,8 +260,8 @@ func measureSwiftEV(_ connection: RedisConnection, _ setting: Setting, _ options
         driver.stop(stopped)
         return stopped.futureResult
     }.wait().wait()
-    if let first = try loop.submit({ driver.firstError }).wait() {
-        fail("\(setting): \(driver.errors) command(s) failed, the first with: \(first)")
+    if let failure = try loop.submit({ driver.firstError.map { (count: driver.errors, first: $0) } }).wait() {
+        fail("\(setting): \(failure.count) command(s) failed, the first with: \(failure.first)")
     }
     return Measurement(from: start, to: end)
 }
