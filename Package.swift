@@ -50,6 +50,14 @@ let package = Package(
             dependencies: ["SwiftEV", "RESP", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict
         ),
+        // Single-connection Redis benchmark against a real node, compared with redis-benchmark
+        // (Benchmarks/run-redis.sh). Not a test.
+        .executableTarget(
+            name: "RedisBenchmark",
+            dependencies: ["Redis", "RESP", "SwiftEV"],
+            path: "Benchmarks/RedisBenchmark",
+            swiftSettings: strict
+        ),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "RESP", "SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "SwiftEV"], swiftSettings: strict),
         // libFuzzer target; a plain build yields a corpus replayer (see scripts/fuzz-resp.sh).

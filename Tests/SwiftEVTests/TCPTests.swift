@@ -247,6 +247,25 @@ final class TCPTests: XCTestCase {
         XCTAssertEqual(afterClose, 3, "the counters stay readable after close")
     }
 
+    /// A stage may close its channel from `channelRead` and keep using its context until it
+    /// returns (a protocol stage checks `context.channel.isClosed` before decoding the next
+    /// message). When only the loop holds the channel, the close must not release the channel,
+    /// its transport or its stages while that read is still on the stack.
+    func testClosingFromChannelReadWhenOnlyTheLoopHoldsTheChannel() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdown() }
+        let server = try echoServer(group)
+        let loop = group.next()
+        let done = loop.makePromise(of: Bool.self)
+        // The channel is not kept: once connected, the loop's registry holds the only reference.
+        try loop.submit {
+            TCPClient(loop: loop).connect(host: "127.0.0.1", port: server.localAddress!.port) {
+                $0.adding(CloseOnReadStage(done: done))
+            }.whenComplete { _ in }
+        }.wait()
+        XCTAssertTrue(try done.futureResult.wait(), "the stage sees its channel closed right after close()")
+    }
+
     // MARK: helpers
 
     /// A blocking listener on a free loopback port, outside any loop: the test accepts (or not).

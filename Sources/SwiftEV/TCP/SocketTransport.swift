@@ -151,9 +151,24 @@ final class SocketTransport: ChannelTransport {
         }
     }
 
-    // MARK: Reading
+    // MARK: libev callbacks
+
+    // A stage may close the channel from inside these callbacks (a read that fails a
+    // handshake, a write promise whose callback closes). When the loop's registry held the last
+    // reference, the close releases the channel, which owns this transport and the stages
+    // still on the stack: keep both alive until the callback returns.
 
     private func readable() {
+        withExtendedLifetime((channel, self)) { readAvailable() }
+    }
+
+    private func writable() {
+        withExtendedLifetime((channel, self)) { writableOrConnected() }
+    }
+
+    // MARK: Reading
+
+    private func readAvailable() {
         for _ in 0..<options.maxReadsPerEvent {
             readBuffer.clear()
             var code: Int32 = 0
@@ -220,7 +235,7 @@ final class SocketTransport: ChannelTransport {
         writeFlushed()
     }
 
-    private func writable() {
+    private func writableOrConnected() {
         if state == .connecting {
             connectFinished()
             return

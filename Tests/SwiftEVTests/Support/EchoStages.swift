@@ -49,3 +49,25 @@ final class EchoCheckStage: ChannelStage {
         done.fail(error)
     }
 }
+
+/// Client side: sends "ping" once active; on the first read closes the channel, then reports
+/// whether `context.channel` says closed (touching the channel after the close).
+final class CloseOnReadStage: ChannelStage {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+
+    let done: EventLoopPromise<Bool>
+
+    init(done: EventLoopPromise<Bool>) {
+        self.done = done
+    }
+
+    func channelActive(context: Context) {
+        context.writeAndFlush(ByteBuffer(string: "ping"))
+    }
+
+    func channelRead(context: Context, data: ByteBuffer) {
+        context.close()
+        done.succeed(context.channel.isClosed)
+    }
+}

@@ -1,0 +1,413 @@
+// RedisBenchmark: one RedisConnection against one real Redis node, GET/SET 50/50 on a key
+// space, compared in the same run with redis-benchmark at matching settings.
+//
+//   swift build -c release --product RedisBenchmark
+//   LD_PRELOAD=libswiftev_malloc_count.so .build/release/RedisBenchmark --port 7400
+//
+// Benchmarks/run-redis.sh does all of it (its own redis-server, pinning, the malloc counter).
+// Options (all optional):
+//   --host H            default 127.0.0.1
+//   --port P            default $SWIFTEV_REDIS_STANDALONE_PORT, else 6379
+//   --warmup S          warm-up seconds per setting (default 1)
+//   --duration S        measured seconds per setting (default 5)
+//   --keys N            key space (default 10000), keys `key:%012d` like redis-benchmark -r
+//   --value-size B      SET value size in bytes (default 32)
+//   --settings LIST     comma list of `N` (N commands in flight) and `pN` (pipeline batches of
+//                       N); default 1,50,200,p16
+//   --rb-seconds S      target length of each redis-benchmark test (default 3)
+//   --redis-benchmark P path of redis-benchmark, or `none` to skip it (default: from PATH)
+//   --preencoded        also measure with commands encoded once up front (library overhead
+//                       without the cost of building each RedisCommand)
+//
+// Per setting: ops/s, CPU µs per op (getrusage of this process over the measured window:
+// user+sys, user, sys) and allocations per op (when libswiftev_malloc_count.so is preloaded).
+
+import Foundation
+import RESP
+import Redis
+import SwiftEV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: Options
+
+struct Options {
+    var host = "127.0.0.1"
+    var port = Int(ProcessInfo.processInfo.environment["SWIFTEV_REDIS_STANDALONE_PORT"] ?? "") ?? 6379
+    var warmup = 1.0
+    var duration = 5.0
+    var keys = 10_000
+    var valueSize = 32
+    var settings: [Setting] = [.inFlight(1), .inFlight(50), .inFlight(200), .pipeline(16)]
+    var rbSeconds = 3.0
+    var redisBenchmark: String? = "redis-benchmark"
+    var preencoded = false
+
+    static func parse(_ arguments: [String]) -> Options {
+        var options = Options()
+        var i = 0
+        func value() -> String {
+            i += 1
+            guard i < arguments.count else { fail("missing value for \(arguments[i - 1])") }
+            return arguments[i]
+        }
+        func number(_ text: String) -> Double {
+            guard let n = Double(text), n >= 0 else { fail("not a number: \(text)") }
+            return n
+        }
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--host": options.host = value()
+            case "--port": options.port = Int(number(value()))
+            case "--warmup": options.warmup = number(value())
+            case "--duration": options.duration = number(value())
+            case "--keys": options.keys = max(1, Int(number(value())))
+            case "--value-size": options.valueSize = max(1, Int(number(value())))
+            case "--rb-seconds": options.rbSeconds = number(value())
+            case "--redis-benchmark": let p = value(); options.redisBenchmark = p == "none" ? nil : p
+            case "--preencoded": options.preencoded = true
+            case "--settings":
+                options.settings = value().split(separator: ",").map { item in
+                    if item.hasPrefix("p"), let n = Int(item.dropFirst()), n > 0 { return .pipeline(n) }
+                    if let n = Int(item), n > 0 { return .inFlight(n) }
+                    fail("bad setting \(item): use N (in flight) or pN (pipeline)")
+                }
+            case "-h", "--help":
+                print("usage: RedisBenchmark [--host H] [--port P] [--warmup S] [--duration S] [--keys N] [--value-size B] "
+                      + "[--settings 1,50,200,p16] [--rb-seconds S] [--redis-benchmark PATH|none] [--preencoded]")
+                exit(0)
+            default: fail("unknown option \(arguments[i])")
+            }
+            i += 1
+        }
+        return options
+    }
+}
+
+enum Setting: CustomStringConvertible {
+    /// N commands outstanding at all times: each reply issues the next command.
+    case inFlight(Int)
+    /// Batches of N: N commands written together, the next batch once all N replied.
+    case pipeline(Int)
+
+    var description: String {
+        switch self {
+        case .inFlight(let n): return "\(n) in flight"
+        case .pipeline(let n): return "pipeline \(n)"
+        }
+    }
+
+    var depth: Int {
+        switch self {
+        case .inFlight(let n), .pipeline(let n): return n
+        }
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("RedisBenchmark: \(message)\n".utf8))
+    exit(2)
+}
+
+// MARK: Measuring
+
+/// The malloc counter of libswiftev_malloc_count.so, when it is preloaded.
+let mallocCount: (@convention(c) () -> UInt64)? = {
+    guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "swiftev_malloc_count") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)
+}()
+
+struct Snapshot: Sendable {
+    var ops: UInt64
+    var errors: UInt64
+    var allocations: UInt64?
+    var user: Double  // seconds
+    var system: Double
+    var wall: Double
+
+    static func take(ops: UInt64, errors: UInt64) -> Snapshot {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return Snapshot(ops: ops, errors: errors, allocations: mallocCount?(), user: seconds(usage.ru_utime),
+                        system: seconds(usage.ru_stime), wall: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+    }
+}
+
+struct Measurement {
+    var opsPerSecond: Double
+    var userMicrosPerOp: Double
+    var systemMicrosPerOp: Double
+    var allocationsPerOp: Double?
+    var errors: UInt64
+    var cpuMicrosPerOp: Double { userMicrosPerOp + systemMicrosPerOp }
+
+    init(from a: Snapshot, to b: Snapshot) {
+        let ops = Double(b.ops - a.ops)
+        opsPerSecond = ops / (b.wall - a.wall)
+        userMicrosPerOp = (b.user - a.user) * 1e6 / ops
+        systemMicrosPerOp = (b.system - a.system) * 1e6 / ops
+        allocationsPerOp = b.allocations.flatMap { end in a.allocations.map { Double(end - $0) / ops } }
+        errors = b.errors - a.errors
+    }
+}
+
+/// Drives one connection from its loop with the callback API: no future, no task per command.
+/// Loop-confined (`@unchecked Sendable` only to be created and read through `loop.submit`).
+final class Driver: @unchecked Sendable {
+    let connection: RedisConnection
+    let setting: Setting
+    let keys: [String]
+    let value: ByteBuffer
+    let preencoded: Bool
+    let encodedGets: [RedisCommand]
+    let encodedSets: [RedisCommand]
+
+    var ops: UInt64 = 0
+    var errors: UInt64 = 0
+    var firstError: String?
+    private var outstanding = 0
+    private var stopping: EventLoopPromise<Void>?
+    private var random: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private var nextIsSet = true
+    /// One closure for every command: creating it per command would cost an allocation.
+    private var onReply: ((Result<RESPValue, any Error>) -> Void)!
+
+    init(connection: RedisConnection, setting: Setting, keys: [String], value: ByteBuffer, preencoded: Bool) {
+        self.connection = connection
+        self.setting = setting
+        self.keys = keys
+        self.value = value
+        self.preencoded = preencoded
+        encodedGets = preencoded ? keys.map { RedisCommand("GET", $0) } : []
+        encodedSets = preencoded ? keys.map { RedisCommand("SET", $0, value) } : []
+        onReply = { [unowned self] result in self.replied(result) }
+    }
+
+    func start() {
+        switch setting {
+        case .inFlight(let n), .pipeline(let n): for _ in 0..<n { issue() }
+        }
+    }
+
+    /// Stops issuing; succeeds once every outstanding command has replied.
+    func stop(_ promise: EventLoopPromise<Void>) {
+        stopping = promise
+        if outstanding == 0 { promise.succeed() }
+    }
+
+    private func issue() {
+        // xorshift64: a uniform key, like redis-benchmark -r.
+        var r = random
+        r ^= r << 13
+        r ^= r >> 7
+        r ^= r << 17
+        random = r
+        let index = Int(truncatingIfNeeded: r % UInt64(keys.count))
+        let isSet = nextIsSet
+        nextIsSet = !isSet
+        let command: RedisCommand
+        if preencoded {
+            command = isSet ? encodedSets[index] : encodedGets[index]
+        } else {
+            command = isSet ? RedisCommand("SET", keys[index], value) : RedisCommand("GET", keys[index])
+        }
+        outstanding += 1
+        connection.submit(command, onReply: onReply)
+    }
+
+    private func replied(_ result: Result<RESPValue, any Error>) {
+        outstanding -= 1
+        ops += 1
+        if case .failure(let error) = result {
+            errors += 1
+            if firstError == nil { firstError = "\(error)" }
+        }
+        if let stopping {
+            if outstanding == 0 { stopping.succeed() }
+            return
+        }
+        switch setting {
+        case .inFlight: issue()
+        case .pipeline(let n): if outstanding == 0 { for _ in 0..<n { issue() } }
+        }
+    }
+}
+
+func sleep(seconds: Double) {
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
+
+func measureSwiftEV(_ connection: RedisConnection, _ setting: Setting, _ options: Options, keys: [String], value: ByteBuffer,
+                    preencoded: Bool) throws -> Measurement {
+    let loop = connection.eventLoop
+    let driver = try loop.submit {
+        let driver = Driver(connection: connection, setting: setting, keys: keys, value: value, preencoded: preencoded)
+        driver.start()
+        return driver
+    }.wait()
+    sleep(seconds: options.warmup)
+    let start = try loop.submit { Snapshot.take(ops: driver.ops, errors: driver.errors) }.wait()
+    sleep(seconds: options.duration)
+    let end = try loop.submit { Snapshot.take(ops: driver.ops, errors: driver.errors) }.wait()
+    try loop.submit { () -> EventLoopFuture<Void> in
+        let stopped = loop.makePromise(of: Void.self)
+        driver.stop(stopped)
+        return stopped.futureResult
+    }.wait().wait()
+    if let failure = try loop.submit({ driver.firstError.map { (count: driver.errors, first: $0) } }).wait() {
+        fail("\(setting): \(failure.count) command(s) failed, the first with: \(failure.first)")
+    }
+    return Measurement(from: start, to: end)
+}
+
+// MARK: redis-benchmark
+
+struct RedisBenchmarkResult {
+    var set: Double
+    var get: Double
+    var command: String
+    /// n SETs then n GETs: total ops over total time.
+    var mixed: Double { 2 / (1 / set + 1 / get) }
+}
+
+func runRedisBenchmark(_ path: String, _ options: Options, clients: Int, pipeline: Int, expectedRate: Double) -> RedisBenchmarkResult? {
+    let requests = max(10_000, Int(expectedRate * options.rbSeconds))
+    let arguments = ["-h", options.host, "-p", "\(options.port)", "-c", "\(clients)", "-P", "\(pipeline)",
+                     "-t", "set,get", "-d", "\(options.valueSize)", "-r", "\(options.keys)", "-n", "\(requests)", "--csv"]
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path.contains("/") ? path : "/usr/bin/env")
+    process.arguments = path.contains("/") ? arguments : [path] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    // Not the malloc counter: it is for this process (and redis-benchmark crashes under it).
+    var environment = ProcessInfo.processInfo.environment
+    environment["LD_PRELOAD"] = nil
+    process.environment = environment
+    do { try process.run() } catch { fail("cannot run \(path): \(error)") }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    var rates: [String: Double] = [:]
+    for line in text.split(whereSeparator: \.isNewline) {
+        let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        if fields.count >= 2, let rate = Double(fields[1]) { rates[fields[0]] = rate }
+    }
+    guard process.terminationStatus == 0, let set = rates["SET"], let get = rates["GET"] else {
+        FileHandle.standardError.write(Data("redis-benchmark failed (status \(process.terminationStatus)): \(text)\n".utf8))
+        return nil
+    }
+    return RedisBenchmarkResult(set: set, get: get, command: "redis-benchmark " + arguments.joined(separator: " "))
+}
+
+// MARK: Main
+
+func format(_ value: Double?, _ decimals: Int) -> String {
+    guard let value, value.isFinite else { return "n/a" }
+    return String(format: "%.\(decimals)f", value)
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+}
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+let group = LibevEventLoopGroup(numberOfThreads: 1)
+let connection: RedisConnection
+do {
+    let loop = group.next()
+    connection = try loop.submit { RedisConnection.connectOnLoop(host: options.host, port: options.port, on: loop) }.wait().wait()
+} catch {
+    fail("cannot connect to \(options.host):\(options.port): \(error)")
+}
+let keys = (0..<options.keys).map { String(format: "key:%012d", $0) }
+let value = ByteBuffer(string: String(repeating: "x", count: options.valueSize))
+
+// Every key exists before measuring, so GETs hit (as after redis-benchmark's SET test).
+let fill = try connection.eventLoop.submit {
+    connection.submit(batch: keys.map { RedisCommand("SET", $0, value) })
+}.wait()
+for future in fill { _ = try future.wait() }
+
+print("RedisBenchmark: one connection to \(options.host):\(options.port) (Redis \(connection.serverInfo.version), RESP\(connection.serverInfo.protocolVersion))")
+print("workload: GET/SET 50/50 alternating, \(options.keys) keys, \(options.valueSize)-byte values; "
+      + "warm-up \(format(options.warmup, 1)) s, measured \(format(options.duration, 1)) s per setting")
+print("allocation counter: \(mallocCount == nil ? "not preloaded (allocs/op n/a)" : "libswiftev_malloc_count.so")")
+print("")
+
+struct Row {
+    var setting: Setting
+    var swiftEV: Measurement
+    var preencoded: Measurement?
+    var singleConnection: RedisBenchmarkResult?
+    var manyConnections: RedisBenchmarkResult?
+}
+
+var rows: [Row] = []
+for setting in options.settings {
+    let measured = try measureSwiftEV(connection, setting, options, keys: keys, value: value, preencoded: false)
+    let preencoded = options.preencoded
+        ? try measureSwiftEV(connection, setting, options, keys: keys, value: value, preencoded: true) : nil
+    var row = Row(setting: setting, swiftEV: measured, preencoded: preencoded)
+    if let path = options.redisBenchmark {
+        // One connection with N pipelined: the closest match to N in flight on one connection.
+        row.singleConnection = runRedisBenchmark(path, options, clients: 1, pipeline: setting.depth, expectedRate: measured.opsPerSecond)
+        if case .inFlight(let n) = setting, n > 1 {
+            // N connections, one command each: for reference.
+            row.manyConnections = runRedisBenchmark(path, options, clients: n, pipeline: 1, expectedRate: measured.opsPerSecond)
+        }
+    }
+    rows.append(row)
+    FileHandle.standardError.write(Data("done: \(setting): \(format(measured.opsPerSecond, 0)) ops/s\n".utf8))
+}
+
+let header = ["setting", "SwiftEV ops/s", "rb -c1 -PN", "ratio", "rb -cN -P1", "CPU µs/op", "user", "sys", "allocs/op"]
+let widths = [14, 14, 12, 7, 12, 10, 7, 7, 10]
+print(zip(header, widths).map { pad($0, $1) }.joined(separator: " "))
+for row in rows {
+    let m = row.swiftEV
+    let rb = row.singleConnection?.mixed
+    let cells = [
+        row.setting.description,
+        format(m.opsPerSecond, 0),
+        format(rb, 0),
+        format(rb.map { m.opsPerSecond / $0 }, 2),
+        format(row.manyConnections?.mixed, 0),
+        format(m.cpuMicrosPerOp, 2),
+        format(m.userMicrosPerOp, 2),
+        format(m.systemMicrosPerOp, 2),
+        format(m.allocationsPerOp, 2),
+    ]
+    print(zip(cells, widths).map { pad($0, $1) }.joined(separator: " "))
+}
+if options.preencoded {
+    print("")
+    print("commands encoded once up front (the connection's own cost per command):")
+    print([pad("setting", 14), pad("ops/s", 14), pad("CPU µs/op", 10), pad("allocs/op", 10)].joined(separator: " "))
+    for row in rows {
+        guard let m = row.preencoded else { continue }
+        print([pad(row.setting.description, 14), pad(format(m.opsPerSecond, 0), 14), pad(format(m.cpuMicrosPerOp, 2), 10),
+               pad(format(m.allocationsPerOp, 2), 10)].joined(separator: " "))
+    }
+}
+print("")
+print("redis-benchmark (SET and GET tests; the table shows n SETs then n GETs: 2 / (1/SET + 1/GET)):")
+for row in rows {
+    for result in [row.singleConnection, row.manyConnections].compactMap({ $0 }) {
+        print("  \(pad(row.setting.description, 14)): SET \(format(result.set, 0))/s, GET \(format(result.get, 0))/s  [\(result.command)]")
+    }
+}
+print("")
+print("goals: >= redis-benchmark -c1 -PN ops/s at every setting: "
+      + (rows.allSatisfy { r in r.singleConnection.map { r.swiftEV.opsPerSecond >= $0.mixed } ?? false } ? "met" : "NOT met")
+      + "; <= 2 allocations per command: "
+      + (mallocCount == nil ? "n/a" : rows.allSatisfy { ($0.swiftEV.allocationsPerOp ?? .infinity) <= 2 } ? "met" : "NOT met"))
+
+try connection.close().wait()
+try group.syncShutdown()
