@@ -2,10 +2,47 @@
 ///
 /// From Redis 7's `COMMAND INFO` (the `readonly` flag), plus connection-level commands
 /// without side effects. A command not listed is treated as a write: the safe default.
+///
+/// Looked up on every command, so names are packed into integers (case folded) and found by
+/// binary search: no `String`, no hashing.
 enum ReadOnlyCommands {
-    static func contains(_ upperCaseName: String) -> Bool { names.contains(upperCaseName) }
+    static func contains(_ name: String.UTF8View) -> Bool {
+        guard let key = PackedName(name) else { return false }
+        var low = 0, high = packed.count - 1
+        while low <= high {
+            let mid = (low + high) / 2
+            if packed[mid] == key { return true }
+            if packed[mid] < key { low = mid + 1 } else { high = mid - 1 }
+        }
+        return false
+    }
 
-    static let names: Set<String> = [
+    /// Up to 24 ASCII letters, digits, `_` or `|`, upper-cased, with the length.
+    struct PackedName: Comparable {
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, length = 0
+
+        init?(_ name: String.UTF8View) {
+            guard name.count <= 24 else { return nil }
+            for (i, raw) in name.enumerated() {
+                let byte = UInt64(raw >= 0x61 && raw <= 0x7A ? raw - 0x20 : raw)
+                let shift = UInt64((i % 8) * 8)
+                switch i / 8 {
+                case 0: a |= byte << shift
+                case 1: b |= byte << shift
+                default: c |= byte << shift
+                }
+            }
+            length = name.count
+        }
+
+        static func < (l: PackedName, r: PackedName) -> Bool {
+            (l.length, l.a, l.b, l.c) < (r.length, r.a, r.b, r.c)
+        }
+    }
+
+    static let packed: [PackedName] = names.compactMap { PackedName($0.utf8) }.sorted()
+
+    static let names: [String] = [
         "BITCOUNT", "BITFIELD_RO", "BITPOS", "DBSIZE", "DUMP", "ECHO", "EXISTS", "EXPIRETIME",
         "FCALL_RO", "GEODIST", "GEOHASH", "GEOPOS", "GEORADIUSBYMEMBER_RO", "GEORADIUS_RO",
         "GEOSEARCH", "GET", "GETBIT", "GETRANGE", "HEXISTS", "HGET", "HGETALL", "HKEYS", "HLEN",

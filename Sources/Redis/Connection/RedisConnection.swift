@@ -146,7 +146,7 @@ public final class RedisConnection: @unchecked Sendable {
 
     /// Queues `command`; `onReply` runs on the loop with the reply. The cheapest form: no future.
     /// Must be called on the loop.
-    public func submit(_ command: RedisCommand, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+    public func submit(_ command: consuming RedisCommand, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
         correlator.send(command, handler: .callback(onReply))
     }

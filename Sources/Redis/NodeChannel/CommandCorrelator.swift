@@ -35,11 +35,13 @@ public final class CommandCorrelator: ChannelStage {
     /// Receives RESP3 push frames (invalidations, pub/sub messages).
     public var onPush: ((RESPValue) -> Void)?
 
-    private var context: Context?
-    private var waiting = Deque<Entry>()
-    private var inFlight = Deque<Entry>()
-    private var ready = false
-    private var closed = false
+    // Loop-confined; completions that re-enter `send` run between accesses to these queues,
+    // never inside one, so the dynamic exclusivity checks are skipped.
+    @exclusivity(unchecked) private var context: Context?
+    @exclusivity(unchecked) private var waiting = Deque<Entry>()
+    @exclusivity(unchecked) private var inFlight = Deque<Entry>()
+    @exclusivity(unchecked) private var ready = false
+    @exclusivity(unchecked) private var closed = false
     private var timer: (any LoopTimer)?
     private var closeCause: RedisError?
     private let readyPromise: EventLoopPromise<RedisServerInfo>?
@@ -65,12 +67,12 @@ public final class CommandCorrelator: ChannelStage {
     // MARK: Sending
 
     /// Queues `command`; its reply (or error) goes to `handler`. Must be called on the loop.
-    public func send(_ command: RedisCommand, handler: ReplyHandler) {
+    public func send(_ command: consuming RedisCommand, handler: consuming ReplyHandler) {
         send(PendingCommand(command: command, handler: handler))
     }
 
     /// Queues a command handed over from elsewhere (keeps its redirect count).
-    public func send(_ pending: PendingCommand) {
+    public func send(_ pending: consuming PendingCommand) {
         guard !closed, let context else {
             return pending.handler.complete(.failure(closeCause.map { rename($0, pending) }
                 ?? RedisError(.connectionClosed(.notSent), node: node, command: pending.command.name)))
@@ -78,12 +80,12 @@ public final class CommandCorrelator: ChannelStage {
         guard pendingCount < maxPending else {
             return pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: pending.command.name)))
         }
-        let entry = Entry(pending: pending, deadline: context.eventLoop.now + timeout, ticket: 0, abandoned: false)
+        let deadline = context.eventLoop.now + timeout
         if ready {
-            write(entry, context: context)
+            write(pending, deadline: deadline, context: context)
             context.flush()
         } else {
-            waiting.append(entry)
+            waiting.append(Entry(pending: pending, deadline: deadline, ticket: 0, abandoned: false))
         }
         armTimerIfIdle(context)
     }
@@ -96,7 +98,7 @@ public final class CommandCorrelator: ChannelStage {
                 pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: pending.command.name)))
                 continue
             }
-            write(Entry(pending: pending, deadline: context.eventLoop.now + timeout, ticket: 0, abandoned: false), context: context)
+            write(pending, deadline: context.eventLoop.now + timeout, context: context)
         }
         if let context {
             context.flush()
@@ -104,11 +106,9 @@ public final class CommandCorrelator: ChannelStage {
         }
     }
 
-    private func write(_ entry: Entry, context: Context) {
-        var entry = entry
-        context.write(entry.pending.command.bytes)
-        entry.ticket = context.channel.outboundWritesQueued
-        inFlight.append(entry)
+    private func write(_ pending: consuming PendingCommand, deadline: Deadline, context: Context) {
+        context.write(pending.command.bytes)
+        inFlight.append(Entry(pending: pending, deadline: deadline, ticket: context.channel.outboundWritesQueued, abandoned: false))
     }
 
     // MARK: Pipeline events
@@ -137,7 +137,7 @@ public final class CommandCorrelator: ChannelStage {
         readyPromise?.succeed(info)
         let held = waiting
         waiting.removeAll()
-        for entry in held { write(entry, context: context) }
+        for entry in held { write(entry.pending, deadline: entry.deadline, context: context) }
         context.flush()
     }
 

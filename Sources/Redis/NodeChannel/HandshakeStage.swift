@@ -8,7 +8,7 @@ import SwiftEV
 /// commands until then. On refusal it reports `RedisError.handshakeFailed` naming the step and
 /// the server's reason (`WRONGPASS`, `NOAUTH`, `NOPERM`, …) and closes the channel. A server
 /// that does not answer within `timeout` fails it the same way.
-public final class HandshakeStage: ChannelStage {
+public final class HandshakeStage: InboundOnlyStage {
     public typealias InboundIn = RESPValue
     public typealias OutboundIn = ByteBuffer
 

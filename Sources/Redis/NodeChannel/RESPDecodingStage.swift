@@ -7,13 +7,14 @@ import SwiftEV
 /// When the previous read was fully consumed the stage adopts the new read buffer as is (no
 /// copy), and lets go of it once decoded so the socket can reuse its storage. Malformed input
 /// is fatal to the stream: the stage reports `RedisError.protocolError` and closes the channel.
-public final class RESPDecodingStage: ChannelStage {
+public final class RESPDecodingStage: InboundOnlyStage {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = RESPValue
     public typealias OutboundIn = ByteBuffer
 
-    private var decoder: RESPDecoder
-    private var buffer: ByteBuffer?
+    // Loop-confined; see CommandCorrelator for why the exclusivity checks are skipped.
+    @exclusivity(unchecked) private var decoder: RESPDecoder
+    @exclusivity(unchecked) private var buffer: ByteBuffer?
     private let node: String
 
     /// - Parameters:

@@ -5,7 +5,7 @@ import SwiftEV
 /// (`MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN`, `LOADING`, `MASTERDOWN`) and push frames.
 ///
 /// Only error replies are inspected, so ordinary replies pass at the cost of one switch.
-public final class RedirectStage: ChannelStage {
+public final class RedirectStage: InboundOnlyStage {
     public typealias InboundIn = RESPValue
     public typealias InboundOut = NodeReply
     public typealias OutboundIn = ByteBuffer

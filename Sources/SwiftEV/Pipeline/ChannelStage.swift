@@ -76,3 +76,24 @@ extension ChannelStage where OutboundIn == OutboundOut {
         context.write(data, promise: promise)
     }
 }
+
+/// A stage that only takes part in inbound traffic. Writes, flushes and closes from the
+/// stages after it go straight past it (the builder links them to the stage before), which
+/// saves a call per message per such stage on the outbound path. It can still write itself
+/// through its context, e.g. a handshake stage sending its own commands.
+///
+/// Declare it only for a stage whose outbound methods are the pass-through defaults: an
+/// override of `write`, `flush` or `close` in an `InboundOnlyStage` is never called.
+///
+/// ```swift
+/// final class CountingStage: InboundOnlyStage {
+///     typealias InboundIn = ByteBuffer
+///     typealias OutboundIn = ByteBuffer
+///     var bytes = 0
+///     func channelRead(context: Context, data: ByteBuffer) {
+///         bytes += data.readableBytes
+///         context.fireRead(data)
+///     }
+/// }
+/// ```
+public protocol InboundOnlyStage: ChannelStage where OutboundIn == OutboundOut {}

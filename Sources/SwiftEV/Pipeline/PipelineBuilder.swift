@@ -41,6 +41,25 @@ public struct PipelineBuilder<Inbound, Outbound> {
         draft.lastOutbound = context
         return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: context)
     }
+
+    /// Appends an inbound-only stage: later stages' outbound operations bypass it.
+    public func adding<Stage: InboundOnlyStage>(
+        _ stage: Stage,
+        name: String? = nil
+    ) -> PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>
+    where Stage.InboundIn == Inbound, Stage.OutboundOut == Outbound {
+        let context = StageContext(
+            stage: stage,
+            name: name ?? String(describing: Stage.self),
+            channel: draft.channel,
+            next: DetachedNode<Stage.InboundOut>(),
+            previous: outbound
+        )
+        link(context)
+        draft.contexts.append(context)
+        // `outbound` stays what it was: the next stage writes to the stage before this one.
+        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: outbound)
+    }
 }
 
 /// What the builder accumulates; shared by the chain of builder values.

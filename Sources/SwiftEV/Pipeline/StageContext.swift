@@ -4,12 +4,17 @@
 /// outbound operation to the previous one. The message types are the stage's own, so a wrong
 /// type is a compile error, not a crash. Loop-confined: use it only on `eventLoop`.
 public final class StageContext<Stage: ChannelStage> {
-    /// Nil once the pipeline is torn down, which breaks the context ↔ stage cycle.
-    @usableFromInline var stage: Stage?
-    @usableFromInline var next: any InboundNode<Stage.InboundOut>
-    @usableFromInline var previous: any OutboundNode<Stage.OutboundOut>
+    // Loop-confined and never accessed re-entrantly in overlapping ways (they are only assigned
+    // while building and tearing down), so the per-access dynamic exclusivity check — a
+    // thread-local lookup on every event — is skipped.
 
-    /// The channel this stage belongs to.
+    /// Nil once the pipeline is torn down, which breaks the context ↔ stage cycle.
+    @exclusivity(unchecked) @usableFromInline var stage: Stage?
+    @exclusivity(unchecked) @usableFromInline var next: any InboundNode<Stage.InboundOut>
+    @exclusivity(unchecked) @usableFromInline var previous: any OutboundNode<Stage.OutboundOut>
+
+    /// The channel this stage belongs to. (Checked `unowned`: a stage that keeps its context
+    /// past the channel's life traps clearly instead of reading freed memory.)
     public unowned let channel: Channel
     /// The stage's name in the pipeline (for logs and errors).
     public let name: String

@@ -31,9 +31,10 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     private let incoming = Mutex(Incoming())
     private var draining: [@Sendable () -> Void] = []
 
-    // Loop-confined.
-    var flushQueue: [SocketTransport] = []
-    private var flushing: [SocketTransport] = []
+    // Loop-confined; the flush lists are swapped, never mutated while iterated, so their
+    // per-access exclusivity checks are skipped.
+    @exclusivity(unchecked) var flushQueue: [SocketTransport] = []
+    @exclusivity(unchecked) private var flushing: [SocketTransport] = []
     var channels: [ObjectIdentifier: Channel] = [:]
     var armedTimers = TimerList()
     private var shutdownRequested = false

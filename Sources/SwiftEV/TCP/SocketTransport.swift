@@ -12,6 +12,10 @@ import Musl
 /// `writev` could not send everything (epoll pays a syscall per watcher change). Flushed writes
 /// wait for the loop's `ev_prepare` pass, so everything flushed in one iteration leaves in one
 /// `sendmsg` (a `writev` that can say MSG_NOSIGNAL). Loop-confined.
+///
+/// The mutable state is marked `@exclusivity(unchecked)`: it is touched only on the loop, and
+/// re-entrant calls (a completed promise that writes) happen between accesses, never inside
+/// one, so the dynamic check (a thread-local lookup per access) only costs time.
 final class SocketTransport: ChannelTransport {
     typealias Inbound = ByteBuffer
     typealias Outbound = ByteBuffer
@@ -29,26 +33,26 @@ final class SocketTransport: ChannelTransport {
     /// The peer as the user named it, for error messages.
     var peerName: String
     private(set) var fd: Int32
-    private var state = State.connecting
-    var entry = PipelineEntry<ByteBuffer>.detached
+    @exclusivity(unchecked) private var state = State.connecting
+    @exclusivity(unchecked) var entry = PipelineEntry<ByteBuffer>.detached
 
     private let readWatcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
     private let writeWatcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
-    private var readBuffer: ByteBuffer
-    private var readSize: Int
-    private var inputOpen = true
+    @exclusivity(unchecked) private var readBuffer: ByteBuffer
+    @exclusivity(unchecked) private var readSize: Int
+    @exclusivity(unchecked) private var inputOpen = true
 
-    private var pending = Deque<PendingWrite>()
-    private var pendingBytes = 0
+    @exclusivity(unchecked) private var pending = Deque<PendingWrite>()
+    @exclusivity(unchecked) private var pendingBytes = 0
     var bufferedOutboundBytes: Int { pendingBytes }
-    private var writesQueued: UInt64 = 0
-    private var writesCompleted: UInt64 = 0
+    @exclusivity(unchecked) private var writesQueued: UInt64 = 0
+    @exclusivity(unchecked) private var writesCompleted: UInt64 = 0
     /// Whether the front pending write has had some of its bytes sent.
-    private var frontStarted = false
+    @exclusivity(unchecked) private var frontStarted = false
     var writeProgress: (queued: UInt64, started: UInt64) { (writesQueued, writesCompleted + (frontStarted ? 1 : 0)) }
-    private var flushedCount = 0
-    private var flushQueued = false
-    private var waitingForWritable = false
+    @exclusivity(unchecked) private var flushedCount = 0
+    @exclusivity(unchecked) private var flushQueued = false
+    @exclusivity(unchecked) private var waitingForWritable = false
     /// Called when a non-blocking connect finishes: nil on success, or the error.
     var onConnectResult: ((SocketError?) -> Void)?
 
