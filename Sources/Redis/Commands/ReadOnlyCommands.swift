@@ -6,8 +6,9 @@
 /// Looked up on every command, so names are packed into integers (case folded) and found by
 /// binary search: no `String`, no hashing.
 enum ReadOnlyCommands {
-    static func contains(_ name: String.UTF8View) -> Bool {
-        guard let key = PackedName(name) else { return false }
+    static func contains(_ name: String) -> Bool {
+        var name = name
+        guard let key = name.withUTF8({ PackedName($0) }) else { return false }
         var low = 0, high = packed.count - 1
         while low <= high {
             let mid = (low + high) / 2
@@ -18,15 +19,16 @@ enum ReadOnlyCommands {
     }
 
     /// Up to 24 ASCII letters, digits, `_` or `|`, upper-cased, with the length.
-    struct PackedName: Comparable {
+    struct PackedName: Comparable, Equatable {
         var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, length = 0
 
-        init?(_ name: String.UTF8View) {
+        init?(_ name: UnsafeBufferPointer<UInt8>) {
             guard name.count <= 24 else { return nil }
-            for (i, raw) in name.enumerated() {
+            for i in 0..<name.count {
+                let raw = name[i]
                 let byte = UInt64(raw >= 0x61 && raw <= 0x7A ? raw - 0x20 : raw)
-                let shift = UInt64((i % 8) * 8)
-                switch i / 8 {
+                let shift = UInt64((i & 7) &* 8)
+                switch i >> 3 {
                 case 0: a |= byte << shift
                 case 1: b |= byte << shift
                 default: c |= byte << shift
@@ -40,7 +42,10 @@ enum ReadOnlyCommands {
         }
     }
 
-    static let packed: [PackedName] = names.compactMap { PackedName($0.utf8) }.sorted()
+    static let packed: [PackedName] = names.compactMap { name in
+        var name = name
+        return name.withUTF8 { PackedName($0) }
+    }.sorted()
 
     static let names: [String] = [
         "BITCOUNT", "BITFIELD_RO", "BITPOS", "DBSIZE", "DUMP", "ECHO", "EXISTS", "EXPIRETIME",

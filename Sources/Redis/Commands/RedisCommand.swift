@@ -28,7 +28,7 @@ public struct RedisCommand: Sendable, CustomStringConvertible {
         bytes.writeRESPArrayHeader(count: count)
         bytes.writeRESPBulk(name)
         for argument in repeat each arguments { bytes.writeRESPBulk(argument) }
-        self.init(bytes: bytes, isReadOnly: readOnly ?? ReadOnlyCommands.contains(name.utf8))
+        self.init(bytes: bytes, isReadOnly: readOnly ?? ReadOnlyCommands.contains(name))
     }
 
     /// Encodes a command whose arguments are only known at run time; the first is the name.
@@ -37,7 +37,7 @@ public struct RedisCommand: Sendable, CustomStringConvertible {
         var bytes = ByteBuffer(capacity: 128)
         bytes.writeRESPCommand(arguments)
         let name = RedisCommand.firstBulk(of: bytes)
-        self.init(bytes: bytes, isReadOnly: readOnly ?? ReadOnlyCommands.contains(name.utf8))
+        self.init(bytes: bytes, isReadOnly: readOnly ?? ReadOnlyCommands.contains(name))
     }
 
     /// A command from bytes that are already encoded.
