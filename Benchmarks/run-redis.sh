@@ -4,7 +4,7 @@
 #
 # Starts a standalone redis-server (port $PORT, no persistence) pinned to core
 # $SERVER_CPU, builds RedisBenchmark in release and the malloc counter
-# (Benchmarks/malloc-count/swiftev_malloc_count.c), runs the benchmark pinned to
+# (Benchmarks/malloc-count/malloc_count.c), runs the benchmark pinned to
 # core $CLIENT_CPU with the counter preloaded (redis-benchmark runs as its child,
 # on the same core, without the counter), and stops the server on exit.
 #
@@ -58,10 +58,10 @@ fi
 
 out="$repo/.build/redis-benchmark"
 mkdir -p "$out"
-malloc_lib="$out/libswiftev_malloc_count.so"
+malloc_lib="$out/libmalloccount.so"
 if [[ "$SKIP_BUILD" != 1 || ! -f "$malloc_lib" ]]; then
     log "building the malloc counter"
-    cc -O2 -Wall -Wextra -std=gnu11 -fPIC -shared -o "$malloc_lib" "$here/malloc-count/swiftev_malloc_count.c"
+    cc -O2 -Wall -Wextra -std=gnu11 -fPIC -shared -o "$malloc_lib" "$here/malloc-count/malloc_count.c"
 fi
 if [[ "$SKIP_BUILD" != 1 ]]; then
     log "building RedisBenchmark (release)"

@@ -2,7 +2,7 @@
 // space, compared in the same run with redis-benchmark at matching settings.
 //
 //   swift build -c release --product RedisBenchmark
-//   LD_PRELOAD=libswiftev_malloc_count.so .build/release/RedisBenchmark --port 7400
+//   LD_PRELOAD=libmalloccount.so .build/release/RedisBenchmark --port 7400
 //
 // Benchmarks/run-redis.sh does all of it (its own redis-server, pinning, the malloc counter).
 // Options (all optional):
@@ -20,7 +20,7 @@
 //                       without the cost of building each RedisCommand)
 //
 // Per setting: ops/s, CPU µs per op (getrusage of this process over the measured window:
-// user+sys, user, sys) and allocations per op (when libswiftev_malloc_count.so is preloaded).
+// user+sys, user, sys) and allocations per op (when libmalloccount.so is preloaded).
 
 import Foundation
 import RESP
@@ -112,7 +112,7 @@ func fail(_ message: String) -> Never {
 
 // MARK: Measuring
 
-/// The malloc counter of libswiftev_malloc_count.so, when it is preloaded.
+/// The malloc counter of libmalloccount.so, when it is preloaded.
 let mallocCount: (@convention(c) () -> UInt64)? = {
     guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "swiftev_malloc_count") else { return nil }
     return unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)
@@ -338,7 +338,7 @@ for future in fill { _ = try future.wait() }
 print("RedisBenchmark: one connection to \(options.host):\(options.port) (Redis \(connection.serverInfo.version), RESP\(connection.serverInfo.protocolVersion))")
 print("workload: GET/SET 50/50 alternating, \(options.keys) keys, \(options.valueSize)-byte values; "
       + "warm-up \(format(options.warmup, 1)) s, measured \(format(options.duration, 1)) s per setting")
-print("allocation counter: \(mallocCount == nil ? "not preloaded (allocs/op n/a)" : "libswiftev_malloc_count.so")")
+print("allocation counter: \(mallocCount == nil ? "not preloaded (allocs/op n/a)" : "libmalloccount.so")")
 print("")
 
 struct Row {

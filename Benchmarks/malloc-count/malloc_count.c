@@ -12,6 +12,11 @@
  * handler only uses async-signal-safe calls (open, write, close) and formats
  * the numbers by hand. Counters are relaxed atomics: a count, not a fence.
  *
+ * A process that wants its own figure in-process (RedisBenchmark) looks up
+ *     uint64_t swiftev_malloc_count(void);   allocations so far
+ *     uint64_t swiftev_free_count(void);     frees so far
+ * with dlsym(RTLD_DEFAULT, ...); they are absent when the library is not preloaded.
+ *
  * realloc(NULL, n) and realloc(p, n) both count as one allocation; realloc to
  * size 0 of a non-NULL pointer counts as a free. */
 #define _GNU_SOURCE
@@ -38,6 +43,9 @@ static _Atomic uint64_t free_count;
 static char count_file[4096];
 
 #define COUNT(counter) atomic_fetch_add_explicit(&(counter), 1, memory_order_relaxed)
+
+uint64_t swiftev_malloc_count(void) { return atomic_load_explicit(&alloc_count, memory_order_relaxed); }
+uint64_t swiftev_free_count(void) { return atomic_load_explicit(&free_count, memory_order_relaxed); }
 
 void *malloc(size_t size) {
     COUNT(alloc_count);
