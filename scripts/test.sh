@@ -38,6 +38,10 @@ if [ "${SWIFTEV_FUZZ_SECONDS:-0}" -gt 0 ]; then
     log "fuzzing the RESP decoder for ${SWIFTEV_FUZZ_SECONDS}s"
     "$SCRIPT_DIR/fuzz-resp.sh" "$SWIFTEV_FUZZ_SECONDS" 2>&1 | grep -E "stat::number_of_executed_units|DONE|ERROR|crash|deadly" || rc=1
 fi
+# Stop the cluster now, so the summary below is the last line.
+cleanup
+trap - EXIT
+
 # One plain closing line: "N passed, N failed", from XCTest's overall summary.
 summary="$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$out" | tail -n 1 || true)"
 rm -f "$out"
