@@ -1,3 +1,5 @@
+import Logging
+
 /// Settings of a socket channel.
 ///
 /// ```swift
@@ -34,6 +36,11 @@ public struct ChannelOptions: Sendable {
 
     /// Reads per readiness notification before yielding to other channels (fairness).
     public var maxReadsPerEvent = 4
+
+    /// Where the channel reports what no stage handled: errors that reach the end of the
+    /// pipeline (debug), accept failures (warning). swift-log's default handler prints nothing
+    /// below `info`; bootstrap a handler to see them.
+    public var logger = Logger(label: "swiftev.channel")
 
     public init() {}
 }

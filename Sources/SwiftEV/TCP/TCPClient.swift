@@ -94,8 +94,12 @@ enum SocketChannels {
     ) throws -> Channel {
         let channel = Channel(eventLoop: loop)
         let transport = SocketTransport(loop: loop, channel: channel, fd: fd, peerName: peerName, options: options)
+        let logger = options.logger
+        let tail = TailNode<In>(onError: { error in
+            logger.debug("error reached the end of the pipeline unhandled", metadata: ["peer": "\(peerName)", "error": "\(error)"])
+        })
         do {
-            transport.entry = try channel.install(transport: transport, pipeline)
+            transport.entry = try channel.install(transport: transport, tail: tail, pipeline)
         } catch {
             transport.transportClose(error: nil, promise: nil)
             throw error

@@ -1,4 +1,5 @@
 import CLibev
+import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -48,9 +49,13 @@ public struct TCPServer: Sendable {
                 throw SocketError(errno: code, call: "bind", address: name)
             }
             let channel = Channel(eventLoop: loop)
-            let listener = Listener(loop: loop, channel: channel, fd: fd, group: group) { childFD, childLoop, peer in
+            let listener = Listener(loop: loop, channel: channel, fd: fd, group: group, logger: options.logger) { childFD, childLoop, peer in
                 childLoop.execute {
-                    _ = try? SocketChannels.adopt(fd: childFD, on: childLoop, peerName: peer, options: options, pipeline: childPipeline)
+                    do {
+                        _ = try SocketChannels.adopt(fd: childFD, on: childLoop, peerName: peer, options: options, pipeline: childPipeline)
+                    } catch {
+                        options.logger.warning("connection from \(peer) refused: its pipeline could not be built: \(error)")
+                    }
                 }
             }
             _ = channel.install(transport: listener) { $0 }
@@ -74,9 +79,11 @@ final class Listener: ChannelTransport {
     private let watcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
     private let accepted: @Sendable (Int32, LibevEventLoop, String) -> Void
     private var backoff: (any LoopTimer)?
+    private let logger: Logger
 
-    init(loop: LibevEventLoop, channel: Channel, fd: Int32, group: LibevEventLoopGroup,
+    init(loop: LibevEventLoop, channel: Channel, fd: Int32, group: LibevEventLoopGroup, logger: Logger,
          accepted: @escaping @Sendable (Int32, LibevEventLoop, String) -> Void) {
+        self.logger = logger
         self.loop = loop
         self.channel = channel
         self.fd = fd
@@ -103,10 +110,12 @@ final class Listener: ChannelTransport {
                 accepted(child, group.next(), peer)
                 continue
             }
-            switch errno {
+            let code = errno
+            switch code {
             case EINTR, ECONNABORTED: continue
             case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                 // Out of descriptors: stop accepting for a moment instead of spinning on a ready socket.
+                logger.warning("accept failed: \(String(cString: strerror(code))); pausing accepts for 100 ms")
                 ev_io_stop(loop.raw, watcher)
                 let timer = backoff ?? loop.makeTimer { [unowned self] in
                     if self.fd >= 0 { ev_io_start(self.loop.raw, self.watcher) }
