@@ -64,6 +64,8 @@ public final class HandshakeStage: InboundOnlyStage {
             running = false
             timer?.cancel()
             context.fireUserEvent(RedisNodeEvent.ready(info))
+            // Nothing left to do: replies no longer pass through this stage.
+            context.removeStage()
         case .fail(let kind):
             fail(kind, context: context)
         }

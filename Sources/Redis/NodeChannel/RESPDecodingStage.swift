@@ -15,6 +15,9 @@ public final class RESPDecodingStage: InboundOnlyStage {
     // Loop-confined; see CommandCorrelator for why the exclusivity checks are skipped.
     @exclusivity(unchecked) private var decoder: RESPDecoder
     @exclusivity(unchecked) private var buffer: ByteBuffer?
+    /// Set by `channelInactive`; a stage after this one may close the channel while a read
+    /// batch is being decoded, and the rest of the batch must then be dropped.
+    @exclusivity(unchecked) private var closed = false
     private let node: String
 
     /// - Parameters:
@@ -35,7 +38,7 @@ public final class RESPDecodingStage: InboundOnlyStage {
             buffer = data
         }
         do {
-            while !context.channel.isClosed, let value = try decoder.decode(&buffer!) {
+            while !closed, let value = try decoder.decode(&buffer!) {
                 context.fireRead(value)
             }
         } catch {
@@ -45,6 +48,11 @@ public final class RESPDecodingStage: InboundOnlyStage {
             return
         }
         if buffer?.readableBytes == 0 { buffer = nil }
+    }
+
+    public func channelInactive(context: Context) {
+        closed = true
+        context.fireInactive()
     }
 
     /// True while half a reply sits in the decoder (the server closing now truncates it).

@@ -111,7 +111,7 @@ public final class Channel: @unchecked Sendable {
         bufferedBytes = { [unowned transport] in transport.bufferedOutboundBytes }
         progress = { [unowned transport] in transport.writeProgress }
         transportCloser = { [unowned transport] error, promise in transport.transportClose(error: error, promise: promise) }
-        return PipelineEntry(node: try installPipeline(transport: transport, tail: tail, initializer))
+        return PipelineEntry(point: try installPipeline(transport: transport, tail: tail, initializer))
     }
 
     /// The transport is connected: fires `channelActive`.
@@ -152,12 +152,19 @@ public final class Channel: @unchecked Sendable {
 
 /// Where a transport delivers inbound messages: the pipeline's first stage (or its tail).
 public struct PipelineEntry<Inbound> {
-    @usableFromInline let node: any InboundNode<Inbound>
+    @usableFromInline let point: PipelineEntryPoint<Inbound>
 
     /// Delivers one message to the first stage.
-    @inlinable public func read(_ data: Inbound) { node.invokeRead(data) }
+    @inlinable public func read(_ data: Inbound) { point.node.invokeRead(data) }
     /// Ends a batch of reads.
-    public func readComplete() { node.invokeReadComplete() }
+    public func readComplete() { point.node.invokeReadComplete() }
     /// A pipeline entry that drops everything (before a pipeline is installed, or after close).
-    public static var detached: PipelineEntry<Inbound> { PipelineEntry(node: DetachedNode<Inbound>()) }
+    public static var detached: PipelineEntry<Inbound> { PipelineEntry(point: PipelineEntryPoint(node: DetachedNode<Inbound>())) }
+}
+
+/// The transport's link to the first stage, shared with the builder so it can be re-pointed
+/// when that stage removes itself.
+public final class PipelineEntryPoint<Inbound> {
+    @exclusivity(unchecked) @usableFromInline var node: any InboundNode<Inbound>
+    init(node: any InboundNode<Inbound>) { self.node = node }
 }

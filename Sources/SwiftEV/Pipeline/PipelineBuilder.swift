@@ -56,6 +56,7 @@ public struct PipelineBuilder<Inbound, Outbound> {
             previous: outbound
         )
         link(context)
+        context.relinkPreviousInbound = link
         draft.contexts.append(context)
         // `outbound` stays what it was: the next stage writes to the stage before this one.
         return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: outbound)
@@ -79,13 +80,13 @@ extension Channel {
         transport: Transport,
         tail: TailNode<In>,
         _ initializer: (PipelineBuilder<Transport.Inbound, Transport.Outbound>) throws -> PipelineBuilder<In, Out>
-    ) rethrows -> any InboundNode<Transport.Inbound> {
+    ) rethrows -> PipelineEntryPoint<Transport.Inbound> {
         let draft = PipelineDraft(channel: self)
         let head = HeadNode(transport: transport)
-        var entry: (any InboundNode<Transport.Inbound>)?
+        let entry = PipelineEntryPoint<Transport.Inbound>(node: DetachedNode<Transport.Inbound>())
         let start = PipelineBuilder<Transport.Inbound, Transport.Outbound>(
             draft: draft,
-            link: { node in entry = node; draft.firstInbound = node },
+            link: { node in entry.node = node; draft.firstInbound = node },
             outbound: head
         )
         let end = try initializer(start)
@@ -96,6 +97,6 @@ extension Channel {
             last: draft.lastOutbound ?? head
         )
         for context in draft.contexts { context.added() }
-        return entry!
+        return entry
     }
 }

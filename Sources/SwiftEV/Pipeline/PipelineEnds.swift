@@ -69,4 +69,10 @@ final class ChannelPipeline {
     }
 
     var stageNames: [String] { contexts.map(\.stageName) }
+
+    /// Drops a context that removed itself; if it was the first, `replacement` is.
+    func forget(_ context: any StageNode & InboundEventNode, replacement: any InboundEventNode) {
+        contexts.removeAll { $0 === context }
+        if first === context { first = replacement }
+    }
 }

@@ -13,6 +13,10 @@ public final class StageContext<Stage: ChannelStage> {
     @exclusivity(unchecked) @usableFromInline var next: any InboundNode<Stage.InboundOut>
     @exclusivity(unchecked) @usableFromInline var previous: any OutboundNode<Stage.OutboundOut>
 
+    /// Points the inbound link that leads to this stage elsewhere (set for inbound-only stages,
+    /// which may remove themselves).
+    var relinkPreviousInbound: ((any InboundNode<Stage.InboundIn>) -> Void)?
+
     /// The channel this stage belongs to. (Checked `unowned`: a stage that keeps its context
     /// past the channel's life traps clearly instead of reading freed memory.)
     public unowned let channel: Channel
@@ -104,4 +108,17 @@ final class DetachedNode<T>: InboundNode, OutboundNode {
     func invokeWrite(_ data: T, promise: EventLoopPromise<Void>?) { promise?.fail(ChannelError.ioOnClosedChannel) }
     func invokeFlush() {}
     func invokeClose(promise: EventLoopPromise<Void>?) { promise?.succeed() }
+}
+
+extension StageContext where Stage: InboundOnlyStage, Stage.InboundIn == Stage.InboundOut {
+    /// Takes this stage out of the pipeline for good: inbound events go straight from the stage
+    /// before it to the stage after it, and `stageRemoved` is called. For a stage whose work is
+    /// done (a handshake), so it costs nothing per message afterwards. Must be called on the loop.
+    public func removeStage() {
+        guard let relink = relinkPreviousInbound, stage != nil else { return }
+        relinkPreviousInbound = nil
+        relink(next)
+        channel.pipeline.forget(self, replacement: next)
+        removed()
+    }
 }

@@ -23,6 +23,9 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     private var thread = pthread_t()
     private let wakeUp = UnsafeMutablePointer<ev_async>.allocate(capacity: 1)
     private let beforeBlocking = UnsafeMutablePointer<ev_prepare>.allocate(capacity: 1)
+    private let afterWaking = UnsafeMutablePointer<ev_check>.allocate(capacity: 1)
+    /// The clock read once per iteration, right after the loop wakes (like libev's `ev_now`).
+    @exclusivity(unchecked) private var iterationNow = Deadline.now()
 
     private struct Incoming {
         var tasks: [@Sendable () -> Void] = []
@@ -52,6 +55,7 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         ev_set_userdata(loop, Unmanaged.passUnretained(self).toOpaque())
         swiftev_async_init(wakeUp) { loop, _, _ in LibevEventLoop.from(loop).drainIncoming() }
         swiftev_prepare_init(beforeBlocking) { loop, _, _ in LibevEventLoop.from(loop).flushPending() }
+        swiftev_check_init(afterWaking) { loop, _, _ in LibevEventLoop.from(loop).iterationNow = Deadline.now() }
     }
 
     static func from(_ loop: OpaquePointer?) -> LibevEventLoop {
@@ -62,7 +66,10 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
 
     public var inEventLoop: Bool { pthread_equal(pthread_self(), threadID) != 0 }
 
-    public var now: Deadline { Deadline.now() }
+    /// On the loop: the time this iteration began (read once when the loop woke, as libev's
+    /// `ev_now`; the libev manual recommends it for timeouts), so a thousand commands sent in
+    /// one iteration cost one clock read. Elsewhere: the monotonic clock.
+    public var now: Deadline { inEventLoop ? iterationNow : Deadline.now() }
 
     public func tryExecute(_ task: @escaping @Sendable () -> Void) -> Bool {
         let accepted = incoming.withLock { state -> Bool in
@@ -99,6 +106,8 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         swiftev_set_thread_name("swiftev-loop-\(index)")
         ev_async_start(raw, wakeUp)
         ev_prepare_start(raw, beforeBlocking)
+        ev_check_start(raw, afterWaking)
+        iterationNow = Deadline.now()
         started.signal()
         ev_run(raw, 0)
         finish()
@@ -127,6 +136,7 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         armedTimers.shutDownAll()
         ev_async_stop(raw, wakeUp)
         ev_prepare_stop(raw, beforeBlocking)
+        ev_check_stop(raw, afterWaking)
     }
 
     /// Joins the loop thread. Called from the group after `requestShutdown`.
@@ -135,6 +145,7 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         ev_loop_destroy(raw)
         wakeUp.deallocate()
         beforeBlocking.deallocate()
+        afterWaking.deallocate()
         iovecs.deallocate()
     }
 
