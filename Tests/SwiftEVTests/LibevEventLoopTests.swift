@@ -105,6 +105,23 @@ final class LibevEventLoopTests: XCTestCase {
         }
     }
 
+    func testLoopTimeAfterAnIdleSpellIsNotFromBeforeIt() throws {
+        // Regression: a per-iteration clock refreshed too late left `now` at the time the loop
+        // went to sleep, so every deadline set by the first callback after a quiet spell was
+        // already past (a burst of commands timed out at once after an idle minute).
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdown() }
+        let loop = group.next()
+        for _ in 0..<3 {
+            _ = try loop.submit { loop.now }.wait()
+            usleep(200_000)  // the loop sleeps in epoll_wait meanwhile
+            let beforeSubmitting = Deadline.now()
+            let seenByTheLoop = try loop.submit { loop.now }.wait()
+            XCTAssertGreaterThanOrEqual(seenByTheLoop, beforeSubmitting,
+                                        "a task submitted after this instant must not see an earlier loop time")
+        }
+    }
+
     func testWaitOnTheLoopThrowsInsteadOfDeadlocking() throws {
         let group = LibevEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdown() }

@@ -10,7 +10,6 @@ typedef void (*swiftev_io_cb)(struct ev_loop *loop, ev_io *w, int revents);
 typedef void (*swiftev_timer_cb)(struct ev_loop *loop, ev_timer *w, int revents);
 typedef void (*swiftev_async_cb)(struct ev_loop *loop, ev_async *w, int revents);
 typedef void (*swiftev_prepare_cb)(struct ev_loop *loop, ev_prepare *w, int revents);
-typedef void (*swiftev_check_cb)(struct ev_loop *loop, ev_check *w, int revents);
 
 void swiftev_io_init(ev_io *w, swiftev_io_cb cb, int fd, int events);
 void swiftev_io_set(ev_io *w, int fd, int events);
@@ -18,7 +17,6 @@ void swiftev_timer_init(ev_timer *w, swiftev_timer_cb cb, ev_tstamp after, ev_ts
 void swiftev_timer_set_repeat(ev_timer *w, ev_tstamp repeat);
 void swiftev_async_init(ev_async *w, swiftev_async_cb cb);
 void swiftev_prepare_init(ev_prepare *w, swiftev_prepare_cb cb);
-void swiftev_check_init(ev_check *w, swiftev_check_cb cb);
 int swiftev_is_active(void *w);
 
 /// EV_READ / EV_WRITE / EV_ERROR as plain ints (the macros are enum-typed in ev.h).

@@ -23,9 +23,12 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     private var thread = pthread_t()
     private let wakeUp = UnsafeMutablePointer<ev_async>.allocate(capacity: 1)
     private let beforeBlocking = UnsafeMutablePointer<ev_prepare>.allocate(capacity: 1)
-    private let afterWaking = UnsafeMutablePointer<ev_check>.allocate(capacity: 1)
-    /// The clock read once per iteration, right after the loop wakes (like libev's `ev_now`).
+    /// The clock, read at most once per iteration: on first use after the loop wakes.
     @exclusivity(unchecked) private var iterationNow = Deadline.now()
+    /// Cleared as the last thing before the loop blocks, so the first `now` after waking reads
+    /// the clock again. (An `ev_check` watcher would be too late: libev runs it after the
+    /// callbacks of the iteration that woke it, which then saw the time from before the sleep.)
+    @exclusivity(unchecked) private var iterationNowIsFresh = false
 
     private struct Incoming {
         var tasks: [@Sendable () -> Void] = []
@@ -54,8 +57,11 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         self.index = index
         ev_set_userdata(loop, Unmanaged.passUnretained(self).toOpaque())
         swiftev_async_init(wakeUp) { loop, _, _ in LibevEventLoop.from(loop).drainIncoming() }
-        swiftev_prepare_init(beforeBlocking) { loop, _, _ in LibevEventLoop.from(loop).flushPending() }
-        swiftev_check_init(afterWaking) { loop, _, _ in LibevEventLoop.from(loop).iterationNow = Deadline.now() }
+        swiftev_prepare_init(beforeBlocking) { loop, _, _ in
+            let me = LibevEventLoop.from(loop)
+            me.flushPending()
+            me.iterationNowIsFresh = false
+        }
     }
 
     static func from(_ loop: OpaquePointer?) -> LibevEventLoop {
@@ -66,10 +72,17 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
 
     public var inEventLoop: Bool { pthread_equal(pthread_self(), threadID) != 0 }
 
-    /// On the loop: the time this iteration began (read once when the loop woke, as libev's
-    /// `ev_now`; the libev manual recommends it for timeouts), so a thousand commands sent in
-    /// one iteration cost one clock read. Elsewhere: the monotonic clock.
-    public var now: Deadline { inEventLoop ? iterationNow : Deadline.now() }
+    /// On the loop: the time of this iteration, read once on first use after the loop woke (in
+    /// the spirit of libev's `ev_now`, which its manual recommends for timeouts), so a thousand
+    /// commands sent in one iteration cost one clock read. Elsewhere: the monotonic clock.
+    public var now: Deadline {
+        guard inEventLoop else { return Deadline.now() }
+        if !iterationNowIsFresh {
+            iterationNow = Deadline.now()
+            iterationNowIsFresh = true
+        }
+        return iterationNow
+    }
 
     public func tryExecute(_ task: @escaping @Sendable () -> Void) -> Bool {
         let accepted = incoming.withLock { state -> Bool in
@@ -106,8 +119,6 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         swiftev_set_thread_name("swiftev-loop-\(index)")
         ev_async_start(raw, wakeUp)
         ev_prepare_start(raw, beforeBlocking)
-        ev_check_start(raw, afterWaking)
-        iterationNow = Deadline.now()
         started.signal()
         ev_run(raw, 0)
         finish()
@@ -136,7 +147,6 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         armedTimers.shutDownAll()
         ev_async_stop(raw, wakeUp)
         ev_prepare_stop(raw, beforeBlocking)
-        ev_check_stop(raw, afterWaking)
     }
 
     /// Joins the loop thread. Called from the group after `requestShutdown`.
@@ -145,7 +155,6 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         ev_loop_destroy(raw)
         wakeUp.deallocate()
         beforeBlocking.deallocate()
-        afterWaking.deallocate()
         iovecs.deallocate()
     }
 
