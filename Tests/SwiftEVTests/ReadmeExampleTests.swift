@@ -3,8 +3,9 @@ import SwiftEVTesting
 import XCTest
 
 // The stages from README.md, verbatim, so the README cannot drift from what compiles.
+// The other tests use them too.
 
-final class ReadmeLineFramingStage: ChannelStage {
+final class LineFramingStage: ChannelStage {
     typealias InboundIn = ByteBuffer      // from the socket
     typealias InboundOut = String         // to the next stage
     typealias OutboundIn = String         // from the next stage
@@ -38,7 +39,7 @@ final class ShoutBackStage: ChannelStage {
 
 final class ReadmeExampleTests: XCTestCase {
     func testReadmeStagesOnTheHarness() throws {
-        let channel = EmbeddedByteChannel<String, String> { $0.adding(ReadmeLineFramingStage()) }
+        let channel = EmbeddedByteChannel<String, String> { $0.adding(LineFramingStage()) }
         try channel.writeInbound(ByteBuffer(string: "hello\nwor"))
         XCTAssertEqual(channel.readInbound(), "hello")
         try channel.writeOutbound("bye")
@@ -50,7 +51,7 @@ final class ReadmeExampleTests: XCTestCase {
         let server = try await TCPServer(group: group)
             .bind(host: "127.0.0.1", port: 0) { pipeline in
                 pipeline
-                    .adding(ReadmeLineFramingStage())
+                    .adding(LineFramingStage())
                     .adding(ShoutBackStage())
             }
             .get()

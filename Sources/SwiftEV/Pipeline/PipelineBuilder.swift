@@ -29,15 +29,7 @@ public struct PipelineBuilder<Inbound, Outbound> {
         name: String? = nil
     ) -> PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>
     where Stage.InboundIn == Inbound, Stage.OutboundOut == Outbound {
-        let context = StageContext(
-            stage: stage,
-            name: name ?? String(describing: Stage.self),
-            channel: draft.channel,
-            next: DetachedNode<Stage.InboundOut>(),
-            previous: outbound
-        )
-        link(context)
-        draft.contexts.append(context)
+        let context = attach(stage, name: name)
         draft.lastOutbound = context
         return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: context)
     }
@@ -48,6 +40,15 @@ public struct PipelineBuilder<Inbound, Outbound> {
         name: String? = nil
     ) -> PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>
     where Stage.InboundIn == Inbound, Stage.OutboundOut == Outbound {
+        let context = attach(stage, name: name)
+        context.relinkPreviousInbound = link
+        // `outbound` stays what it was: the next stage writes to the stage before this one.
+        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: outbound)
+    }
+
+    /// A context for `stage`, linked after the stages so far inbound and writing to `outbound`.
+    private func attach<Stage: ChannelStage>(_ stage: Stage, name: String?) -> StageContext<Stage>
+    where Stage.InboundIn == Inbound, Stage.OutboundOut == Outbound {
         let context = StageContext(
             stage: stage,
             name: name ?? String(describing: Stage.self),
@@ -56,10 +57,8 @@ public struct PipelineBuilder<Inbound, Outbound> {
             previous: outbound
         )
         link(context)
-        context.relinkPreviousInbound = link
         draft.contexts.append(context)
-        // `outbound` stays what it was: the next stage writes to the stage before this one.
-        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: outbound)
+        return context
     }
 }
 

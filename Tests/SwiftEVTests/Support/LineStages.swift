@@ -1,33 +1,5 @@
 import SwiftEV
 
-/// Splits bytes into `\n`-terminated lines and writes lines back with `\n` (test stage).
-final class LineFramingStage: ChannelStage {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = String
-    typealias OutboundIn = String
-    typealias OutboundOut = ByteBuffer
-
-    private var pending = ByteBuffer()
-
-    func channelRead(context: Context, data: ByteBuffer) {
-        var data = data
-        pending.writeBuffer(&data)
-        while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
-            let line = pending.readString(length: end - pending.readerIndex)!
-            pending.moveReaderIndex(forwardBy: 1)
-            context.fireRead(line)
-        }
-        pending.discardReadBytes()
-    }
-
-    func write(context: Context, data: String, promise: EventLoopPromise<Void>?) {
-        var out = ByteBuffer(capacity: data.utf8.count + 1)
-        out.writeString(data)
-        out.writeString("\n")
-        context.write(out, promise: promise)
-    }
-}
-
 /// Upper-cases lines in both directions (the README's example stage).
 final class UppercaseStage: ChannelStage {
     typealias InboundIn = String
