@@ -13,11 +13,8 @@
 public final class Channel: @unchecked Sendable {
     public let eventLoop: any EventLoop
     var pipeline = ChannelPipeline.empty
-    var transportCloser: ((any Error)?, EventLoopPromise<Void>?) -> Void = { _, p in p?.succeed() }
-    private var bufferedBytes: () -> Int = { 0 }
-    private var progress: () -> (queued: UInt64, started: UInt64) = { (0, 0) }
     /// Owns the transport; stages and the transport itself refer to it without owning it.
-    private var transport: AnyObject?
+    private var transport: (any ChannelTransport)?
     private let closePromise: EventLoopPromise<Void>
     private var writable = true
     private var active = false
@@ -45,7 +42,7 @@ public final class Channel: @unchecked Sendable {
 
     /// Bytes written and not yet taken by the kernel: the user-space backlog that the water marks
     /// bound. Loop-confined.
-    public var bufferedOutboundBytes: Int { closed ? 0 : bufferedBytes() }
+    public var bufferedOutboundBytes: Int { closed ? 0 : transport?.bufferedOutboundBytes ?? 0 }
 
     /// How many writes the transport has accepted since the channel opened (monotonic).
     ///
@@ -54,10 +51,10 @@ public final class Channel: @unchecked Sendable {
     /// begun to leave when the connection was lost (its effect on the peer is then unknown) or
     /// had not (safe to send again elsewhere). Valid when the stages between you and the
     /// transport pass each write straight through. Loop-confined; still readable after close.
-    public var outboundWritesQueued: UInt64 { progress().queued }
+    public var outboundWritesQueued: UInt64 { transport?.writeProgress.queued ?? 0 }
 
     /// How many writes have had at least one byte handed to the kernel (monotonic). Loop-confined.
-    public var outboundWritesStarted: UInt64 { progress().started }
+    public var outboundWritesStarted: UInt64 { transport?.writeProgress.started ?? 0 }
 
     /// Names of the installed stages, in inbound order. Loop-confined.
     public var stageNames: [String] { pipeline.stageNames }
@@ -108,9 +105,6 @@ public final class Channel: @unchecked Sendable {
     ) rethrows -> PipelineEntry<Transport.Inbound> {
         eventLoop.preconditionInEventLoop()
         self.transport = transport
-        bufferedBytes = { [unowned transport] in transport.bufferedOutboundBytes }
-        progress = { [unowned transport] in transport.writeProgress }
-        transportCloser = { [unowned transport] error, promise in transport.transportClose(error: error, promise: promise) }
         return PipelineEntry(point: try installPipeline(transport: transport, tail: tail, initializer))
     }
 
@@ -142,7 +136,6 @@ public final class Channel: @unchecked Sendable {
         active = false
         if wasActive { pipeline.first.invokeInactive() }
         pipeline.tearDown()
-        transportCloser = { _, p in p?.succeed() }
         closePromise.succeed()
     }
 
