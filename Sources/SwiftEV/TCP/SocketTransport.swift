@@ -20,7 +20,9 @@ final class SocketTransport: ChannelTransport {
     typealias Inbound = ByteBuffer
     typealias Outbound = ByteBuffer
 
-    private enum State { case connecting, active, closed }
+    /// `installed`: the socket is connected (`ConnectAttempt` or `accept` did that) but the
+    /// pipeline is not active yet; writes queue until `becomeActive`.
+    private enum State { case installed, active, closed }
 
     private struct PendingWrite {
         var buffer: ByteBuffer
@@ -33,7 +35,7 @@ final class SocketTransport: ChannelTransport {
     /// The peer as the user named it, for error messages.
     var peerName: String
     private(set) var fd: Int32
-    @exclusivity(unchecked) private var state = State.connecting
+    @exclusivity(unchecked) private var state = State.installed
     @exclusivity(unchecked) var entry = PipelineEntry<ByteBuffer>.detached
 
     private let readWatcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
@@ -53,8 +55,6 @@ final class SocketTransport: ChannelTransport {
     @exclusivity(unchecked) private var flushedCount = 0
     @exclusivity(unchecked) private var flushQueued = false
     @exclusivity(unchecked) private var waitingForWritable = false
-    /// Called when a non-blocking connect finishes: nil on success, or the error.
-    var onConnectResult: ((SocketError?) -> Void)?
 
     init(loop: LibevEventLoop, channel: Channel, fd: Int32, peerName: String, options: ChannelOptions) {
         self.loop = loop
@@ -82,12 +82,6 @@ final class SocketTransport: ChannelTransport {
     }
 
     // MARK: Lifecycle
-
-    /// Waits for a non-blocking `connect` to finish (the socket turns writable).
-    func awaitConnect() {
-        state = .connecting
-        startWriteWatcher()
-    }
 
     /// The socket is connected: start reading, tell the pipeline, send what was written meanwhile.
     func becomeActive() {
@@ -139,10 +133,6 @@ final class SocketTransport: ChannelTransport {
         pendingBytes = 0
         flushedCount = 0
         for write in unsent { write.promise?.fail(failure) }
-        if let connect = onConnectResult {
-            onConnectResult = nil
-            connect((error as? SocketError) ?? SocketError(kind: .system(call: "connect", errno: ECANCELED), address: peerName))
-        }
         // The loop's registry may hold the last reference to the channel (which owns this
         // transport): keep both alive until the close has run to the end.
         let channel = self.channel
@@ -167,7 +157,7 @@ final class SocketTransport: ChannelTransport {
     }
 
     private func writable() {
-        withExtendedLifetime((channel, self)) { writableOrConnected() }
+        withExtendedLifetime((channel, self)) { resumeWriting() }
     }
 
     // MARK: Reading
@@ -239,11 +229,8 @@ final class SocketTransport: ChannelTransport {
         writeFlushed()
     }
 
-    private func writableOrConnected() {
-        if state == .connecting {
-            connectFinished()
-            return
-        }
+    /// The socket drained enough to take more: send the rest of the flushed backlog.
+    private func resumeWriting() {
         waitingForWritable = false
         ev_io_stop(loop.raw, writeWatcher)
         writeFlushed()
@@ -322,21 +309,6 @@ final class SocketTransport: ChannelTransport {
     private func updateWritability() {
         if !channel.isWritable && pendingBytes <= options.writeBufferWaterMarks.low {
             channel.transportWritabilityChanged(true)
-        }
-    }
-
-    // MARK: Connecting
-
-    private func connectFinished() {
-        ev_io_stop(loop.raw, writeWatcher)
-        waitingForWritable = false
-        let code = Sockets.pendingError(fd)
-        let callback = onConnectResult
-        onConnectResult = nil
-        if code == 0 {
-            callback?(nil)
-        } else {
-            callback?(SocketError(errno: code, call: "connect", address: peerName))
         }
     }
 }
