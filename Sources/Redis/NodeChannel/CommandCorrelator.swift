@@ -73,37 +73,37 @@ public final class CommandCorrelator: ChannelStage {
 
     /// Queues a command handed over from elsewhere (keeps its redirect count).
     public func send(_ pending: consuming PendingCommand) {
-        guard !closed, let context else {
-            return pending.handler.complete(.failure(closeCause.map { rename($0, pending) }
-                ?? RedisError(.connectionClosed(.notSent), node: node, command: pending.command.name)))
-        }
-        guard pendingCount < maxPending else {
-            return pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: pending.command.name)))
-        }
-        let deadline = context.eventLoop.now + timeout
-        if ready {
-            write(pending, deadline: deadline, context: context)
-            context.flush()
-        } else {
-            waiting.append(Entry(pending: pending, deadline: deadline, ticket: 0, abandoned: false))
-        }
-        armTimerIfIdle(context)
+        if enqueue(pending) { context?.flush() }
     }
 
     /// Queues several commands and sends them in one flush; replies come back in order.
     public func send(batch: [PendingCommand]) {
-        for pending in batch {
-            guard !closed, let context, ready else { send(pending); continue }
-            guard pendingCount < maxPending else {
-                pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: pending.command.name)))
-                continue
-            }
-            write(pending, deadline: context.eventLoop.now + timeout, context: context)
+        var wrote = false
+        for pending in batch { wrote = enqueue(pending) || wrote }
+        if wrote { context?.flush() }
+    }
+
+    /// Writes `pending` if the connection is ready, holds it if not, or fails it (closed, or
+    /// too many pending). Returns whether it was written, i.e. a flush is due.
+    private func enqueue(_ pending: consuming PendingCommand) -> Bool {
+        guard !closed, let context else {
+            pending.handler.complete(.failure(closeCause.map { rename($0, pending) }
+                ?? RedisError(.connectionClosed(.notSent), node: node, command: pending.command.name)))
+            return false
         }
-        if let context {
-            context.flush()
-            armTimerIfIdle(context)
+        guard pendingCount < maxPending else {
+            pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: pending.command.name)))
+            return false
         }
+        let deadline = context.eventLoop.now + timeout
+        let written = ready
+        if written {
+            write(pending, deadline: deadline, context: context)
+        } else {
+            waiting.append(Entry(pending: pending, deadline: deadline, ticket: 0, abandoned: false))
+        }
+        armTimerIfIdle(context)
+        return written
     }
 
     private func write(_ pending: consuming PendingCommand, deadline: Deadline, context: Context) {
