@@ -36,14 +36,14 @@ public final class IdleStateStage<In, Out>: ChannelStage {
         lastWrite = now
         if let readTimeout {
             let timer = context.eventLoop.makeTimer { [unowned self, unowned context] in
-                check(context, last: lastRead, timeout: readTimeout, event: .readIdle, timer: readTimer)
+                check(.readIdle, timeout: readTimeout, context: context)
             }
             timer.arm(at: now + readTimeout)
             readTimer = timer
         }
         if let writeTimeout {
             let timer = context.eventLoop.makeTimer { [unowned self, unowned context] in
-                check(context, last: lastWrite, timeout: writeTimeout, event: .writeIdle, timer: writeTimer)
+                check(.writeIdle, timeout: writeTimeout, context: context)
             }
             timer.arm(at: now + writeTimeout)
             writeTimer = timer
@@ -51,12 +51,14 @@ public final class IdleStateStage<In, Out>: ChannelStage {
         context.fireActive()
     }
 
-    private func check(_ context: Context, last: Deadline, timeout: TimeAmount, event: Event, timer: (any LoopTimer)?) {
+    private func check(_ event: Event, timeout: TimeAmount, context: Context) {
         let now = context.eventLoop.now
-        let due = last + timeout
+        let isRead = event == .readIdle
+        let due = (isRead ? lastRead : lastWrite) + timeout
+        let timer = isRead ? readTimer : writeTimer
         if due <= now {
             // Idle for a full period: tell, then measure the next period from now.
-            if event == .readIdle { lastRead = now } else { lastWrite = now }
+            if isRead { lastRead = now } else { lastWrite = now }
             timer?.arm(at: now + timeout)
             context.fireUserEvent(event)
         } else {
