@@ -121,8 +121,3 @@ public final class EventLoopFuture<Value: Sendable>: @unchecked Sendable {
         }
     }
 }
-
-extension EventLoopFuture where Value == Void {
-    /// A future that ignores this one's value.
-    public func map() -> EventLoopFuture<Void> { self }
-}
