@@ -1,20 +1,47 @@
 import RESP
 import SwiftEV
 
-/// Where a command's reply goes: a future, a callback, or a suspended task.
-public enum ReplyHandler: @unchecked Sendable {
+/// Where a command's reply goes: a callback, a future, or a suspended task.
+///
+/// ```swift
+/// correlator.send(RedisCommand("GET", "k"), handler: .callback { result in print(result) })
+/// ```
+///
+/// A struct of optional references rather than an enum with three payloads: handlers are moved
+/// through the correlator's queues for every command, and copying a multi-payload enum goes
+/// through the runtime's value witnesses (measured at ~7% of the client's CPU per command);
+/// copying this is a few retains the compiler inlines.
+public struct ReplyHandler: @unchecked Sendable {
     // @unchecked: `callback` may capture loop-confined state; a handler is only invoked on the
     // loop of the connection that owns the command, never moved to another thread.
-    case promise(EventLoopPromise<RESPValue>)
-    case callback((Result<RESPValue, any Error>) -> Void)
-    case continuation(CheckedContinuation<RESPValue, any Error>)
+    // Exactly one of the three is set.
+    @usableFromInline let callback: ((Result<RESPValue, any Error>) -> Void)?
+    @usableFromInline let promise: EventLoopPromise<RESPValue>?
+    @usableFromInline let continuation: CheckedContinuation<RESPValue, any Error>?
+
+    /// Completes a future.
+    public static func promise(_ promise: EventLoopPromise<RESPValue>) -> ReplyHandler {
+        ReplyHandler(callback: nil, promise: promise, continuation: nil)
+    }
+
+    /// Calls `callback` on the loop.
+    public static func callback(_ callback: @escaping (Result<RESPValue, any Error>) -> Void) -> ReplyHandler {
+        ReplyHandler(callback: callback, promise: nil, continuation: nil)
+    }
+
+    /// Resumes a suspended task.
+    public static func continuation(_ continuation: CheckedContinuation<RESPValue, any Error>) -> ReplyHandler {
+        ReplyHandler(callback: nil, promise: nil, continuation: continuation)
+    }
 
     @inlinable
     public func complete(_ result: Result<RESPValue, any Error>) {
-        switch self {
-        case .promise(let p): p.completeWith(result)
-        case .callback(let c): c(result)
-        case .continuation(let c): c.resume(with: result)
+        if let callback {
+            callback(result)
+        } else if let promise {
+            promise.completeWith(result)
+        } else {
+            continuation?.resume(with: result)
         }
     }
 }
