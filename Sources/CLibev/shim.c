@@ -9,6 +9,7 @@ void swiftev_timer_init(ev_timer *w, swiftev_timer_cb cb, ev_tstamp after, ev_ts
 void swiftev_timer_set_repeat(ev_timer *w, ev_tstamp repeat) { w->repeat = repeat; }
 void swiftev_async_init(ev_async *w, swiftev_async_cb cb) { ev_async_init(w, cb); }
 void swiftev_prepare_init(ev_prepare *w, swiftev_prepare_cb cb) { ev_prepare_init(w, cb); }
+void swiftev_idle_init(ev_idle *w, swiftev_idle_cb cb) { ev_idle_init(w, cb); }
 int swiftev_is_active(void *w) { return ev_is_active((ev_watcher *)w); }
 int swiftev_ev_read(void) { return EV_READ; }
 int swiftev_ev_write(void) { return EV_WRITE; }

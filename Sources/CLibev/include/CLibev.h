@@ -10,6 +10,7 @@ typedef void (*swiftev_io_cb)(struct ev_loop *loop, ev_io *w, int revents);
 typedef void (*swiftev_timer_cb)(struct ev_loop *loop, ev_timer *w, int revents);
 typedef void (*swiftev_async_cb)(struct ev_loop *loop, ev_async *w, int revents);
 typedef void (*swiftev_prepare_cb)(struct ev_loop *loop, ev_prepare *w, int revents);
+typedef void (*swiftev_idle_cb)(struct ev_loop *loop, ev_idle *w, int revents);
 
 void swiftev_io_init(ev_io *w, swiftev_io_cb cb, int fd, int events);
 void swiftev_io_set(ev_io *w, int fd, int events);
@@ -17,6 +18,7 @@ void swiftev_timer_init(ev_timer *w, swiftev_timer_cb cb, ev_tstamp after, ev_ts
 void swiftev_timer_set_repeat(ev_timer *w, ev_tstamp repeat);
 void swiftev_async_init(ev_async *w, swiftev_async_cb cb);
 void swiftev_prepare_init(ev_prepare *w, swiftev_prepare_cb cb);
+void swiftev_idle_init(ev_idle *w, swiftev_idle_cb cb);
 int swiftev_is_active(void *w);
 
 /// EV_READ / EV_WRITE / EV_ERROR as plain ints (the macros are enum-typed in ev.h).

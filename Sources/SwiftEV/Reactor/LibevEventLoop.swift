@@ -14,6 +14,10 @@ import Musl
 /// flushed during an iteration are sent together just before the loop blocks again (an
 /// `ev_prepare` watcher), one `writev` per channel.
 ///
+/// With a busy-poll window (`LibevEventLoopGroup(numberOfThreads:busyPoll:)`), the loop keeps
+/// polling without sleeping for that long after its last event: an `ev_idle` watcher, which
+/// libev's manual describes as the way to make the loop poll instead of block.
+///
 /// `@unchecked Sendable`: everything but `incoming`, `state` and the immutable fields is
 /// touched only on the loop thread (checked by `preconditionInEventLoop` where it matters).
 public final class LibevEventLoop: EventLoop, @unchecked Sendable {
@@ -23,6 +27,13 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     private var thread = pthread_t()
     private let wakeUp = UnsafeMutablePointer<ev_async>.allocate(capacity: 1)
     private let beforeBlocking = UnsafeMutablePointer<ev_prepare>.allocate(capacity: 1)
+    private let spinner = UnsafeMutablePointer<ev_idle>.allocate(capacity: 1)
+    /// How long to keep polling after the last event before blocking (0: block at once).
+    let busyPollNanoseconds: UInt64
+    /// Set by the idle watcher: libev runs it only in an iteration in which nothing else happened.
+    @exclusivity(unchecked) private var iterationWasIdle = false
+    /// When the current run of idle iterations began.
+    @exclusivity(unchecked) private var idleSince = Deadline.distantPast
     /// The clock, read at most once per iteration: on first use after the loop wakes.
     @exclusivity(unchecked) private var iterationNow = Deadline.now()
     /// Cleared as the last thing before the loop blocks, so the first `now` after waking reads
@@ -49,19 +60,22 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     /// Linux's IOV_MAX.
     static let maxIOVecs = 1024
 
-    init(index: Int) {
+    init(index: Int, busyPoll: TimeAmount = .zero) {
         guard let loop = ev_loop_new(ev_recommended_backends() | UInt32(EVBACKEND_EPOLL)) else {
             fatalError("libev: ev_loop_new failed (out of file descriptors?)")
         }
         self.raw = loop
         self.index = index
+        self.busyPollNanoseconds = UInt64(max(0, busyPoll.nanoseconds))
         ev_set_userdata(loop, Unmanaged.passUnretained(self).toOpaque())
         swiftev_async_init(wakeUp) { loop, _, _ in LibevEventLoop.from(loop).drainIncoming() }
         swiftev_prepare_init(beforeBlocking) { loop, _, _ in
             let me = LibevEventLoop.from(loop)
             me.flushPending()
+            if me.busyPollNanoseconds > 0 { me.decideWhetherToPoll() }
             me.iterationNowIsFresh = false
         }
+        swiftev_idle_init(spinner) { loop, _, _ in LibevEventLoop.from(loop).iterationWasIdle = true }
     }
 
     static func from(_ loop: OpaquePointer?) -> LibevEventLoop {
@@ -147,6 +161,7 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         armedTimers.shutDownAll()
         ev_async_stop(raw, wakeUp)
         ev_prepare_stop(raw, beforeBlocking)
+        ev_idle_stop(raw, spinner)
     }
 
     /// Joins the loop thread. Called from the group after `requestShutdown`.
@@ -155,6 +170,7 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         ev_loop_destroy(raw)
         wakeUp.deallocate()
         beforeBlocking.deallocate()
+        spinner.deallocate()
         iovecs.deallocate()
     }
 
@@ -164,6 +180,21 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         incoming.withLock { state in swap(&state.tasks, &draining) }
         for task in draining { task() }
         draining.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether the loop is polling instead of blocking right now. Loop-confined; for tests.
+    var isBusyPolling: Bool { swiftev_is_active(spinner) != 0 }
+
+    /// Busy-polling: after an iteration with events, (re)start the idle watcher so the next
+    /// wait does not block; once idle iterations have lasted the whole window, stop it and sleep.
+    private func decideWhetherToPoll() {
+        if !iterationWasIdle {
+            idleSince = now
+            ev_idle_start(raw, spinner)
+        } else if Deadline.now().uptimeNanoseconds &- idleSince.uptimeNanoseconds >= busyPollNanoseconds {
+            ev_idle_stop(raw, spinner)
+        }
+        iterationWasIdle = false
     }
 
     /// Sends every flushed channel's backlog, once per loop iteration.
