@@ -56,6 +56,15 @@ public final class Channel: @unchecked Sendable {
     /// How many writes have had at least one byte handed to the kernel (monotonic). Loop-confined.
     public var outboundWritesStarted: UInt64 { transport?.writeProgress.started ?? 0 }
 
+    /// Flushed bytes waiting to be sent at which a flush goes out at once instead of at the end
+    /// of the loop iteration (`ChannelOptions.deferredFlushLimit` sets the initial value).
+    ///
+    /// Deferring lets everything one iteration writes leave in one system call. A stage that
+    /// streams requests to a peer that works in parallel (a pipelining client) can lower it
+    /// while a large window is in flight, so the peer starts on the first part while this side
+    /// still produces the rest. Loop-confined.
+    public var deferredFlushLimit = Int.max
+
     /// Names of the installed stages, in inbound order. Loop-confined.
     public var stageNames: [String] { pipeline.stageNames }
 

@@ -37,6 +37,10 @@ public struct ChannelOptions: Sendable {
     /// Reads per readiness notification before yielding to other channels (fairness).
     public var maxReadsPerEvent = 4
 
+    /// Flushed bytes at which a flush is sent at once rather than with the rest of the loop
+    /// iteration's writes (default: never; see `Channel.deferredFlushLimit`).
+    public var deferredFlushLimit = Int.max
+
     /// Where the channel reports what no stage handled: errors that reach the end of the
     /// pipeline (debug), accept failures (warning). swift-log's default handler prints nothing
     /// below `info`; bootstrap a handler to see them.

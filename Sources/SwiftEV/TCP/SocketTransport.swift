@@ -55,6 +55,9 @@ final class SocketTransport: ChannelTransport {
     @exclusivity(unchecked) private var flushedCount = 0
     @exclusivity(unchecked) private var flushQueued = false
     @exclusivity(unchecked) private var waitingForWritable = false
+    /// Inside `writeFlushed`: a write completed there may flush again, which must not start a
+    /// second send of bytes the outer one already handed to the kernel.
+    @exclusivity(unchecked) private var sending = false
 
     init(loop: LibevEventLoop, channel: Channel, fd: Int32, peerName: String, options: ChannelOptions) {
         self.loop = loop
@@ -63,6 +66,7 @@ final class SocketTransport: ChannelTransport {
         self.peerName = peerName
         self.options = options
         self.readSize = options.minimumReadSize
+        channel.deferredFlushLimit = options.deferredFlushLimit
         self.readBuffer = ByteBuffer(capacity: options.minimumReadSize)
         let me = Unmanaged.passUnretained(self).toOpaque()
         swiftev_io_init(readWatcher, { _, w, _ in
@@ -112,7 +116,12 @@ final class SocketTransport: ChannelTransport {
     func transportFlush() {
         guard state != .closed else { return }
         flushedCount = pending.count
-        if state == .active && !waitingForWritable { queueFlush() }
+        guard state == .active && !waitingForWritable else { return }
+        if pendingBytes >= channel.deferredFlushLimit && !sending {
+            writeFlushed()
+        } else {
+            queueFlush()
+        }
     }
 
     func transportClose(error: (any Error)?, promise: EventLoopPromise<Void>?) {
@@ -243,6 +252,8 @@ final class SocketTransport: ChannelTransport {
 
     /// Writes flushed buffers until done, the socket is full, or the channel closes.
     private func writeFlushed() {
+        sending = true
+        defer { sending = false }
         while flushedCount > 0 && state == .active {
             var count = 0
             var bytes = 0
