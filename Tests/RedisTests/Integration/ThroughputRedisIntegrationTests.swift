@@ -88,6 +88,45 @@ final class ThroughputRedisIntegrationTests: RedisIntegrationTestCase {
         }
     }
 
+    /// A window of 500 commands kept full from the reply callbacks (each reply issues the next
+    /// command while the rest of the read is still being decoded), 20,000 INCRs in all: with
+    /// that much in flight the correlator sends early, in the middle of a read, and still every
+    /// reply is its own command's: 1...20,000 in the order issued.
+    func testWindowRefilledFromReplyCallbacksSendsEarlyAndKeepsOrder() async throws {
+        let connection = try await connect(port: environment.standalonePort)
+        let counter = "swiftev:it:\(runID):window:counter"
+        let total = 20_000, window = 500
+
+        final class Window: @unchecked Sendable {  // only touched on the loop
+            var issued = 0
+            var replies: [Int64] = []
+            var largestFlushLimit = 0
+        }
+        let state = Window()
+        let done = connection.eventLoop.makePromise(of: Void.self)
+        try await connection.eventLoop.submit {
+            func issue() {
+                state.issued += 1
+                connection.submit(RedisCommand("INCR", counter)) { result in
+                    state.replies.append((try? result.get().decode(as: Int64.self)) ?? -1)
+                    state.largestFlushLimit = max(state.largestFlushLimit, connection.channel.deferredFlushLimit)
+                    if state.issued < total { issue() }
+                    if state.replies.count == total { done.succeed() }
+                }
+            }
+            for _ in 0..<window { issue() }
+        }.get()
+        try await done.futureResult.get()
+
+        let (replies, largestLimit) = try await connection.eventLoop.submit { (state.replies, state.largestFlushLimit) }.get()
+        XCTAssertEqual(replies.count, total)
+        XCTAssertEqual(replies, (1...Int64(total)).map { $0 }, "each INCR reply in the order issued")
+        XCTAssertGreaterThan(largestLimit, CommandCorrelator.minimumEarlyFlush,
+                             "with 500 in flight the early-flush limit follows the window")
+        try await expectEqual(await pendingCount(connection), 0)
+        connection.close()
+    }
+
     /// 10,000 `submit` calls from the loop, all issued before any reply can be read (the loop is
     /// busy issuing them): half with the future API, half with the callback API, interleaved.
     /// INCR returns 1...10,000 in the order issued, and GET after SET sees each value.
