@@ -21,8 +21,14 @@ extension ByteBuffer {
         }
     }
 
-    /// Writes `type` (`$`, `!` or `=`), the length header, `bytes` and CRLF.
-    mutating func writeRESPBulk(type: UInt8 = UInt8(ascii: "$"), bytes: UnsafeRawBufferPointer) {
+    /// Writes `type` (`$` bulk string, `!` blob error, `=` verbatim string), the length
+    /// header, `bytes` and CRLF. The way for a custom ``RESPArgument`` to write bytes it
+    /// formats on the stack:
+    ///
+    /// ```swift
+    /// withUnsafeBytes(of: &digits) { buffer.writeRESPBulk(bytes: $0) }
+    /// ```
+    public mutating func writeRESPBulk(type: UInt8 = UInt8(ascii: "$"), bytes: UnsafeRawBufferPointer) {
         let count = bytes.count
         writeWithUnsafeMutableBytes(minimumWritableBytes: count + 26) { out in
             out[0] = type

@@ -5,7 +5,9 @@
 ///
 /// Looked up on every command, so names are packed into integers (case folded) and found by
 /// binary search: no `String`, no hashing.
+@usableFromInline
 enum ReadOnlyCommands {
+    @usableFromInline
     static func contains(_ name: String) -> Bool {
         var name = name
         guard let key = name.withUTF8({ PackedName($0) }) else { return false }

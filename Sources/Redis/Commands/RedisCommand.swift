@@ -20,7 +20,9 @@ public struct RedisCommand: Sendable, CustomStringConvertible {
     /// is unknown (a connection lost after it was sent).
     public let isReadOnly: Bool
 
-    /// Encodes `name` and `arguments` (known at compile time: no array is built).
+    /// Encodes `name` and `arguments` (known at compile time: no array is built). Inlinable so
+    /// the encoding is specialized for the argument types at the call site.
+    @inlinable
     public init<each Argument: RESPArgument>(_ name: String, _ arguments: repeat each Argument, readOnly: Bool? = nil) {
         var bytes = ByteBuffer(capacity: 128)
         var count = 1
