@@ -3,11 +3,9 @@
 /// From Redis 7's `COMMAND INFO` (the `readonly` flag), plus connection-level commands
 /// without side effects. A command not listed is treated as a write: the safe default.
 ///
-/// Looked up on every command, so names are packed into integers (case folded) and found by
+/// Looked up whenever a command's retry safety is needed, so names are packed into integers (case folded) and found by
 /// binary search: no `String`, no hashing.
-@usableFromInline
 enum ReadOnlyCommands {
-    @usableFromInline
     static func contains(_ name: String) -> Bool {
         var name = name
         guard let key = name.withUTF8({ PackedName($0) }) else { return false }
