@@ -3,8 +3,8 @@
 /// From Redis 7's `COMMAND INFO` (the `readonly` flag), plus connection-level commands
 /// without side effects. A command not listed is treated as a write: the safe default.
 ///
-/// Looked up whenever a command's retry safety is needed, so names are packed into integers (case folded) and found by
-/// binary search: no `String`, no hashing.
+/// Looked up whenever a command's retry safety is needed, so names are packed into integers
+/// (case folded) and found by binary search: no `String`, no hashing.
 enum ReadOnlyCommands {
     static func contains(_ name: String) -> Bool {
         var name = name
