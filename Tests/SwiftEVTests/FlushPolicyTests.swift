@@ -21,7 +21,7 @@ final class FlushPolicyTests: XCTestCase {
         let (server, client, stage) = try connectedWriter(group)
         nonisolated(unsafe) let writer = stage
         let expected = 2048 + 512 + 100
-        let echoed = writer.expect(expected, on: client.eventLoop)
+        let echoed = try writer.expect(expected, on: client.eventLoop)
 
         let backlogs = try client.eventLoop.submit { () -> [Int] in
             let context = writer.context!
@@ -53,7 +53,7 @@ final class FlushPolicyTests: XCTestCase {
         defer { try? group.syncShutdown() }
         let (server, client, stage) = try connectedWriter(group)
         nonisolated(unsafe) let writer = stage
-        let echoed = writer.expect(3 * 4096, on: client.eventLoop)
+        let echoed = try writer.expect(3 * 4096, on: client.eventLoop)
 
         try client.eventLoop.submit {
             let context = writer.context!
@@ -87,9 +87,9 @@ private final class WriterStage: ChannelStage {
     private var expected = 0
     private var done: EventLoopPromise<ByteBuffer>?
 
-    func expect(_ count: Int, on loop: any EventLoop) -> EventLoopFuture<ByteBuffer> {
+    func expect(_ count: Int, on loop: any EventLoop) throws -> EventLoopFuture<ByteBuffer> {
         nonisolated(unsafe) let me = self
-        return try! loop.submit { () -> EventLoopFuture<ByteBuffer> in
+        return try loop.submit { () -> EventLoopFuture<ByteBuffer> in
             let `self` = me
             self.expected = count
             let promise = loop.makePromise(of: ByteBuffer.self)
