@@ -151,6 +151,39 @@ final class TCPTests: XCTestCase {
         try channel.close().wait()
     }
 
+    /// 400,000 small records (each its own index), all written and flushed at once: they leave
+    /// gathered into blocks of many writes, the peer starts reading only once the buffers are
+    /// full so sends come out partial, and every byte arrives once, in order.
+    func testManySmallWritesToASlowReaderArriveExactlyInOrder() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdown() }
+        let (listener, port) = try plainListener()
+        defer { close(listener) }
+        let records = 400_000
+        var expected = [UInt8]()
+        for i in 0..<records { expected.append(contentsOf: "\(i)\n".utf8) }
+
+        let channel = try TCPClient(group: group).connect(host: "127.0.0.1", port: port) {
+            $0.adding(RecordWriterStage(count: records))
+        }.wait()
+        let peer = accept(listener, nil, nil)
+        defer { close(peer) }
+        usleep(200_000)  // let the socket buffers fill, so the writer meets partial sends
+
+        var received = [UInt8]()
+        received.reserveCapacity(expected.count)
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while received.count < expected.count {
+            let n = read(peer, &chunk, chunk.count)
+            XCTAssertGreaterThan(n, 0)
+            if n <= 0 { break }
+            received.append(contentsOf: chunk[..<n])
+        }
+        XCTAssertEqual(received.count, expected.count)
+        XCTAssertTrue(received == expected, "the records must arrive exactly once, in order")
+        try channel.close().wait()
+    }
+
     func testHalfClosedPeerCanStillBeAnswered() throws {
         let group = LibevEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdown() }

@@ -59,6 +59,9 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: LibevEventLoop.maxIOVecs)
     /// Linux's IOV_MAX.
     static let maxIOVecs = 1024
+    /// Scratch block into which a channel copies many small writes to send them as one.
+    let gatherBuffer = UnsafeMutableRawPointer.allocate(byteCount: LibevEventLoop.gatherCapacity, alignment: 16)
+    static let gatherCapacity = 16 * 1024
 
     init(index: Int, busyPoll: TimeAmount = .zero) {
         guard let loop = ev_loop_new(ev_recommended_backends() | UInt32(EVBACKEND_EPOLL)) else {
@@ -172,6 +175,7 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         beforeBlocking.deallocate()
         spinner.deallocate()
         iovecs.deallocate()
+        gatherBuffer.deallocate()
     }
 
     // MARK: Callbacks

@@ -71,3 +71,19 @@ final class CloseOnReadStage: ChannelStage {
         done.succeed(context.channel.isClosed)
     }
 }
+
+/// Client side: once active, writes `count` records ("0\n", "1\n", …) each as its own buffer,
+/// then flushes once.
+final class RecordWriterStage: ChannelStage {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+
+    let count: Int
+
+    init(count: Int) { self.count = count }
+
+    func channelActive(context: Context) {
+        for i in 0..<count { context.write(ByteBuffer(string: "\(i)\n")) }
+        context.flush()
+    }
+}
