@@ -1,5 +1,8 @@
 import XCTest
 @testable import SwiftEV
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `Channel.deferredFlushLimit`: flushes wait for the end of the loop iteration unless the
 /// backlog reaches the limit; a write completed inside a send that flushes again does not
@@ -74,6 +77,59 @@ final class FlushPolicyTests: XCTestCase {
         XCTAssertEqual(received, bytes(4096, 0xA).appending(bytes(4096, 0xB)).appending(bytes(4096, 0xC)))
         try client.close().wait()
         try server.close().wait()
+    }
+}
+
+extension FlushPolicyTests {
+    /// An early send that fails (the peer reset the connection) closes the channel from inside
+    /// the stage's flush, while the loop's registry holds the only reference to the channel: the
+    /// close completes, the write fails with the reset, the channel is released. (Run once under
+    /// `--sanitize=address`: no use after free — the head of the pipeline holds the channel
+    /// strongly for the length of the flush call.)
+    func testEarlySendToAResetPeerClosesTheChannelCleanly() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdown() }
+        // The accepted side is a plain socket so the test can reset it.
+        let (plain, port) = try plainListenerForReset()
+        defer { close(plain) }
+        nonisolated(unsafe) let writer = WriterStage()
+        nonisolated(unsafe) weak var weakChannel: Channel?
+        do {
+            let channel = try TCPClient(group: group).connect(host: "127.0.0.1", port: port) { $0.adding(writer) }.wait()
+            weakChannel = channel
+        }
+        let peer = accept(plain, nil, nil)
+        let paused = Semaphore(), reset = Semaphore()
+        let loop = group.loops[0]
+        let written = loop.makePromise(of: Void.self)
+        loop.execute {
+            // Hold the loop so the reset is not seen by a read first: the send meets it.
+            paused.signal()
+            reset.wait()
+            let context = writer.context!
+            context.channel.deferredFlushLimit = 1024
+            context.write(bytes(64 * 1024, 7), promise: written)
+            context.flush()
+        }
+        paused.wait()
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(peer, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(peer)
+        usleep(50_000)  // the RST reaches our socket before the loop resumes
+        reset.signal()
+
+        XCTAssertThrowsError(try written.futureResult.wait()) { error in
+            XCTAssertEqual((error as? SocketError)?.kind, .connectionReset, "the send met the reset: \(error)")
+        }
+        for _ in 0..<1000 where weakChannel != nil { try loop.submit {}.wait() }
+        XCTAssertNil(weakChannel, "the closed channel is released")
+    }
+
+    private func plainListenerForReset() throws -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        _ = try SocketAddress(ip: "127.0.0.1", port: 0).withSockAddr { bind(fd, $0, $1) }
+        listen(fd, 4)
+        return (fd, Sockets.localAddress(fd)!.port)
     }
 }
 
