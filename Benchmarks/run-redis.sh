@@ -8,7 +8,7 @@
 # core $CLIENT_CPU with the counter preloaded (redis-benchmark runs as its child,
 # on the same core, without the counter), and stops the server on exit.
 #
-# Usage: Benchmarks/run-redis.sh [extra RedisBenchmark options, e.g. --preencoded]
+# Usage: Benchmarks/run-redis.sh [extra RedisBenchmark options, e.g. --repeats 3 --busy-poll 200]
 # Environment:
 #   PORT         redis-server port                         (default 7400)
 #   WARMUP       warm-up seconds per setting                (default 1)

@@ -18,6 +18,8 @@
 //   --redis-benchmark P path of redis-benchmark, or `none` to skip it (default: from PATH)
 //   --busy-poll US      the loop's busy-poll window in microseconds (default 0: the loop
 //                       sleeps when idle; see LibevEventLoopGroup(numberOfThreads:busyPoll:))
+//   --repeats N         measure each setting N times, alternating with redis-benchmark, and
+//                       report the median run of each (default 1)
 //   --preencoded        also measure with commands encoded once up front (library overhead
 //                       without the cost of building each RedisCommand)
 //
@@ -46,6 +48,7 @@ struct Options {
     var redisBenchmark: String? = "redis-benchmark"
     var preencoded = false
     var busyPollMicroseconds = 0
+    var repeats = 1
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -71,6 +74,7 @@ struct Options {
             case "--redis-benchmark": let p = value(); options.redisBenchmark = p == "none" ? nil : p
             case "--preencoded": options.preencoded = true
             case "--busy-poll": options.busyPollMicroseconds = Int(number(value()))
+            case "--repeats": options.repeats = max(1, Int(number(value())))
             case "--settings":
                 options.settings = value().split(separator: ",").map { item in
                     if item.hasPrefix("p"), let n = Int(item.dropFirst()), n > 0 { return .pipeline(n) }
@@ -79,7 +83,7 @@ struct Options {
                 }
             case "-h", "--help":
                 print("usage: RedisBenchmark [--host H] [--port P] [--warmup S] [--duration S] [--keys N] [--value-size B] "
-                      + "[--settings 1,50,200,p16] [--rb-seconds S] [--redis-benchmark PATH|none] [--busy-poll US] [--preencoded]")
+                      + "[--settings 1,50,200,p16] [--rb-seconds S] [--redis-benchmark PATH|none] [--busy-poll US] [--repeats N] [--preencoded]")
                 exit(0)
             default: fail("unknown option \(arguments[i])")
             }
@@ -362,7 +366,8 @@ for future in fill { _ = try future.wait() }
 
 print("RedisBenchmark: one connection to \(options.host):\(options.port) (Redis \(connection.serverInfo.version), RESP\(connection.serverInfo.protocolVersion))")
 print("workload: GET/SET 50/50 alternating, \(options.keys) keys, \(options.valueSize)-byte values; "
-      + "warm-up \(format(options.warmup, 1)) s, measured \(format(options.duration, 1)) s per setting")
+      + "warm-up \(format(options.warmup, 1)) s, measured \(format(options.duration, 1)) s per setting"
+      + (options.repeats > 1 ? ", \(options.repeats) runs each (medians shown)" : ""))
 print("loop: " + (options.busyPollMicroseconds > 0 ? "busy-polls \(options.busyPollMicroseconds) µs before sleeping" : "sleeps when idle (no busy-poll)"))
 print("allocation counter: \(mallocCount == nil ? "not preloaded (allocs/op n/a)" : "libmalloccount.so")")
 print("")
@@ -373,17 +378,39 @@ struct Row {
     var preencoded: Measurement?
     var singleConnection: RedisBenchmarkResult?
     var manyConnections: RedisBenchmarkResult?
+    var swiftEVRates: [Double] = []
+    var redisBenchmarkRates: [Double] = []
+}
+
+/// The run with the median ops/s (runs on this VM vary by 10-30%; one run can mislead).
+func median<T>(_ runs: [T], by rate: (T) -> Double) -> T? {
+    runs.sorted { rate($0) < rate($1) }.dropFirst(runs.count / 2).first
 }
 
 var rows: [Row] = []
 for setting in options.settings {
-    let measured = try measureSwiftEV(connection, setting, options, keys: keys, value: value, preencoded: false)
-    let preencoded = options.preencoded
-        ? try measureSwiftEV(connection, setting, options, keys: keys, value: value, preencoded: true) : nil
-    var row = Row(setting: setting, swiftEV: measured, preencoded: preencoded)
-    if let path = options.redisBenchmark {
+    // SwiftEV and redis-benchmark alternate, so a disturbance hits both sides alike.
+    var swiftEVRuns: [Measurement] = []
+    var preencodedRuns: [Measurement] = []
+    var redisBenchmarkRuns: [RedisBenchmarkResult] = []
+    for _ in 0..<options.repeats {
+        let run = try measureSwiftEV(connection, setting, options, keys: keys, value: value, preencoded: false)
+        swiftEVRuns.append(run)
+        if options.preencoded {
+            preencodedRuns.append(try measureSwiftEV(connection, setting, options, keys: keys, value: value, preencoded: true))
+        }
         // One connection with N pipelined: the closest match to N in flight on one connection.
-        row.singleConnection = runRedisBenchmark(path, options, clients: 1, pipeline: setting.depth, expectedRate: measured.opsPerSecond)
+        if let path = options.redisBenchmark,
+           let result = runRedisBenchmark(path, options, clients: 1, pipeline: setting.depth, expectedRate: run.opsPerSecond) {
+            redisBenchmarkRuns.append(result)
+        }
+    }
+    let measured = median(swiftEVRuns, by: \.opsPerSecond)!
+    var row = Row(setting: setting, swiftEV: measured, preencoded: median(preencodedRuns, by: \.opsPerSecond))
+    row.singleConnection = median(redisBenchmarkRuns, by: \.mixed)
+    row.swiftEVRates = swiftEVRuns.map(\.opsPerSecond)
+    row.redisBenchmarkRates = redisBenchmarkRuns.map(\.mixed)
+    if let path = options.redisBenchmark {
         if case .inFlight(let n) = setting, n > 1 {
             // N connections, one command each: for reference.
             // One command per connection is bound by round trips, far below our rate: size the
@@ -423,6 +450,14 @@ if options.preencoded {
         guard let m = row.preencoded else { continue }
         print([pad(row.setting.description, 14), pad(format(m.opsPerSecond, 0), 14), pad(format(m.cpuMicrosPerOp, 2), 10),
                pad(format(m.allocationsPerOp, 2), 10)].joined(separator: " "))
+    }
+}
+if options.repeats > 1 {
+    print("")
+    print("every run (ops/s), SwiftEV | redis-benchmark -c1 -PN:")
+    for row in rows {
+        print("  \(pad(row.setting.description, 14)): \(row.swiftEVRates.map { format($0, 0) }.joined(separator: " ")) | "
+              + row.redisBenchmarkRates.map { format($0, 0) }.joined(separator: " "))
     }
 }
 print("")
