@@ -90,7 +90,7 @@ extension FlushPolicyTests {
         let group = LibevEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdown() }
         // The accepted side is a plain socket so the test can reset it.
-        let (plain, port) = try plainListenerForReset()
+        let (plain, port) = try plainListener()
         defer { close(plain) }
         nonisolated(unsafe) let writer = WriterStage()
         nonisolated(unsafe) weak var weakChannel: Channel?
@@ -112,9 +112,7 @@ extension FlushPolicyTests {
             context.flush()
         }
         paused.wait()
-        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-        setsockopt(peer, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-        close(peer)
+        closeWithReset(peer)
         usleep(50_000)  // the RST reaches our socket before the loop resumes
         reset.signal()
 
@@ -123,13 +121,6 @@ extension FlushPolicyTests {
         }
         for _ in 0..<1000 where weakChannel != nil { try loop.submit {}.wait() }
         XCTAssertNil(weakChannel, "the closed channel is released")
-    }
-
-    private func plainListenerForReset() throws -> (Int32, Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        _ = try SocketAddress(ip: "127.0.0.1", port: 0).withSockAddr { bind(fd, $0, $1) }
-        listen(fd, 4)
-        return (fd, Sockets.localAddress(fd)!.port)
     }
 }
 

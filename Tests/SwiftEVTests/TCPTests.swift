@@ -241,9 +241,7 @@ final class TCPTests: XCTestCase {
             $0.adding(EchoCheckStage(payload: ByteBuffer(string: "x"), chunks: 1, done: done))
         }.wait()
         let peer = accept(listener, nil, nil)
-        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)  // close with RST
-        setsockopt(peer, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-        close(peer)
+        closeWithReset(peer)
         XCTAssertThrowsError(try done.futureResult.wait()) { error in
             XCTAssertEqual((error as? SocketError)?.kind, .connectionReset, "\(error)")
         }
@@ -300,14 +298,6 @@ final class TCPTests: XCTestCase {
     }
 
     // MARK: helpers
-
-    /// A blocking listener on a free loopback port, outside any loop: the test accepts (or not).
-    private func plainListener(backlog: Int32 = 4) throws -> (Int32, Int) {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        _ = try SocketAddress(ip: "127.0.0.1", port: 0).withSockAddr { bind(listener, $0, $1) }
-        listen(listener, backlog)
-        return (listener, Sockets.localAddress(listener)!.port)
-    }
 
     /// A listener that never accepts, with its queue full: connects to it hang until a timeout.
     private func fullListenQueue() throws -> (Int32, Int, [Int32]) {
