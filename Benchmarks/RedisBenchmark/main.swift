@@ -188,7 +188,7 @@ struct BenchmarkKey: RESPArgument {
 final class Driver: @unchecked Sendable {
     let connection: RedisConnection
     let setting: Setting
-    let keys: [String]
+    let keyCount: Int
     let value: ByteBuffer
     let preencoded: Bool
     let encodedGets: [RedisCommand]
@@ -204,14 +204,14 @@ final class Driver: @unchecked Sendable {
     /// One closure for every command: creating it per command would cost an allocation.
     private var onReply: ((Result<RESPValue, any Error>) -> Void)!
 
-    init(connection: RedisConnection, setting: Setting, keys: [String], value: ByteBuffer, preencoded: Bool) {
+    init(connection: RedisConnection, setting: Setting, keyCount: Int, value: ByteBuffer, preencoded: Bool) {
         self.connection = connection
         self.setting = setting
-        self.keys = keys
+        self.keyCount = keyCount
         self.value = value
         self.preencoded = preencoded
-        encodedGets = preencoded ? keys.map { RedisCommand("GET", $0) } : []
-        encodedSets = preencoded ? keys.map { RedisCommand("SET", $0, value) } : []
+        encodedGets = preencoded ? (0..<keyCount).map { RedisCommand("GET", BenchmarkKey(index: $0)) } : []
+        encodedSets = preencoded ? (0..<keyCount).map { RedisCommand("SET", BenchmarkKey(index: $0), value) } : []
         onReply = { [unowned self] result in self.replied(result) }
     }
 
@@ -234,7 +234,7 @@ final class Driver: @unchecked Sendable {
         r ^= r >> 7
         r ^= r << 17
         random = r
-        let index = Int(truncatingIfNeeded: r % UInt64(keys.count))
+        let index = Int(truncatingIfNeeded: r % UInt64(keyCount))
         let isSet = nextIsSet
         nextIsSet = !isSet
         let command: RedisCommand
@@ -272,11 +272,11 @@ func sleep(seconds: Double) {
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
 }
 
-func measureSwiftEV(_ connection: RedisConnection, _ setting: Setting, _ options: Options, keys: [String], value: ByteBuffer,
+func measureSwiftEV(_ connection: RedisConnection, _ setting: Setting, _ options: Options, value: ByteBuffer,
                     preencoded: Bool) throws -> Measurement {
     let loop = connection.eventLoop
     let driver = try loop.submit {
-        let driver = Driver(connection: connection, setting: setting, keys: keys, value: value, preencoded: preencoded)
+        let driver = Driver(connection: connection, setting: setting, keyCount: options.keys, value: value, preencoded: preencoded)
         driver.start()
         return driver
     }.wait()
@@ -355,12 +355,11 @@ do {
 } catch {
     fail("cannot connect to \(options.host):\(options.port): \(error)")
 }
-let keys = (0..<options.keys).map { String(format: "key:%012d", $0) }
 let value = ByteBuffer(string: String(repeating: "x", count: options.valueSize))
 
 // Every key exists before measuring, so GETs hit (as after redis-benchmark's SET test).
 let fill = try connection.eventLoop.submit {
-    connection.submit(batch: keys.map { RedisCommand("SET", $0, value) })
+    connection.submit(batch: (0..<options.keys).map { RedisCommand("SET", BenchmarkKey(index: $0), value) })
 }.wait()
 for future in fill { _ = try future.wait() }
 
@@ -394,10 +393,10 @@ for setting in options.settings {
     var preencodedRuns: [Measurement] = []
     var redisBenchmarkRuns: [RedisBenchmarkResult] = []
     for _ in 0..<options.repeats {
-        let run = try measureSwiftEV(connection, setting, options, keys: keys, value: value, preencoded: false)
+        let run = try measureSwiftEV(connection, setting, options, value: value, preencoded: false)
         swiftEVRuns.append(run)
         if options.preencoded {
-            preencodedRuns.append(try measureSwiftEV(connection, setting, options, keys: keys, value: value, preencoded: true))
+            preencodedRuns.append(try measureSwiftEV(connection, setting, options, value: value, preencoded: true))
         }
         // One connection with N pipelined: the closest match to N in flight on one connection.
         if let path = options.redisBenchmark,
