@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SwiftEVTesting", targets: ["SwiftEVTesting"]),
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "Redis", targets: ["Redis"]),
+        .library(name: "RedisCluster", targets: ["RedisCluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
@@ -48,6 +49,21 @@ let package = Package(
         .target(
             name: "Redis",
             dependencies: ["SwiftEV", "RESP", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict
+        ),
+        // Redis Cluster client: topology, routing, the coordinator over node channels.
+        .target(
+            name: "RedisCluster",
+            dependencies: [
+                "SwiftEV", "RESP", "Redis",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RedisClusterTests",
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "SwiftEVTesting"],
             swiftSettings: strict
         ),
         // Single-connection Redis benchmark against a real node, compared with redis-benchmark

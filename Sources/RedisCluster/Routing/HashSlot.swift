@@ -1,0 +1,45 @@
+/// The cluster's key → slot function: CRC16-XMODEM of the key, or of its hash tag, mod 16384.
+///
+/// The hash tag is the part between the first `{` and the first `}` after it, when that part
+/// is not empty: `{user:42}:cart` and `{user:42}:orders` share a slot; `{}x` hashes whole.
+///
+/// ```swift
+/// HashSlot.slot(forKey: "user:42")          // 10185... whatever the server's CLUSTER KEYSLOT says
+/// HashSlot.slot(forKey: Array("{a}b".utf8))
+/// ```
+public enum HashSlot {
+    public static let count = 16384
+
+    public static func slot(forKey key: String) -> Int {
+        var key = key
+        return key.withUTF8 { slot(forKey: $0) }
+    }
+
+    public static func slot<Bytes: Collection>(forKey key: Bytes) -> Int where Bytes.Element == UInt8, Bytes.Index == Int {
+        if let contiguous = key.withContiguousStorageIfAvailable({ slot(forKey: $0) }) { return contiguous }
+        return Array(key).withUnsafeBufferPointer { slot(forKey: $0) }
+    }
+
+    public static func slot(forKey key: UnsafeBufferPointer<UInt8>) -> Int {
+        var start = 0, end = key.count
+        if let open = key.firstIndex(of: UInt8(ascii: "{")),
+           let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1 {
+            start = open + 1
+            end = close
+        }
+        var crc: UInt16 = 0
+        var i = start
+        while i < end {
+            crc = (crc << 8) ^ crcTable[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ key[i])]
+            i += 1
+        }
+        return Int(crc & 0x3FFF)
+    }
+
+    /// CRC16-XMODEM (polynomial 0x1021, initial value 0), one entry per byte value.
+    static let crcTable: [UInt16] = (0..<256).map { byte in
+        var crc = UInt16(byte) << 8
+        for _ in 0..<8 { crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1 }
+        return crc
+    }
+}
