@@ -1,0 +1,120 @@
+import Redis
+import SwiftEV
+
+/// How a `RedisClusterClient` finds the cluster and treats its nodes. Names and defaults follow
+/// ioredis' cluster options, which most users know; where a default differs, the doc says why.
+///
+/// ```swift
+/// var config = RedisClusterConfiguration(seeds: [.init(host: "127.0.0.1", port: 7000)])
+/// config.node.password = "s3cret"        // every node; a seed may override it
+/// config.scaleReads = .replica           // reads from replicas, writes to primaries
+/// config.commandTimeout = .seconds(2)
+/// ```
+public struct RedisClusterConfiguration: Sendable {
+    /// A startup node: where to ask for the topology. One reachable seed is enough.
+    public struct Seed: Sendable, Hashable {
+        public var endpoint: ClusterEndpoint
+        /// Override `node.username`/`node.password` for this seed only (a cluster in the middle
+        /// of a password rotation, or a seed behind a proxy with its own credentials).
+        public var username: String?
+        public var password: String?
+
+        public init(host: String, port: Int, username: String? = nil, password: String? = nil) {
+            self.endpoint = ClusterEndpoint(host: host, port: port)
+            self.username = username
+            self.password = password
+        }
+    }
+
+    /// Where reads go (writes always go to the slot's primary).
+    public enum ScaleReads: Sendable {
+        /// Every command to the primary (default): reads see every acknowledged write.
+        case primary
+        /// Reads to a replica of the slot's shard (round robin), the primary when none is online.
+        /// Replicas lag behind: a read may miss a write that was just acknowledged.
+        case replica
+        /// Reads spread over the primary and its replicas.
+        case any
+        /// Your choice among the shard's nodes (the primary first); nil means the primary.
+        case custom(@Sendable (_ nodes: [ClusterTopology.Node], _ command: RedisCommand) -> ClusterEndpoint?)
+    }
+
+    /// Decides, after the `attempt`-th round of seeds all failed (1-based), how long to wait
+    /// before the next round, or nil to give up. `errors` has each seed's cause.
+    public typealias RetryStrategy = @Sendable (_ attempt: Int, _ errors: [NodeFailure]) -> TimeAmount?
+
+    public var seeds: [Seed]
+    /// Connection settings for every node (credentials, RESP version, timeouts, limits).
+    public var node = RedisConnectionConfiguration()
+    public var scaleReads: ScaleReads = .primary
+    /// Redirects (`MOVED`, `ASK`) and retries (`TRYAGAIN`, `CLUSTERDOWN`, …) one command may
+    /// follow before it fails with the chain it went through. Default 16.
+    public var maxRedirections = 16
+    public var retryDelayOnMoved: TimeAmount = .zero
+    public var retryDelayOnTryAgain: TimeAmount = .milliseconds(100)
+    public var retryDelayOnClusterDown: TimeAmount = .milliseconds(100)
+    /// Also the wait after `LOADING`/`MASTERDOWN`, and between topology checks while commands
+    /// wait for a lost primary's replacement.
+    public var retryDelayOnFailover: TimeAmount = .milliseconds(100)
+    /// From the moment a command is submitted to its reply, redirects and retries included.
+    /// Default 10 s (`node.commandTimeout` is not used by the cluster client).
+    public var commandTimeout: TimeAmount = .seconds(10)
+    /// Periodic topology refresh. Default 5 s; nil turns it off.
+    public var slotsRefreshInterval: TimeAmount? = .seconds(5)
+    /// How long one node may take to answer a topology query. Default 1 s.
+    public var slotsRefreshTimeout: TimeAmount = .seconds(1)
+    /// The least time between two topology refreshes, whatever triggers them: a thousand
+    /// `MOVED`s in one burst cause one refresh, not a thousand. Default 100 ms (ioredis has
+    /// no such floor; its users see refresh storms during resharding).
+    public var minimumRefreshInterval: TimeAmount = .milliseconds(100)
+    /// How many nodes are asked for their view on each refresh (the majority view wins).
+    /// Default 3.
+    public var refreshQuorum = 3
+    /// ioredis' default: `min(100 + 2·attempt, 2000)` ms. Unlike ioredis it gives up after 10
+    /// rounds (about 1.1 s) so `connect()` ends with an error naming every seed instead of
+    /// waiting forever; authentication refusals give up at once (retrying cannot fix them).
+    public var clusterRetryStrategy: RetryStrategy = { attempt, _ in
+        attempt > 10 ? nil : .milliseconds(Int64(min(100 + 2 * attempt, 2000)))
+    }
+    /// `connect()` waits until `CLUSTER INFO` says `cluster_state:ok`. Default on.
+    public var enableReadyCheck = true
+    /// Commands submitted before the topology is known (or while it is lost) wait in a queue
+    /// instead of failing. Default on.
+    public var enableOfflineQueue = true
+    /// Commands waiting for a topology (offline queue, failover waits) at most; more fail at
+    /// once with `offlineQueueFull`. Default 100,000.
+    public var maxOfflineQueue = 100_000
+    /// Maps an advertised address (`host:port` as the cluster announces it) to where to
+    /// connect, for clusters behind NAT or in containers. Applied before `dnsLookup`.
+    public var natMap: [ClusterEndpoint: ClusterEndpoint] = [:]
+    /// The closure form of `natMap` (tried when the dictionary has no entry).
+    public var natMapper: (@Sendable (ClusterEndpoint) -> ClusterEndpoint?)?
+    /// Resolves a host name the cluster advertises to the address to connect to (runs on the
+    /// loop: return quickly, e.g. from a table). Nil: the system resolver, off the loop.
+    public var dnsLookup: (@Sendable (String) -> String?)?
+    /// Reconnect backoff of one node: from `reconnectDelay` doubling up to `maxReconnectDelay`.
+    public var reconnectDelay: TimeAmount = .milliseconds(50)
+    public var maxReconnectDelay: TimeAmount = .seconds(2)
+
+    public init(seeds: [Seed]) {
+        self.seeds = seeds
+    }
+
+    /// The address to dial for an advertised endpoint: `natMap`, then `natMapper`, then `dnsLookup`.
+    public func connectAddress(for endpoint: ClusterEndpoint) -> ClusterEndpoint {
+        var target = natMap[endpoint] ?? natMapper?(endpoint) ?? endpoint
+        if let dnsLookup, !target.host.isNumericAddress, let resolved = dnsLookup(target.host) {
+            target.host = resolved
+        }
+        return target
+    }
+}
+
+extension String {
+    /// An IPv4 or IPv6 literal (no resolution needed).
+    var isNumericAddress: Bool {
+        if contains(":") { return true }
+        let parts = split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
+    }
+}

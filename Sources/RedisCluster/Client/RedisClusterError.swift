@@ -1,0 +1,122 @@
+import Redis
+import RESP
+
+/// Why one node could not serve as a topology source: what a failed discovery or refresh lists
+/// for every node it tried, so "failed to refresh slots cache" never appears without its causes.
+public struct NodeFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Cause: Sendable, Equatable, CustomStringConvertible {
+        /// Could not connect (refused, unreachable, name not resolved, connect timeout).
+        case unreachable(String)
+        /// The handshake was refused: `WRONGPASS`, `NOAUTH`, `NOPERM`… (retrying will not help).
+        case authenticationFailed(RESPServerError)
+        /// Connected, but the node is not in cluster mode.
+        case notClusterNode(String)
+        /// No answer within `slotsRefreshTimeout`.
+        case timedOut
+        /// The topology reply could not be read.
+        case badReply(String)
+        /// The node's view disagreed with the majority, or it belongs to another cluster.
+        case rejectedView(String)
+        /// The cluster says it cannot serve requests (`cluster_state:fail`).
+        case clusterNotReady(String)
+        case other(String)
+
+        public var description: String {
+            switch self {
+            case .unreachable(let why): return "unreachable: \(why)"
+            case .authenticationFailed(let reply): return "authentication refused: \(reply)"
+            case .notClusterNode(let why): return "not a cluster node: \(why)"
+            case .timedOut: return "no topology reply in time"
+            case .badReply(let why): return "unreadable topology reply: \(why)"
+            case .rejectedView(let why): return "view rejected: \(why)"
+            case .clusterNotReady(let why): return "cluster not ready: \(why)"
+            case .other(let why): return why
+            }
+        }
+    }
+
+    public var endpoint: ClusterEndpoint
+    public var cause: Cause
+
+    public init(endpoint: ClusterEndpoint, cause: Cause) {
+        self.endpoint = endpoint
+        self.cause = cause
+    }
+
+    public var description: String { "\(endpoint): \(cause)" }
+}
+
+/// What the cluster client itself reports (node-level failures arrive as `RedisError`, naming
+/// the node and whether the command ran).
+///
+/// ```swift
+/// do { try await cluster.send("MSETNX", "a", "1", "b", "2") }
+/// catch let error as RedisClusterError {
+///     if case .crossSlot(let keys) = error.kind { print("keys in different slots:", keys) }
+/// }
+/// ```
+public struct RedisClusterError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// No seed (or no known node) gave a usable topology; every node tried, with its cause.
+        case noReachableNode([NodeFailure])
+        /// `maxRedirections` redirects or retries were followed; `redirections` has the chain.
+        case tooManyRedirections(limit: Int)
+        /// A node kept redirecting the command to itself (a proxy or DNS name in front of the
+        /// nodes, or a node that disagrees with itself); the topology was refreshed in between.
+        case redirectLoop(ClusterEndpoint)
+        /// The command's deadline passed while it waited to be redirected, retried or routed
+        /// (the text says for what: a lost primary's replacement, a slot's owner, the topology).
+        /// It did not run (every signal it got said so).
+        case timedOutWaiting(for: String)
+        /// The keys hash to different slots; nothing was sent.
+        case crossSlot([CommandRoute.KeySlot])
+        /// No shard serves the slot, even after a refresh.
+        case slotNotCovered(Int)
+        /// Too many commands already wait for a topology; not queued (not sent).
+        case offlineQueueFull(limit: Int)
+        /// The client has no usable topology and `enableOfflineQueue` is off; not sent.
+        case offline
+        /// The client was closed; the command was not sent.
+        case clientClosed
+    }
+
+    public var kind: Kind
+    public var command: String?
+    /// Redirects and retries the command went through, oldest first.
+    public var redirections: [Redirection]
+
+    public init(_ kind: Kind, command: String? = nil, redirections: [Redirection] = []) {
+        self.kind = kind
+        self.command = command
+        self.redirections = redirections
+    }
+
+    /// Every kind says the command did not run: sending it again is safe.
+    public var isSafeToRetry: Bool { true }
+
+    public var description: String {
+        let subject = command.map { "\($0): " } ?? ""
+        let chain = redirections.isEmpty ? "" : " (went through: \(redirections.map(\.description).joined(separator: " → ")))"
+        switch kind {
+        case .noReachableNode(let failures):
+            let list = failures.isEmpty ? "no nodes to try" : failures.map(\.description).joined(separator: "; ")
+            return "\(subject)no cluster node gave a usable topology: \(list)"
+        case .tooManyRedirections(let limit):
+            return "\(subject)more than \(limit) redirects or retries; not executed\(chain)"
+        case .redirectLoop(let node):
+            return "\(subject)\(node) keeps redirecting the command to itself; not executed\(chain)"
+        case .timedOutWaiting(let what):
+            return "\(subject)timed out waiting for \(what); not executed\(chain)"
+        case .crossSlot(let keys):
+            return "\(subject)CROSSSLOT: keys in different slots: \(keys.map(\.description).joined(separator: ", ")); not sent"
+        case .slotNotCovered(let slot):
+            return "\(subject)no shard serves slot \(slot); not sent"
+        case .offlineQueueFull(let limit):
+            return "\(subject)more than \(limit) commands waiting for the cluster topology; not sent"
+        case .offline:
+            return "\(subject)the cluster topology is not known and the offline queue is off; not sent"
+        case .clientClosed:
+            return "\(subject)the cluster client is closed; not sent"
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Redis
+import RESP
+import SwiftEV
+
+/// What the node pool hands back: redirected commands and commands a node could not take.
+extension ClusterCoordinator {
+    func nodePool(_ pool: NodePool, redirected command: PendingCommand, by redirection: Redirection, from node: ClusterEndpoint) {
+        var pending = command
+        let decision = policy.decide(redirection, history: pending.redirections, sender: node,
+                                     knowsPrimary: { self.knowsPrimary($0) }, now: loop.now,
+                                     deadline: pending.deadline ?? .distantFuture)
+        pending.redirections.append(redirection)
+        logger.trace("redirect", metadata: ["from": "\(node)", "signal": "\(redirection)", "decision": "\(decision)"])
+        switch decision {
+        case .send(let target, let asking, let delay, let slot, let refresh):
+            if let slot { patch(slot: slot, to: target) }
+            if refresh { requestRefresh(because: "MOVED to unknown \(target)") }
+            pending.asking = asking
+            let moving = pending
+            after(delay) { [unowned self] in
+                guard !isClosed else { return fail(moving, .clientClosed) }
+                self.pool.send(moving, to: target)
+            }
+        case .reroute(let delay, let refresh):
+            if refresh { requestRefresh(because: "\(redirection)") }
+            pending.asking = false
+            let moving = pending
+            after(delay) { [unowned self] in route(moving) }
+        case .fail(let kind):
+            fail(pending, kind)
+        }
+    }
+
+    func nodePool(_ pool: NodePool, bounced commands: [PendingCommand], from node: ClusterEndpoint, cause: NodeFailure.Cause) {
+        // Never written, or read-only (the node layer fails written writes with an unknown
+        // outcome itself): safe to send again once the slot's owner is reachable.
+        for pending in commands { park(pending, .node(node, cause.description)) }
+    }
+
+    func nodePool(_ pool: NodePool, connected node: ClusterEndpoint) {
+        logger.debug("node connected", metadata: ["node": "\(node)"])
+        send(.connect(node))
+    }
+
+    func nodePool(_ pool: NodePool, lost node: ClusterEndpoint, cause: NodeFailure.Cause, retryIn delay: TimeAmount) {
+        logger.warning("node unavailable", metadata: ["node": "\(node)", "cause": "\(cause)", "retry_in": "\(delay)"])
+        send(.nodeError(node, cause.description))
+        send(.close(node))
+        send(.reconnecting(node, delay: .nanoseconds(delay.nanoseconds)))
+        // A node of the topology going away may be a failover starting: look again.
+        if topology?.nodes.contains(where: { $0.endpoint == node }) == true {
+            requestRefresh(because: "lost \(node)")
+        }
+    }
+}

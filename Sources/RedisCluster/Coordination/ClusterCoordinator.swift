@@ -1,0 +1,326 @@
+import Logging
+import Redis
+import RESP
+import SwiftEV
+
+/// The heart of the cluster client, confined to one event loop (no locks): owns the topology
+/// and the node pool, routes each command to its slot's node, follows redirects, and parks
+/// commands that cannot be routed yet until a refresh or their deadline.
+///
+/// The decisions are made by plain values (`RedirectPolicy`, `RefreshScheduler`,
+/// `DiscoveryRetry`, `WaitingQueue`, `TopologyElection`); this class carries out what they say.
+///
+/// `@unchecked Sendable` so tasks can hand a reference to the loop: every property is read and
+/// written only on `loop` (the client's entry points hop there first).
+final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
+    enum Phase {
+        /// Looking for the cluster (no topology yet).
+        case starting
+        case ready
+        /// Discovery gave up; the next command or `connect()` starts it again.
+        case failed(RedisClusterError)
+        case closed
+    }
+
+    let loop: LibevEventLoop
+    let configuration: RedisClusterConfiguration
+    let pool: NodePool
+    let policy: RedirectPolicy
+    let logger: Logger
+    private let emit: @Sendable (ClusterEvent) -> Void
+
+    private(set) var phase = Phase.starting
+    private(set) var topology: ClusterTopology?
+    /// Per shard index of `topology`: the primary's handle, so routing a write is two array loads.
+    private var primaryHandles: [NodeHandle] = []
+    private var selector = NodeSelector()
+    private var keylessCounter = 0
+    var waiting: WaitingQueue<PendingCommand>
+    private var waitTimer: (any LoopTimer)?
+    var scheduler: RefreshScheduler
+    private var refreshTimer: (any LoopTimer)?
+    var discovery: DiscoveryRetry
+    private var readyWaiters: [EventLoopPromise<Void>] = []
+    /// Why the last refresh or discovery round failed, per node (for errors).
+    var lastFailures: [NodeFailure] = []
+    /// Refreshes started (a test checks that a burst of MOVEDs causes one).
+    private(set) var refreshCount = 0
+    var refreshRound = 0
+
+    init(loop: LibevEventLoop, configuration: RedisClusterConfiguration, logger: Logger,
+         emit: @escaping @Sendable (ClusterEvent) -> Void) {
+        self.loop = loop
+        self.configuration = configuration
+        self.logger = logger
+        self.emit = emit
+        self.pool = NodePool(loop: loop, settings: configuration)
+        self.policy = RedirectPolicy(
+            maxRedirections: configuration.maxRedirections, retryDelayOnMoved: configuration.retryDelayOnMoved,
+            retryDelayOnTryAgain: configuration.retryDelayOnTryAgain,
+            retryDelayOnClusterDown: configuration.retryDelayOnClusterDown,
+            retryDelayOnFailover: configuration.retryDelayOnFailover)
+        self.waiting = WaitingQueue(limit: configuration.maxOfflineQueue)
+        self.scheduler = RefreshScheduler(minimumInterval: configuration.minimumRefreshInterval,
+                                          periodicInterval: configuration.slotsRefreshInterval)
+        self.discovery = DiscoveryRetry(strategy: configuration.clusterRetryStrategy)
+        pool.delegate = self
+    }
+
+    func send(_ event: ClusterEvent) { emit(event) }
+
+    // MARK: Starting
+
+    /// Starts discovery (on the loop). Idempotent while starting or ready.
+    func start() {
+        loop.preconditionInEventLoop()
+        for seed in configuration.seeds { pool.handle(for: seed.endpoint, seed: seed) }
+        requestRefresh(because: "start")
+    }
+
+    /// Completes when the client is ready, or fails with why discovery gave up.
+    func whenReady() -> EventLoopFuture<Void> {
+        switch phase {
+        case .ready: return loop.makeSucceededFuture(())
+        case .closed: return loop.makeFailedFuture(RedisClusterError(.clientClosed))
+        case .failed:
+            phase = .starting
+            discovery.succeeded()
+            requestRefresh(because: "connect after giving up")
+        case .starting: break
+        }
+        let promise = loop.makePromise(of: Void.self)
+        readyWaiters.append(promise)
+        return promise.futureResult
+    }
+
+    func becameReady() {
+        guard case .starting = phase else { return }
+        phase = .ready
+        discovery.succeeded()
+        logger.info("cluster ready", metadata: ["shards": "\(topology?.shards.count ?? 0)"])
+        emit(.ready)
+        let waiters = readyWaiters
+        readyWaiters.removeAll()
+        for waiter in waiters { waiter.succeed() }
+    }
+
+    func gaveUp(_ error: RedisClusterError) {
+        logger.error("giving up on the cluster", metadata: ["error": "\(error)"])
+        phase = .failed(error)
+        emit(.error(error))
+        emit(.end)
+        let waiters = readyWaiters
+        readyWaiters.removeAll()
+        for waiter in waiters { waiter.fail(error) }
+        for entry in waiting.takeAll() {
+            var failure = error
+            failure.command = entry.element.command.name
+            entry.element.handler.complete(.failure(failure))
+        }
+    }
+
+    // MARK: Routing
+
+    /// Routes a new command. Its deadline starts now unless it has one.
+    func submit(_ pending: consuming PendingCommand) {
+        if pending.deadline == nil { pending.deadline = loop.now + configuration.commandTimeout }
+        route(pending)
+    }
+
+    /// Sends `pending` to the node its keys belong to, or parks it until that is known.
+    func route(_ pending: consuming PendingCommand) {
+        guard let topology, !primaryHandles.isEmpty else {
+            switch phase {
+            case .closed: return fail(pending, .clientClosed)
+            case .failed:
+                // The next command after giving up starts discovery again.
+                phase = .starting
+                discovery.succeeded()
+                requestRefresh(because: "command after giving up")
+            default: break
+            }
+            return park(pending, .topology)
+        }
+        switch CommandRouter.route(pending.command) {
+        case .slot(let slot):
+            guard let index = topology.shardIndex(forSlot: slot) else {
+                requestRefresh(because: "slot \(slot) not covered")
+                return park(pending, .uncoveredSlot(slot))
+            }
+            if case .primary = configuration.scaleReads {
+                pool.send(pending, to: primaryHandles[index].endpoint)
+            } else {
+                let isReadOnly = pending.command.isReadOnly
+                let target = selector.select(in: topology.shards[index], command: pending.command,
+                                             isReadOnly: isReadOnly, scaleReads: configuration.scaleReads)
+                pool.send(pending, to: target)
+            }
+        case .keyless:
+            keylessCounter &+= 1
+            pool.send(pending, to: primaryHandles[keylessCounter % primaryHandles.count].endpoint)
+        case .crossSlot(let keys):
+            fail(pending, .crossSlot(keys))
+        }
+    }
+
+    func fail(_ pending: consuming PendingCommand, _ kind: RedisClusterError.Kind) {
+        let error = RedisClusterError(kind, command: pending.command.name, redirections: pending.redirections)
+        pending.handler.complete(.failure(error))
+    }
+
+    // MARK: Waiting
+
+    /// Parks a command until a refresh may let it through, or its deadline passes.
+    func park(_ pending: consuming PendingCommand, _ reason: WaitReason) {
+        if case .topology = reason, !configuration.enableOfflineQueue { return fail(pending, .offline) }
+        let deadline = pending.deadline ?? (loop.now + configuration.commandTimeout)
+        if deadline <= loop.now { return expire(pending, reason) }
+        let name = pending.command.name
+        let redirections = pending.redirections
+        let handler = pending.handler
+        guard waiting.append(pending, deadline: deadline, reason: reason) else {
+            handler.complete(.failure(RedisClusterError(.offlineQueueFull(limit: waiting.limit), command: name, redirections: redirections)))
+            return
+        }
+        armWaitTimer()
+        if case .topology = reason {} else { requestRefresh(because: "\(reason)") }
+    }
+
+    private func armWaitTimer() {
+        guard let earliest = waiting.earliestDeadline else { waitTimer?.cancel(); return }
+        if waitTimer == nil { waitTimer = loop.makeTimer { [unowned self] in expireWaiting() } }
+        waitTimer?.arm(at: earliest)
+    }
+
+    private func expireWaiting() {
+        for entry in waiting.takeExpired(now: loop.now) { expire(entry.element, entry.reason) }
+        armWaitTimer()
+    }
+
+    private func expire(_ pending: consuming PendingCommand, _ reason: WaitReason) {
+        switch reason {
+        case .topology where !lastFailures.isEmpty:
+            fail(pending, .noReachableNode(lastFailures))
+        case .uncoveredSlot(let slot):
+            fail(pending, .slotNotCovered(slot))
+        default:
+            fail(pending, .timedOutWaiting(for: reason.description))
+        }
+    }
+
+    /// Routes every parked command again (after a refresh).
+    func releaseWaiting() {
+        guard !waiting.isEmpty else { return }
+        let entries = waiting.takeAll()
+        waitTimer?.cancel()
+        for entry in entries { route(entry.element) }
+    }
+
+    // MARK: Topology
+
+    /// Installs a new topology (from a refresh, or patched by MOVED).
+    func install(_ new: ClusterTopology) {
+        let old = topology
+        topology = new
+        rebuildRoutes()
+        let change = TopologyChange(from: old, to: new)
+        let keep = Set(new.nodes.map(\.endpoint))
+        for endpoint in change.addedNodes { emit(.nodeAdded(endpoint)) }
+        for (endpoint, _) in pool.handles where !keep.contains(endpoint) {
+            if old?.nodes.contains(where: { $0.endpoint == endpoint }) == true { emit(.nodeRemoved(endpoint)) }
+            pool.retire(endpoint)
+        }
+        if old != nil && !change.isEmpty {
+            logger.info("topology changed", metadata: ["change": "\(change)"])
+            emit(.topologyChanged(change))
+        }
+        // Primaries are dialled at once: writes spread over every slot need all of them, and a
+        // failover's new primary is then ready when the commands that waited for it are let go.
+        // Replicas are dialled on first use: most deployments never read from them.
+        for shard in new.shards { pool.connectIfIdle(shard.primary.endpoint) }
+    }
+
+    private func rebuildRoutes() {
+        guard let topology else { primaryHandles = []; return }
+        primaryHandles = topology.shards.map { pool.handle(for: $0.primary.endpoint) }
+    }
+
+    /// After `MOVED`: the slot's new owner, at once, before any refresh.
+    func patch(slot: Int, to endpoint: ClusterEndpoint) {
+        guard topology != nil else { return }
+        let known = topology!.assign(slot: slot, to: endpoint)
+        if !known { rebuildRoutes() }
+    }
+
+    func knowsPrimary(_ endpoint: ClusterEndpoint) -> Bool {
+        primaryHandles.contains { $0.endpoint == endpoint }
+    }
+
+    // MARK: Later
+
+    /// Runs `body` after `delay` on the loop (at once for zero).
+    func after(_ delay: TimeAmount, _ body: @escaping () -> Void) {
+        if delay <= .zero { return body() }
+        let timer = loop.makeTimer(body)
+        timer.arm(in: delay, on: loop)
+    }
+
+    // MARK: Closing
+
+    func close() -> EventLoopFuture<Void> {
+        if case .closed = phase { return loop.makeSucceededFuture(()) }
+        phase = .closed
+        scheduler.stop()
+        refreshTimer?.cancel()
+        waitTimer?.cancel()
+        for entry in waiting.takeAll() { fail(entry.element, .clientClosed) }
+        let waiters = readyWaiters
+        readyWaiters.removeAll()
+        for waiter in waiters { waiter.fail(RedisClusterError(.clientClosed)) }
+        let closing = pool.closeAll()
+        emit(.end)
+        guard !closing.isEmpty else { return loop.makeSucceededFuture(()) }
+        let done = loop.makePromise(of: Void.self)
+        var remaining = closing.count
+        for future in closing {
+            future.whenComplete { _ in
+                remaining -= 1
+                if remaining == 0 { done.succeed() }
+            }
+        }
+        return done.futureResult
+    }
+
+    var isClosed: Bool { if case .closed = phase { return true } else { return false } }
+
+    // MARK: Refresh timer
+
+    func requestRefresh(because reason: String) {
+        guard !isClosed else { return }
+        perform(scheduler.request(now: loop.now, random: Double.random(in: 0..<1)), reason: reason)
+    }
+
+    func perform(_ action: RefreshScheduler.Action, reason: String) {
+        switch action {
+        case .none:
+            break
+        case .start:
+            refreshCount += 1
+            logger.debug("refreshing topology", metadata: ["reason": "\(reason)"])
+            startRefresh()
+        case .armTimer(let at):
+            if refreshTimer == nil {
+                refreshTimer = loop.makeTimer { [unowned self] in
+                    perform(scheduler.timerFired(now: loop.now), reason: "timer")
+                }
+            }
+            refreshTimer?.arm(at: at)
+        }
+    }
+
+    func refreshFinished() {
+        perform(scheduler.finished(now: loop.now, random: Double.random(in: 0..<1)), reason: "again")
+        pool.closeRetiredIdle()
+        releaseWaiting()
+    }
+}

@@ -1,0 +1,261 @@
+import DequeModule
+import Redis
+import RESP
+import SwiftEV
+
+/// What the node pool reports to the coordinator. Called on the loop.
+protocol NodePoolDelegate: AnyObject {
+    /// A node answered a command with a redirect or retry signal.
+    func nodePool(_ pool: NodePool, redirected command: PendingCommand, by redirection: Redirection, from node: ClusterEndpoint)
+    /// Commands that did not reach a node (it could not be dialled, or is in its backoff), or
+    /// that it returned when its connection was lost (never sent, or read-only): route again.
+    func nodePool(_ pool: NodePool, bounced commands: [PendingCommand], from node: ClusterEndpoint, cause: NodeFailure.Cause)
+    /// A node's handshake completed.
+    func nodePool(_ pool: NodePool, connected node: ClusterEndpoint)
+    /// A node's connection failed or closed.
+    func nodePool(_ pool: NodePool, lost node: ClusterEndpoint, cause: NodeFailure.Cause, retryIn delay: TimeAmount)
+}
+
+/// One connection per node, dialled on first use, re-dialled with backoff after a failure.
+///
+/// Connects and name lookups never block the loop, and a dead node only delays the commands
+/// routed to it: they wait in its own bounded queue while it is being dialled and bounce back
+/// to the coordinator (which waits for a new topology) when the dial fails.
+final class NodePool: NodeChannelDelegate {
+    let loop: LibevEventLoop
+    weak var delegate: (any NodePoolDelegate)?
+    private let settings: RedisClusterConfiguration
+    private(set) var handles: [ClusterEndpoint: NodeHandle] = [:]
+    private var byCorrelator: [ObjectIdentifier: ClusterEndpoint] = [:]
+    private var closing = false
+
+    init(loop: LibevEventLoop, settings: RedisClusterConfiguration) {
+        self.loop = loop
+        self.settings = settings
+    }
+
+    /// The handle for `endpoint`, created (not dialled) when new. `seed` credentials override
+    /// the common node configuration for that one node.
+    @discardableResult
+    func handle(for endpoint: ClusterEndpoint, seed: RedisClusterConfiguration.Seed? = nil) -> NodeHandle {
+        if let existing = handles[endpoint] {
+            existing.retired = false
+            return existing
+        }
+        var configuration = settings.node
+        if let seed {
+            if seed.username != nil { configuration.username = seed.username }
+            if seed.password != nil { configuration.password = seed.password }
+        }
+        // READONLY only when reads may go to replicas: on a primary it is harmless, but on a
+        // demoted primary it would serve reads the caller expects from the primary.
+        if case .primary = settings.scaleReads {} else { configuration.readOnly = true }
+        // The cluster client keeps its own deadline per command; this is the backstop of a
+        // connection (handshake, commands handed over without one).
+        configuration.commandTimeout = settings.commandTimeout
+        let handle = NodeHandle(endpoint: endpoint, configuration: configuration,
+                                backoff: ReconnectBackoff(initial: settings.reconnectDelay, maximum: settings.maxReconnectDelay))
+        handles[endpoint] = handle
+        return handle
+    }
+
+    /// Sends `pending` to the node, dialling it if needed.
+    func send(_ pending: consuming PendingCommand, to endpoint: ClusterEndpoint) {
+        let handle = handles[endpoint] ?? handle(for: endpoint)
+        handle.retired = false  // a redirect still sends here: keep it until the next refresh
+        switch handle.state {
+        case .ready(let connection):
+            connection.send(pending)
+        case .connecting(var queue, let probes):
+            guard queue.count < handle.configuration.maxPendingCommands else {
+                let name = pending.command.name
+                pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: handle.configuration.maxPendingCommands),
+                                                             node: endpoint.description, command: name)))
+                return
+            }
+            handle.state = .idle  // release the queue's storage so the append does not copy it
+            queue.append(pending)
+            handle.state = .connecting(queue, probes: probes)
+        case .idle:
+            dial(handle, queue: [pending], probes: [])
+        case .down(let until, let cause):
+            if loop.now >= until {
+                dial(handle, queue: [pending], probes: [])
+            } else {
+                delegate?.nodePool(self, bounced: [pending], from: endpoint, cause: cause)
+            }
+        case .closed:
+            delegate?.nodePool(self, bounced: [pending], from: endpoint, cause: .other("client closed"))
+        }
+    }
+
+    /// Sends one of the client's own commands; it fails (never waits for another node) when
+    /// the node is down or cannot be dialled.
+    func probe(_ endpoint: ClusterEndpoint, _ command: RedisCommand, timeout: TimeAmount,
+               completion: @escaping (Result<RESPValue, any Error>) -> Void) {
+        let handle = handles[endpoint] ?? handle(for: endpoint)
+        let probe = NodeHandle.Probe(command: command, deadline: loop.now + timeout, completion: completion)
+        switch handle.state {
+        case .ready(let connection):
+            connection.send(PendingCommand(command: command, handler: .callback(completion), deadline: probe.deadline))
+        case .connecting(let queue, var probes):
+            probes.append(probe)
+            handle.state = .connecting(queue, probes: probes)
+        case .idle:
+            dial(handle, queue: [], probes: [probe])
+        case .down(let until, let cause):
+            if loop.now >= until {
+                dial(handle, queue: [], probes: [probe])
+            } else {
+                completion(.failure(NodeFailure(endpoint: endpoint, cause: cause)))
+            }
+        case .closed:
+            completion(.failure(RedisClusterError(.clientClosed, command: command.name)))
+        }
+    }
+
+    /// Dials the node now if it is idle (eager connection to primaries).
+    func connectIfIdle(_ endpoint: ClusterEndpoint) {
+        let handle = handles[endpoint] ?? handle(for: endpoint)
+        if case .idle = handle.state { dial(handle, queue: [], probes: []) }
+    }
+
+    private func dial(_ handle: NodeHandle, queue: Deque<PendingCommand>, probes: [NodeHandle.Probe]) {
+        guard !closing else { return }
+        handle.generation += 1
+        let generation = handle.generation
+        handle.state = .connecting(queue, probes: probes)
+        let address = settings.connectAddress(for: handle.endpoint)
+        let endpoint = handle.endpoint
+        RedisConnection.connectOnLoop(host: address.host, port: address.port, configuration: handle.configuration,
+                                      delegate: self, on: loop).whenComplete { [self] result in
+            guard let handle = handles[endpoint], handle.generation == generation else {
+                if case .success(let connection) = result { connection.close() }
+                return
+            }
+            switch result {
+            case .success(let connection):
+                connected(handle, connection)
+            case .failure(let error):
+                failed(handle, cause: NodePool.classify(error))
+            }
+        }
+    }
+
+    private func connected(_ handle: NodeHandle, _ connection: RedisConnection) {
+        guard case .connecting(let queue, let probes) = handle.state else { connection.close(); return }
+        handle.backoff.succeeded()
+        handle.state = .ready(connection)
+        byCorrelator[ObjectIdentifier(connection.correlator)] = handle.endpoint
+        let generation = handle.generation
+        connection.closeFuture.whenComplete { [weak self, weak handle] _ in
+            guard let self, let handle, handle.generation == generation else { return }
+            self.byCorrelator[ObjectIdentifier(connection.correlator)] = nil
+            self.connectionClosed(handle)
+        }
+        for probe in probes {
+            connection.send(PendingCommand(command: probe.command, handler: .callback(probe.completion), deadline: probe.deadline))
+        }
+        if !queue.isEmpty { connection.send(batch: Array(queue)) }
+        delegate?.nodePool(self, connected: handle.endpoint)
+    }
+
+    private func failed(_ handle: NodeHandle, cause: NodeFailure.Cause) {
+        var bounced: [PendingCommand] = []
+        var probes: [NodeHandle.Probe] = []
+        if case .connecting(let queue, let waiting) = handle.state {
+            bounced = Array(queue)
+            probes = waiting
+        }
+        let delay = handle.backoff.failed(random: Double.random(in: 0..<1))
+        handle.state = closing ? .closed : .down(until: loop.now + delay, cause: cause)
+        delegate?.nodePool(self, lost: handle.endpoint, cause: cause, retryIn: delay)
+        for probe in probes { probe.completion(.failure(NodeFailure(endpoint: handle.endpoint, cause: cause))) }
+        if !bounced.isEmpty { delegate?.nodePool(self, bounced: bounced, from: handle.endpoint, cause: cause) }
+    }
+
+    private func connectionClosed(_ handle: NodeHandle) {
+        guard case .ready = handle.state else { return }
+        if closing || handle.retired {
+            handle.state = .closed
+            if handle.retired, handles[handle.endpoint] === handle { handles[handle.endpoint] = nil }
+            return
+        }
+        // The first loss re-dials after the shortest delay: most losses are a restart or a
+        // failover, and the node (or its address) is back soon.
+        let delay = handle.backoff.failed(random: Double.random(in: 0..<1))
+        let cause = NodeFailure.Cause.unreachable("connection lost")
+        handle.state = .down(until: loop.now + delay, cause: cause)
+        delegate?.nodePool(self, lost: handle.endpoint, cause: cause, retryIn: delay)
+    }
+
+    /// The node left the topology: close it once nothing is in flight on it.
+    func retire(_ endpoint: ClusterEndpoint) {
+        guard let handle = handles[endpoint] else { return }
+        handle.retired = true
+        closeRetiredIdle()
+    }
+
+    /// Closes retired nodes with nothing in flight (called after each refresh).
+    func closeRetiredIdle() {
+        for (endpoint, handle) in handles where handle.retired && handle.pendingCount == 0 {
+            if case .connecting = handle.state { continue }
+            // Out of the map first: a command for this address from now on dials afresh
+            // instead of landing on a connection that is closing.
+            handles[endpoint] = nil
+            if case .ready(let connection) = handle.state { connection.close() }
+            handle.state = .closed
+        }
+    }
+
+    func closeAll() -> [EventLoopFuture<Void>] {
+        closing = true
+        var futures: [EventLoopFuture<Void>] = []
+        for handle in handles.values {
+            switch handle.state {
+            case .ready(let connection): futures.append(connection.close())
+            case .connecting(let queue, let probes):
+                handle.generation += 1
+                for pending in queue {
+                    pending.handler.complete(.failure(RedisClusterError(.clientClosed, command: pending.command.name)))
+                }
+                for probe in probes { probe.completion(.failure(RedisClusterError(.clientClosed, command: probe.command.name))) }
+            default: break
+            }
+            handle.state = .closed
+        }
+        return futures
+    }
+
+    // MARK: NodeChannelDelegate
+
+    func nodeChannel(_ correlator: CommandCorrelator, redirected command: PendingCommand, by redirection: Redirection) {
+        let endpoint = byCorrelator[ObjectIdentifier(correlator)] ?? ClusterEndpoint(correlator.node) ?? ClusterEndpoint(host: "?", port: 1)
+        delegate?.nodePool(self, redirected: command, by: redirection, from: endpoint)
+    }
+
+    func nodeChannel(_ correlator: CommandCorrelator, returned commands: [PendingCommand], cause: RedisError) {
+        let endpoint = byCorrelator[ObjectIdentifier(correlator)] ?? ClusterEndpoint(correlator.node) ?? ClusterEndpoint(host: "?", port: 1)
+        delegate?.nodePool(self, bounced: commands, from: endpoint, cause: .unreachable("\(cause)"))
+    }
+
+    // MARK: Errors
+
+    /// Sorts a connect or handshake failure into the causes users act on differently.
+    static func classify(_ error: any Error) -> NodeFailure.Cause {
+        if let error = error as? RedisError {
+            switch error.kind {
+            case .handshakeFailed(_, let reply) where ["WRONGPASS", "NOAUTH", "NOPERM"].contains(reply.code):
+                return .authenticationFailed(reply)
+            case .handshakeFailed(let step, let reply):
+                return .other("handshake refused at \(step): \(reply)")
+            case .timeout:
+                return .unreachable("handshake timed out")
+            default:
+                return .unreachable("\(error)")
+            }
+        }
+        if let error = error as? SocketError { return .unreachable("\(error)") }
+        return .other("\(error)")
+    }
+}

@@ -1,0 +1,103 @@
+import Redis
+import RESP
+import SwiftEV
+import XCTest
+@testable import RedisCluster
+
+/// Starting a client against the real local cluster: from one seed, past dead seeds, with
+/// every seed dead, with refused credentials.
+final class DiscoveryClusterTests: ClusterClientTestCase {
+    func testDiscoversTheWholeClusterFromOneSeed() async throws {
+        let ports = try mainPorts()
+        let client = makeClient(configuration(ports: [ports[4]]))
+        try await client.connect()
+        let topologyMaybe = await client.topology()
+        let topology = try XCTUnwrap(topologyMaybe)
+        XCTAssertEqual(topology.shards.count, 3)
+        XCTAssertEqual(topology.coveredSlots, 16384)
+        XCTAssertEqual(Set(topology.nodes.map(\.endpoint.port)), Set(ports))
+        XCTAssertTrue(topology.shards.allSatisfy { $0.replicas.count == 1 })
+        try await client.send("SET", "discovery:one-seed", "yes")
+        let value = try await client.send("GET", "discovery:one-seed", as: String?.self)
+        XCTAssertEqual(value, "yes")
+    }
+
+    func testDeadSeedsFirstStillConnect() async throws {
+        let ports = try mainPorts()
+        // Nothing listens on port 1 or on 127.0.0.3:<cluster port> (refused at once on loopback).
+        var config = configuration(ports: [1] + [ports[2]])
+        config.seeds.insert(.init(host: "127.0.0.3", port: ports[0]), at: 1)
+        let client = makeClient(config)
+        try await client.connect()
+        let topology = await client.topology()
+        XCTAssertEqual(topology?.coveredSlots, 16384)
+    }
+
+    func testAllSeedsDeadNamesEachSeedsCause() async throws {
+        var config = configuration(ports: [1, 2])
+        config.clusterRetryStrategy = { attempt, _ in attempt >= 2 ? nil : .milliseconds(20) }
+        let client = makeClient(config)
+        do {
+            try await client.connect()
+            XCTFail("connect should fail")
+        } catch let error as RedisClusterError {
+            guard case .noReachableNode(let failures) = error.kind else { return XCTFail("\(error)") }
+            XCTAssertEqual(Set(failures.map(\.endpoint.port)), [1, 2], "\(error)")
+            for failure in failures {
+                guard case .unreachable(let why) = failure.cause else { return XCTFail("\(failure)") }
+                XCTAssertTrue(why.contains("refused"), why)
+            }
+            XCTAssertTrue(error.description.contains("127.0.0.1:1: unreachable"), error.description)
+        }
+        // A command sent meanwhile fails with the same causes rather than hanging.
+        do {
+            _ = try await client.send("GET", "k")
+            XCTFail("should fail")
+        } catch let error as RedisClusterError {
+            guard case .noReachableNode = error.kind else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testRefusedCredentialsFailAtOnceWithWrongpass() async throws {
+        let ports = try mainPorts()
+        var config = configuration(ports: Array(ports.prefix(2)))
+        config.node.username = "nobody"
+        config.node.password = "wrong"
+        config.clusterRetryStrategy = { _, _ in .seconds(30) }  // would hang for minutes if retried
+        let client = makeClient(config)
+        do {
+            try await client.connect()
+            XCTFail("connect should fail")
+        } catch let error as RedisClusterError {
+            guard case .noReachableNode(let failures) = error.kind, failures.count == 2 else { return XCTFail("\(error)") }
+            for failure in failures {
+                guard case .authenticationFailed(let reply) = failure.cause else { return XCTFail("\(failure)") }
+                XCTAssertEqual(reply.code, "WRONGPASS")
+            }
+        }
+    }
+
+    func testNotAClusterNodeIsNamedAsSuch() async throws {
+        let standalone = try ClusterTestPorts.list("SWIFTEV_REDIS_STANDALONE_PORT", count: 1)[0]
+        var config = configuration(ports: [standalone])
+        config.clusterRetryStrategy = { _, _ -> TimeAmount? in nil }
+        let client = makeClient(config)
+        do {
+            try await client.connect()
+            XCTFail("connect should fail")
+        } catch let error as RedisClusterError {
+            guard case .noReachableNode(let failures) = error.kind, let failure = failures.first else { return XCTFail("\(error)") }
+            guard case .notClusterNode = failure.cause else { return XCTFail("\(failure)") }
+        }
+    }
+
+    func testCommandsSentBeforeReadyWaitAndSucceed() async throws {
+        let ports = try mainPorts()
+        let client = makeClient(configuration(ports: [ports[0]]))
+        async let a = client.send("SET", "early:{a}", "1")
+        async let b = client.send("INCR", "early:counter")
+        _ = try await (a, b)
+        let value = try await client.send("GET", "early:{a}", as: String.self)
+        XCTAssertEqual(value, "1")
+    }
+}
