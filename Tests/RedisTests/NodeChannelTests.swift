@@ -10,10 +10,10 @@ final class NodeChannelTests: XCTestCase {
         var redirected: [(PendingCommand, Redirection)] = []
         var returned: [PendingCommand] = []
         var cause: RedisError?
-        func nodeChannel(_ node: String, redirected command: PendingCommand, by redirection: Redirection) {
+        func nodeChannel(_ correlator: CommandCorrelator, redirected command: PendingCommand, by redirection: Redirection) {
             redirected.append((command, redirection))
         }
-        func nodeChannel(_ node: String, returned commands: [PendingCommand], cause: RedisError) {
+        func nodeChannel(_ correlator: CommandCorrelator, returned commands: [PendingCommand], cause: RedisError) {
             returned += commands
             self.cause = cause
         }

@@ -25,7 +25,8 @@ public final class RedisConnection: @unchecked Sendable {
     public let node: String
     /// What the server said about itself in the handshake.
     public let serverInfo: RedisServerInfo
-    let correlator: CommandCorrelator
+    /// The pipeline's last stage: its `delegate`, `node` and `pendingCount`. Loop-confined.
+    public let correlator: CommandCorrelator
 
     init(eventLoop: LibevEventLoop, channel: Channel, node: String, serverInfo: RedisServerInfo, correlator: CommandCorrelator) {
         self.eventLoop = eventLoop
@@ -60,13 +61,33 @@ public final class RedisConnection: @unchecked Sendable {
         configuration: RedisConnectionConfiguration = .init(),
         on loop: LibevEventLoop
     ) -> EventLoopFuture<RedisConnection> {
+        connectOnLoop(host: host, port: port, configuration: configuration, delegate: nil, on: loop)
+    }
+
+    /// The loop-local form of `connect`, with `delegate` (held weakly) set on the correlator
+    /// before anything is sent: it receives redirected commands and, if the connection is lost,
+    /// the commands that can safely be sent again. Must be called on `loop`.
+    ///
+    /// ```swift
+    /// RedisConnection.connectOnLoop(host: "127.0.0.1", port: 7001, delegate: coordinator, on: loop)
+    ///     .whenSuccess { connection in nodes[connection.node] = connection }
+    /// ```
+    public static func connectOnLoop(
+        host: String,
+        port: Int,
+        configuration: RedisConnectionConfiguration = .init(),
+        delegate: (any NodeChannelDelegate)?,
+        on loop: LibevEventLoop
+    ) -> EventLoopFuture<RedisConnection> {
         loop.preconditionInEventLoop()
         let node = Redirection.format(host, port)
         let ready = loop.makePromise(of: RedisServerInfo.self)
         let correlator = CommandCorrelator(
             node: node, timeout: configuration.commandTimeout,
-            maxPending: configuration.maxPendingCommands, waitsForHandshake: true, ready: ready
+            maxPending: configuration.maxPendingCommands, waitsForHandshake: true, ready: ready,
+            unresponsiveGrace: configuration.unresponsiveNodeGrace
         )
+        correlator.delegate = delegate
         var client = TCPClient(loop: loop)
         client.options = configuration.channelOptions
         client.connectTimeout = configuration.connectTimeout
@@ -88,15 +109,25 @@ public final class RedisConnection: @unchecked Sendable {
 
     /// Sends `command` and waits for its reply. Server error replies throw `RedisError` with
     /// kind `.server` (its code, e.g. `WRONGTYPE`, and message).
+    ///
+    /// Cancelling the task withdraws the command: if it was not written yet it is removed and
+    /// this throws `CancellationError`; if it was, it may still run, its reply is dropped, and
+    /// this throws `RedisError` with kind `.cancelled`.
     @discardableResult
     public func send(_ command: RedisCommand) async throws -> RESPValue {
-        try await withCheckedThrowingContinuation { continuation in
-            let queued = eventLoop.tryExecute { [self] in
-                correlator.send(command, handler: .continuation(continuation))
+        let cancellation = CommandCancellation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let handler = ReplyHandler.continuation(continuation, cancellation: cancellation)
+                let queued = eventLoop.tryExecute { [self] in
+                    correlator.send(command, handler: handler)
+                }
+                if !queued {
+                    continuation.resume(throwing: RedisError(.connectionClosed(.notSent), node: node, command: command.name))
+                }
             }
-            if !queued {
-                continuation.resume(throwing: RedisError(.connectionClosed(.notSent), node: node, command: command.name))
-            }
+        } onCancel: {
+            cancellation.cancel()
         }
     }
 
@@ -114,20 +145,21 @@ public final class RedisConnection: @unchecked Sendable {
     }
 
     /// Sends every command in one flush; results come back in the same order, each its own
-    /// success or failure (one command failing does not fail the others).
+    /// success or failure (one command failing does not fail the others). The task resumes
+    /// once, when the last reply is in.
     public func pipeline(_ commands: [RedisCommand]) async -> [Result<RESPValue, any Error>] {
-        let futures: [EventLoopFuture<RESPValue>]
-        do {
-            futures = try await eventLoop.submit { [self] in submit(batch: commands) }.get()
-        } catch {
-            return commands.map { .failure(RedisError(.connectionClosed(.notSent), node: node, command: $0.name)) }
+        if commands.isEmpty { return [] }
+        return await withCheckedContinuation { continuation in
+            let queued = eventLoop.tryExecute { [self] in
+                let collector = PipelineCollector(count: commands.count, continuation: continuation)
+                correlator.send(batch: commands.enumerated().map { index, command in
+                    PendingCommand(command: command, handler: .callback(on: eventLoop) { collector.set(index, $0) })
+                })
+            }
+            if !queued {
+                continuation.resume(returning: commands.map { .failure(RedisError(.connectionClosed(.notSent), node: node, command: $0.name)) })
+            }
         }
-        var results: [Result<RESPValue, any Error>] = []
-        results.reserveCapacity(futures.count)
-        for future in futures {
-            do { results.append(.success(try await future.get())) } catch { results.append(.failure(error)) }
-        }
-        return results
     }
 
     // MARK: Sending from the loop
@@ -148,7 +180,27 @@ public final class RedisConnection: @unchecked Sendable {
     /// Must be called on the loop.
     public func submit(_ command: consuming RedisCommand, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
-        correlator.send(command, handler: .callback(onReply))
+        correlator.send(command, handler: .callback(on: eventLoop, onReply))
+    }
+
+    /// Hands over a command that already has a handler, deadline and redirect history (the
+    /// cluster layer, after a redirect or a lost connection): all are kept, and `asking` sends
+    /// `ASKING` right before it. Must be called on the loop.
+    ///
+    /// ```swift
+    /// var moved = pending
+    /// moved.redirections.append(redirection)
+    /// target.send(moved)
+    /// ```
+    public func send(_ pending: PendingCommand) {
+        eventLoop.preconditionInEventLoop()
+        correlator.send(pending)
+    }
+
+    /// Hands over several commands, sent in one flush, answered in order. Must be called on the loop.
+    public func send(batch: [PendingCommand]) {
+        eventLoop.preconditionInEventLoop()
+        correlator.send(batch: batch)
     }
 
     /// Queues all `commands` and sends them in one flush. Must be called on the loop.
@@ -159,8 +211,9 @@ public final class RedisConnection: @unchecked Sendable {
         return promises.map(\.futureResult)
     }
 
-    /// Receives RESP3 push frames (client-side caching invalidations, pub/sub messages).
-    /// Must be called on the loop.
+    /// Receives RESP3 push frames (client-side caching invalidations, pub/sub messages) and,
+    /// over RESP2, pub/sub messages. The confirmations of `SUBSCRIBE` and its family complete
+    /// those commands instead (with an array of the confirmations). Must be called on the loop.
     public func setPushHandler(_ handler: @escaping (RESPValue) -> Void) {
         eventLoop.preconditionInEventLoop()
         correlator.onPush = handler
@@ -180,4 +233,24 @@ public final class RedisConnection: @unchecked Sendable {
 
     /// Succeeds when the connection has closed, for whatever reason.
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+}
+
+/// Gathers a pipeline's replies on the loop and resumes the waiting task once, with all of them.
+/// Loop-confined: created and completed on the connection's loop.
+private final class PipelineCollector {
+    private var results: [Result<RESPValue, any Error>?]
+    private var remaining: Int
+    private let continuation: CheckedContinuation<[Result<RESPValue, any Error>], Never>
+
+    init(count: Int, continuation: CheckedContinuation<[Result<RESPValue, any Error>], Never>) {
+        results = Array(repeating: nil, count: count)
+        remaining = count
+        self.continuation = continuation
+    }
+
+    func set(_ index: Int, _ result: Result<RESPValue, any Error>) {
+        results[index] = result
+        remaining -= 1
+        if remaining == 0 { continuation.resume(returning: results.map { $0! }) }
+    }
 }

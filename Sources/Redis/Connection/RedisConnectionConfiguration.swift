@@ -24,7 +24,12 @@ public struct RedisConnectionConfiguration: Sendable {
     /// Resolution and TCP connect together. Default 5 s.
     public var connectTimeout: TimeAmount = .seconds(5)
     /// How long a command may wait for its reply, including the handshake. Default 10 s.
+    /// A command's deadline is set once, when it is first queued, and kept across redirects.
     public var commandTimeout: TimeAmount = .seconds(10)
+    /// A connection whose oldest written command is this far past its deadline with no reply is
+    /// judged hung: it is closed and its commands fail with `nodeUnresponsive`. Nil (default)
+    /// means `commandTimeout`.
+    public var unresponsiveNodeGrace: TimeAmount?
     /// Commands waiting or in flight on one connection at most; beyond it `send` fails at once
     /// with `tooManyPendingCommands` instead of queueing without bound. Default 100,000.
     public var maxPendingCommands = 100_000

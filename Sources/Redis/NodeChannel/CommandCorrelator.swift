@@ -5,19 +5,29 @@ import SwiftEV
 /// Stage 4, the last of a node channel: matches replies to commands in FIFO order.
 ///
 /// - Commands wait (unsent) until the handshake reports `RedisNodeEvent.ready`, then go out in
-///   order; the number pending is bounded (`maxPending`).
+///   order; the number pending is bounded (`maxPending`; timed-out and cancelled commands whose
+///   late replies are still due do not count).
 /// - A reply pops the oldest command *before* completing it, so a completion that sends more
 ///   commands sees a consistent queue.
-/// - A redirect signal hands the command to the `delegate` instead of failing its caller.
-/// - RESP3 push frames go to `onPush`, never to a command.
-/// - One timer serves the whole connection, armed for the oldest command's deadline (deadlines
-///   only grow along the queue, so a timer that fires early is simply re-armed).
+/// - A redirect signal hands the command to the `delegate` instead of failing its caller —
+///   except inside `MULTI`, where it fails the transaction (`redirectedInTransaction`).
+/// - Pub/sub commands take their confirmations (RESP3 push frames, RESP2 arrays), one per
+///   channel, not one reply; messages and invalidations go to `onPush`, never to a command.
+///   RESP2 limit: a connection subscribed over RESP2 is in the server's subscribed mode, where
+///   only the pub/sub commands, `PING`, `QUIT` and `RESET` are accepted (others fail with the
+///   server's error); invalidations need RESP3 or `CLIENT TRACKING … REDIRECT` to a connection
+///   subscribed to `__redis__:invalidate`. `MONITOR` is not supported on a node channel.
+/// - Every command has one absolute deadline (`PendingCommand.deadline`), kept across
+///   redirects and re-sends. One timer serves the whole connection, armed for the earliest one.
+///   A connection whose oldest written command is `unresponsiveGrace` past its deadline is
+///   closed with `nodeUnresponsive`: a hung node does not look healthy forever.
 /// - Keeps the server busy while many commands are in flight: once the commands written in one
 ///   loop iteration reach a third of the bytes in flight, they are sent at once instead of at
-///   the end of the iteration (`Channel.deferredFlushLimit`), so the server works on them while
-///   this side still decodes the rest of the replies and writes more.
+///   the end of the iteration (`Channel.deferredFlushLimit`).
 /// - When the connection is lost, commands never written are returned to the delegate (or fail
 ///   as `.notSent`); written ones fail with an unknown outcome, unless read-only (returned).
+///   "Written" is judged conservatively, so stages that merge or split writes between here and
+///   the socket (TLS) never turn "maybe ran" into "never sent": see `wasMaybeSent`.
 public final class CommandCorrelator: ChannelStage {
     public typealias InboundIn = NodeReply
     public typealias InboundOut = Never
@@ -25,54 +35,87 @@ public final class CommandCorrelator: ChannelStage {
 
     struct Entry {
         var pending: PendingCommand
-        var deadline: Deadline
-        /// The channel's write count right after this command was written; 0 while unsent.
+        /// The transport's accepted-write count just before this command was written.
         var ticket: UInt64
-        /// Timed out and already failed: its reply, when it comes, is dropped.
+        /// For `CommandCancellation`; 0 for the correlator's own commands.
+        var id: UInt64
+        var role: CommandRole
+        /// Pub/sub: confirmations still expected; 0 for an unsubscribe without arguments, which
+        /// takes them until the family has no subscription left.
+        var confirmationsLeft: Int
+        /// Between `MULTI` and `EXEC`/`DISCARD` (both included).
+        var inTransaction: Bool
+        /// The correlator's own `ASKING`: its reply is consumed here.
+        var isInternal: Bool
+        /// Its caller was already answered (timeout, cancellation): its reply, when it comes, is dropped.
         var abandoned: Bool
+
+        var deadline: Deadline { pending.deadline ?? .distantFuture }
     }
 
+    /// `host:port`.
     public let node: String
     public let maxPending: Int
     public let timeout: TimeAmount
+    /// How far past its deadline the oldest written command may go unanswered before the
+    /// connection is judged hung and closed.
+    public let unresponsiveGrace: TimeAmount
     public weak var delegate: (any NodeChannelDelegate)?
-    /// Receives RESP3 push frames (invalidations, pub/sub messages).
+    /// Receives RESP3 push frames (invalidations, pub/sub messages) and, over RESP2, pub/sub
+    /// messages; never the confirmations of this connection's own (un)subscribe commands.
     public var onPush: ((RESPValue) -> Void)?
 
     // Loop-confined; completions that re-enter `send` run between accesses to these queues,
     // never inside one, so the dynamic exclusivity checks are skipped.
-    @exclusivity(unchecked) private var context: Context?
-    @exclusivity(unchecked) private var waiting = Deque<Entry>()
-    @exclusivity(unchecked) private var inFlight = Deque<Entry>()
-    @exclusivity(unchecked) private var ready = false
-    @exclusivity(unchecked) private var closed = false
-    private var timer: (any LoopTimer)?
+    @exclusivity(unchecked) var context: Context?
+    @exclusivity(unchecked) var waiting = Deque<Entry>()
+    @exclusivity(unchecked) var inFlight = Deque<Entry>()
+    /// Entries in either queue that are abandoned or internal: not counted as pending.
+    @exclusivity(unchecked) var uncounted = 0
+    @exclusivity(unchecked) var ready = false
+    @exclusivity(unchecked) var closed = false
+    @exclusivity(unchecked) var nextID: UInt64 = 0
+    /// Enqueue side: a `MULTI` was queued and its `EXEC`/`DISCARD` not yet.
+    @exclusivity(unchecked) var transactionOpen = false
+    /// Reply side: the redirect that failed the current transaction, for its `EXEC`.
+    @exclusivity(unchecked) var transactionAbortedBy: Redirection?
+    @exclusivity(unchecked) var resp3 = false
+    @exclusivity(unchecked) var subscriptions = Subscriptions()
+    /// Confirmations collected for the pub/sub command at the head of `inFlight`.
+    @exclusivity(unchecked) var confirmations: [RESPValue] = []
+    var timer: (any LoopTimer)?
+    var armedAt: Deadline?
     /// Bytes of the commands in `inFlight`, for the early-flush limit.
-    @exclusivity(unchecked) private var bytesInFlight = 0
+    @exclusivity(unchecked) var bytesInFlight = 0
     /// Below this, a flush always waits for the end of the iteration: one system call for a
     /// small batch beats splitting it. Measured with Benchmarks/run-redis.sh (1 KiB: best at 50
     /// commands in flight; a 16-command pipeline of ~900 bytes stays one write).
     static let minimumEarlyFlush = 1024
-    private var closeCause: RedisError?
-    private let readyPromise: EventLoopPromise<RedisServerInfo>?
+    static let asking = RedisCommand("ASKING", readOnly: true)
+    var closeCause: RedisError?
+    /// The socket-level error that closed the connection, if any.
+    var transportError: (any Error)?
+    let readyPromise: EventLoopPromise<RedisServerInfo>?
 
     /// - Parameters:
     ///   - node: `host:port`, for errors.
-    ///   - timeout: how long a command may wait for its reply, from when it is sent through `send`.
+    ///   - timeout: a command's deadline is now + this when it is first queued (unless it has one).
     ///   - maxPending: commands waiting or in flight at most; more fail with `tooManyPendingCommands`.
     ///   - waitsForHandshake: hold commands until `RedisNodeEvent.ready` (true when a `HandshakeStage` precedes).
     ///   - ready: completed with the server info when commands may flow, or failed with why not.
+    ///   - unresponsiveGrace: see `unresponsiveGrace`; nil means `timeout`.
     public init(node: String, timeout: TimeAmount, maxPending: Int = 100_000, waitsForHandshake: Bool = true,
-                ready: EventLoopPromise<RedisServerInfo>? = nil) {
+                ready: EventLoopPromise<RedisServerInfo>? = nil, unresponsiveGrace: TimeAmount? = nil) {
         self.node = node
         self.timeout = timeout
         self.maxPending = maxPending
         self.ready = !waitsForHandshake
         self.readyPromise = ready
+        self.unresponsiveGrace = unresponsiveGrace ?? timeout
     }
 
-    /// Commands waiting or awaiting a reply (timed-out ones included until their reply comes).
-    public var pendingCount: Int { waiting.count + inFlight.count }
+    /// Commands waiting or awaiting a reply whose callers still wait.
+    public var pendingCount: Int { waiting.count + inFlight.count - uncounted }
 
     // MARK: Sending
 
@@ -81,7 +124,7 @@ public final class CommandCorrelator: ChannelStage {
         send(PendingCommand(command: command, handler: handler))
     }
 
-    /// Queues a command handed over from elsewhere (keeps its redirect count).
+    /// Queues a command handed over from elsewhere (keeps its deadline, redirections, `asking`).
     public func send(_ pending: consuming PendingCommand) {
         if enqueue(pending) { context?.flush() }
     }
@@ -93,35 +136,68 @@ public final class CommandCorrelator: ChannelStage {
         if wrote { context?.flush() }
     }
 
-    /// Writes `pending` if the connection is ready, holds it if not, or fails it (closed, or
-    /// too many pending). Returns whether it was written, i.e. a flush is due.
+    /// Writes `pending` if the connection is ready, holds it if not, or fails it (closed, too
+    /// many pending, cancelled). Returns whether it was written, i.e. a flush is due.
     private func enqueue(_ pending: consuming PendingCommand) -> Bool {
         guard !closed, let context else {
-            pending.handler.complete(.failure(closeCause.map { rename($0, pending) }
-                ?? RedisError(.connectionClosed(.notSent), node: node, command: pending.command.name)))
+            let error = closeCause.map { rename($0, pending.command) }
+                ?? RedisError(.connectionClosed(.notSent), node: node, command: pending.command.name)
+            pending.handler.complete(.failure(error))
             return false
         }
         guard pendingCount < maxPending else {
             pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: pending.command.name)))
             return false
         }
-        let deadline = context.eventLoop.now + timeout
+        var pending = pending
+        let deadline = pending.deadline ?? context.eventLoop.now + timeout
+        pending.deadline = deadline
+        nextID &+= 1
+        let id = nextID
+        if let cancellation = pending.handler.cancellation, !cancellation.register(self, loop: context.eventLoop, id: id) {
+            pending.handler.complete(.failure(CancellationError()))
+            return false
+        }
+        let (role, arguments) = CommandRole.of(pending.command.bytes)
+        var inTransaction = transactionOpen
+        switch role {
+        case .multi: transactionOpen = true; inTransaction = true
+        case .exec, .reset: transactionOpen = false
+        default: break
+        }
+        let entry = Entry(pending: pending, ticket: 0, id: id, role: role,
+                          confirmationsLeft: role.pubSubFamily == nil ? 0 : arguments,
+                          inTransaction: inTransaction, isInternal: false, abandoned: false)
         let written = ready
         if written {
-            write(pending, deadline: deadline, context: context)
+            write(entry, context: context)
         } else {
-            waiting.append(Entry(pending: pending, deadline: deadline, ticket: 0, abandoned: false))
+            waiting.append(entry)
         }
-        armTimerIfIdle(context)
+        scheduleTimer(for: deadline, context: context)
         return written
     }
 
-    private func write(_ pending: consuming PendingCommand, deadline: Deadline, context: Context) {
-        let bytes = pending.command.bytes
+    private func write(_ entry: Entry, context: Context) {
+        if entry.pending.asking {
+            uncounted += 1
+            let asking = PendingCommand(command: Self.asking, handler: .discard, deadline: entry.pending.deadline)
+            append(Entry(pending: asking, ticket: 0, id: 0, role: .plain, confirmationsLeft: 0,
+                         inTransaction: false, isInternal: true, abandoned: false), context: context)
+        }
+        append(entry, context: context)
+    }
+
+    private func append(_ entry: Entry, context: Context) {
+        var entry = entry
+        // Before the write: every byte of this command enters the transport in a later write,
+        // however the stages in between merge or split it (see `wasMaybeSent`).
+        entry.ticket = context.channel.outboundWritesQueued
+        let bytes = entry.pending.command.bytes
         bytesInFlight += bytes.readableBytes
         context.channel.deferredFlushLimit = max(Self.minimumEarlyFlush, bytesInFlight / 3)
+        inFlight.append(entry)
         context.write(bytes)
-        inFlight.append(Entry(pending: pending, deadline: deadline, ticket: context.channel.outboundWritesQueued, abandoned: false))
     }
 
     // MARK: Pipeline events
@@ -133,6 +209,7 @@ public final class CommandCorrelator: ChannelStage {
     public func stageRemoved(context: Context) {
         timer?.cancel()
         timer = nil
+        armedAt = nil
         self.context = nil
     }
 
@@ -147,40 +224,120 @@ public final class CommandCorrelator: ChannelStage {
 
     private func becomeReady(_ info: RedisServerInfo, context: Context) {
         ready = true
+        resp3 = info.protocolVersion >= 3
         readyPromise?.succeed(info)
         let held = waiting
         waiting.removeAll()
-        for entry in held { write(entry.pending, deadline: entry.deadline, context: context) }
+        for entry in held { write(entry, context: context) }
         context.flush()
     }
 
     public func channelRead(context: Context, data: NodeReply) {
         switch data {
         case .push(let value):
+            if let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
             onPush?(value)
         case .value(let value):
+            // RESP2 has no push type: pub/sub frames come as arrays, told apart by state.
+            if !resp3, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
             guard let entry = popOldest(context) else { return }
-            if entry.abandoned { return }
-            if let error = RESPServerError(value) {
-                entry.pending.handler.complete(.failure(RedisError(.server(error), node: node, command: entry.pending.command.name)))
-            } else {
-                entry.pending.handler.complete(.success(value))
-            }
+            complete(entry, with: value)
         case .redirect(let redirection, _):
             guard let entry = popOldest(context) else { return }
-            if entry.abandoned { return }
-            if let delegate {
-                delegate.nodeChannel(node, redirected: entry.pending, by: redirection)
-            } else {
-                entry.pending.handler.complete(.failure(RedisError(.redirected(redirection), node: node, command: entry.pending.command.name)))
-            }
+            redirect(entry, by: redirection)
         }
+    }
+
+    private func complete(_ entry: Entry, with value: RESPValue) {
+        confirmations.removeAll()
+        var abortedBy: Redirection?
+        switch entry.role {
+        case .exec where entry.inTransaction:
+            abortedBy = transactionAbortedBy
+            transactionAbortedBy = nil
+        case .reset:
+            transactionAbortedBy = nil
+            subscriptions.removeAll()
+        default:
+            break
+        }
+        if entry.abandoned || entry.isInternal { return }
+        if let abortedBy {
+            entry.pending.handler.complete(.failure(RedisError(.redirectedInTransaction(abortedBy), node: node, command: entry.pending.command.name)))
+        } else if let error = RESPServerError(value) {
+            entry.pending.handler.complete(.failure(RedisError(.server(error), node: node, command: entry.pending.command.name)))
+        } else {
+            entry.pending.handler.complete(.success(value))
+        }
+    }
+
+    private func redirect(_ entry: Entry, by redirection: Redirection) {
+        confirmations.removeAll()
+        if entry.isInternal { return }
+        if entry.inTransaction {
+            // The server discards the transaction; moving this one command elsewhere would run
+            // it outside it. The EXEC (its reply is EXECABORT, or this redirect) fails the same.
+            if entry.role == .exec {
+                transactionAbortedBy = nil
+            } else if transactionAbortedBy == nil {
+                transactionAbortedBy = redirection
+            }
+            if !entry.abandoned {
+                entry.pending.handler.complete(.failure(RedisError(.redirectedInTransaction(redirection), node: node, command: entry.pending.command.name)))
+            }
+            return
+        }
+        if entry.abandoned { return }
+        if let delegate {
+            delegate.nodeChannel(self, redirected: entry.pending, by: redirection)
+        } else {
+            entry.pending.handler.complete(.failure(RedisError(.redirected(redirection), node: node, command: entry.pending.command.name)))
+        }
+    }
+
+    /// A pub/sub frame: the next confirmation of the (un)subscribe command at the head, or a
+    /// delivery (or a confirmation the server sent on its own, e.g. `sunsubscribe` after a slot
+    /// moved) for `onPush`. Returns false for a RESP2 array that is an ordinary reply.
+    private func takePubSubFrame(_ frame: PubSubFrame, _ value: RESPValue) -> Bool {
+        switch frame.kind {
+        case .message:
+            guard resp3 || !subscriptions.isEmpty else { return false }
+            onPush?(value)
+            return true
+        case .confirmation(let family, let isSubscribe):
+            if let head = inFlight.first, head.role.pubSubFamily == family, head.role.isSubscribe == isSubscribe {
+                subscriptions.apply(family, isSubscribe: isSubscribe, channel: frame.channel)
+                takeConfirmation(value, family: family)
+                return true
+            }
+            guard resp3 || !subscriptions.isEmpty else { return false }
+            subscriptions.apply(family, isSubscribe: isSubscribe, channel: frame.channel)
+            onPush?(value)
+            return true
+        }
+    }
+
+    private func takeConfirmation(_ value: RESPValue, family: PubSubFamily) {
+        confirmations.append(value)
+        let head = inFlight.startIndex
+        let done: Bool
+        if inFlight[head].confirmationsLeft > 0 {
+            inFlight[head].confirmationsLeft -= 1
+            done = inFlight[head].confirmationsLeft == 0
+        } else {
+            done = subscriptions.count(family) == 0
+        }
+        guard done, let context, let entry = popOldest(context) else { return }
+        let collected = confirmations
+        confirmations = []
+        if !entry.abandoned { entry.pending.handler.complete(.success(.array(collected))) }
     }
 
     /// Removes the oldest command; a reply with none waiting means the stream is out of step.
     private func popOldest(_ context: Context) -> Entry? {
         if let entry = inFlight.popFirst() {
             bytesInFlight -= entry.pending.command.bytes.readableBytes
+            if entry.abandoned || entry.isInternal { uncounted -= 1 }
             return entry
         }
         closeCause = RedisError(.unexpectedReply, node: node)
@@ -197,95 +354,9 @@ public final class CommandCorrelator: ChannelStage {
         context.fireError(error)
     }
 
-    /// The socket-level error that closed the connection, if any.
-    private var transportError: (any Error)?
-
-    public func channelInactive(context: Context) {
-        closed = true
-        timer?.cancel()
-        let started = context.channel.outboundWritesStarted
-        let lost = inFlight + waiting
-        inFlight.removeAll()
-        waiting.removeAll()
-        bytesInFlight = 0
-        if !ready {
-            readyPromise?.fail(closeCause ?? failure(.connectionClosed(.notSent), nil))
-        }
-        var returned: [PendingCommand] = []
-        for entry in lost where !entry.abandoned {
-            let sent = entry.ticket != 0 && entry.ticket <= started
-            if !sent || entry.pending.command.isReadOnly {
-                var pending = entry.pending
-                pending.wasSent = sent
-                returned.append(pending)
-            } else {
-                entry.pending.handler.complete(.failure(failure(.connectionClosed(.unknown), entry.pending.command)))
-            }
-        }
-        if returned.isEmpty { return }
-        let cause = closeCause ?? failure(.connectionClosed(.notSent), nil)
-        if let delegate {
-            delegate.nodeChannel(node, returned: returned, cause: cause)
-        } else {
-            for pending in returned {
-                let outcome: RedisError.Outcome = pending.wasSent ? .unknown : .notSent
-                pending.handler.complete(.failure(closeCause.map { rename($0, pending) } ?? failure(.connectionClosed(outcome), pending.command)))
-            }
-        }
-    }
-
-    private func failure(_ kind: RedisError.Kind, _ command: RedisCommand?) -> RedisError {
-        var error = RedisError(kind, node: node, command: command?.name)
-        if let transportError, case .connectionClosed(let outcome) = kind {
-            error = RedisError(.connectionClosed(outcome), node: "\(node) (\(transportError))", command: command?.name)
-        }
-        return error
-    }
-
-    private func rename(_ error: RedisError, _ pending: PendingCommand) -> RedisError {
+    func rename(_ error: RedisError, _ command: RedisCommand) -> RedisError {
         var e = error
-        e.command = pending.command.name
+        e.command = command.name
         return e
-    }
-
-    // MARK: Timeouts
-
-    private func armTimerIfIdle(_ context: Context) {
-        if timer == nil {
-            timer = context.eventLoop.makeTimer { [unowned self] in self.timerFired() }
-        }
-        guard let timer, !timer.isArmed, let deadline = oldestLiveDeadline else { return }
-        timer.arm(at: deadline)
-    }
-
-    private var oldestLiveDeadline: Deadline? {
-        let a = inFlight.first(where: { !$0.abandoned })?.deadline
-        let b = waiting.first?.deadline
-        switch (a, b) {
-        case let (x?, y?): return min(x, y)
-        case let (x?, nil): return x
-        case let (nil, y): return y
-        }
-    }
-
-    private func timerFired() {
-        guard let context, !closed else { return }
-        let now = context.eventLoop.now
-        // Written commands keep their place (the reply may still come); they are only failed.
-        var index = inFlight.startIndex
-        while index < inFlight.endIndex, inFlight[index].deadline <= now {
-            if !inFlight[index].abandoned {
-                inFlight[index].abandoned = true
-                let pending = inFlight[index].pending
-                pending.handler.complete(.failure(RedisError(.timeout(.unknown), node: node, command: pending.command.name)))
-            }
-            index += 1
-        }
-        // Unsent commands never took a place in the stream: drop them.
-        while let first = waiting.first, first.deadline <= now {
-            waiting.removeFirst()
-            first.pending.handler.complete(.failure(RedisError(.timeout(.notSent), node: node, command: first.pending.command.name)))
-        }
-        armTimerIfIdle(context)
     }
 }

@@ -1,0 +1,83 @@
+import SwiftEV
+
+/// How the correlator must match a command to what the server sends back. Most commands take
+/// exactly one reply (`plain`); the others change the connection's state or answer differently:
+///
+/// - `MULTI` opens a transaction, `EXEC`/`DISCARD` close it (`RESET` too): a redirect inside one
+///   fails the transaction instead of moving one of its commands.
+/// - The pub/sub family answers with one confirmation per channel (RESP3 push frames, RESP2
+///   arrays) and no ordinary reply; an `UNSUBSCRIBE` without channels answers once per channel
+///   the connection was subscribed to (once with a null channel when there were none).
+enum CommandRole: UInt8, Sendable {
+    case plain
+    case multi
+    /// `EXEC` or `DISCARD`.
+    case exec
+    case reset
+    case subscribe, psubscribe, ssubscribe
+    case unsubscribe, punsubscribe, sunsubscribe
+
+    /// Reads the role and the number of arguments after the name from an encoded command
+    /// (`*N\r\n$L\r\nNAME\r\n…`), without allocating: the name's length rules out almost every
+    /// command before a byte of it is compared.
+    static func of(_ bytes: ByteBuffer) -> (role: CommandRole, arguments: Int) {
+        bytes.withUnsafeReadableBytes { raw -> (CommandRole, Int) in
+            var index = 0
+            guard let count = readNumber(raw, prefix: UInt8(ascii: "*"), at: &index),
+                  let length = readNumber(raw, prefix: UInt8(ascii: "$"), at: &index),
+                  index + length <= raw.count else { return (.plain, 0) }
+            let name = UnsafeRawBufferPointer(rebasing: raw[index..<index + length])
+            return (role(named: name), max(0, count - 1))
+        }
+    }
+
+    /// Parses `<prefix><digits>\r\n` at `index` and moves past it.
+    private static func readNumber(_ raw: UnsafeRawBufferPointer, prefix: UInt8, at index: inout Int) -> Int? {
+        guard index < raw.count, raw[index] == prefix else { return nil }
+        var i = index + 1, value = 0
+        while i < raw.count, raw[i] >= UInt8(ascii: "0"), raw[i] <= UInt8(ascii: "9"), value < 1 << 40 {
+            value = value * 10 + Int(raw[i] - UInt8(ascii: "0"))
+            i += 1
+        }
+        guard i + 1 < raw.count, raw[i] == UInt8(ascii: "\r"), raw[i + 1] == UInt8(ascii: "\n") else { return nil }
+        index = i + 2
+        return value
+    }
+
+    private static func role(named name: UnsafeRawBufferPointer) -> CommandRole {
+        switch name.count {
+        case 4: return matches(name, "EXEC") ? .exec : .plain
+        case 5: return matches(name, "MULTI") ? .multi : matches(name, "RESET") ? .reset : .plain
+        case 7: return matches(name, "DISCARD") ? .exec : .plain
+        case 9: return matches(name, "SUBSCRIBE") ? .subscribe : .plain
+        case 10: return matches(name, "PSUBSCRIBE") ? .psubscribe : matches(name, "SSUBSCRIBE") ? .ssubscribe : .plain
+        case 11: return matches(name, "UNSUBSCRIBE") ? .unsubscribe : .plain
+        case 12: return matches(name, "PUNSUBSCRIBE") ? .punsubscribe : matches(name, "SUNSUBSCRIBE") ? .sunsubscribe : .plain
+        default: return .plain
+        }
+    }
+
+    /// Case-insensitive comparison with an upper-case ASCII word of the same length.
+    private static func matches(_ name: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+        let upper = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for i in 0..<upper.count where name[i] & 0xDF != upper[i] { return false }
+        return true
+    }
+
+    /// The pub/sub family (channels, patterns, shard channels) a (un)subscribe command is about.
+    var pubSubFamily: PubSubFamily? {
+        switch self {
+        case .subscribe, .unsubscribe: return .channels
+        case .psubscribe, .punsubscribe: return .patterns
+        case .ssubscribe, .sunsubscribe: return .shardChannels
+        default: return nil
+        }
+    }
+
+    var isSubscribe: Bool { self == .subscribe || self == .psubscribe || self == .ssubscribe }
+}
+
+/// The three independent kinds of subscription a connection can hold.
+enum PubSubFamily: Sendable {
+    case channels, patterns, shardChannels
+}
