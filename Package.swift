@@ -68,10 +68,19 @@ let package = Package(
         ),
         // Single-connection Redis benchmark against a real node, compared with redis-benchmark
         // (Benchmarks/run-redis.sh). Not a test.
+        .target(name: "BenchmarkSupport", dependencies: ["RESP", "SwiftEV"], path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
         .executableTarget(
             name: "RedisBenchmark",
-            dependencies: ["Redis", "RESP", "SwiftEV"],
+            dependencies: ["Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
             path: "Benchmarks/RedisBenchmark",
+            swiftSettings: strict
+        ),
+        // Cluster GET/SET benchmark against the local cluster (Benchmarks/run-cluster.sh runs it
+        // beside redis-benchmark --cluster and the C reference client). Not a test.
+        .executableTarget(
+            name: "ClusterBenchmark",
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
+            path: "Benchmarks/ClusterBenchmark",
             swiftSettings: strict
         ),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "RESP", "SwiftEV", "SwiftEVTesting"], swiftSettings: strict),

@@ -30,6 +30,7 @@ import Foundation
 import RESP
 import Redis
 import SwiftEV
+import BenchmarkSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -118,71 +119,6 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-// MARK: Measuring
-
-/// The malloc counter of libmalloccount.so, when it is preloaded.
-let mallocCount: (@convention(c) () -> UInt64)? = {
-    guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "swiftev_malloc_count") else { return nil }
-    return unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)
-}()
-
-struct Snapshot: Sendable {
-    var ops: UInt64
-    var errors: UInt64
-    var allocations: UInt64?
-    var user: Double  // seconds
-    var system: Double
-    var wall: Double
-
-    static func take(ops: UInt64, errors: UInt64) -> Snapshot {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return Snapshot(ops: ops, errors: errors, allocations: mallocCount?(), user: seconds(usage.ru_utime),
-                        system: seconds(usage.ru_stime), wall: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
-    }
-}
-
-struct Measurement {
-    var opsPerSecond: Double
-    var userMicrosPerOp: Double
-    var systemMicrosPerOp: Double
-    var allocationsPerOp: Double?
-    var errors: UInt64
-    var cpuMicrosPerOp: Double { userMicrosPerOp + systemMicrosPerOp }
-
-    init(from a: Snapshot, to b: Snapshot) {
-        let ops = Double(b.ops - a.ops)
-        opsPerSecond = ops / (b.wall - a.wall)
-        userMicrosPerOp = (b.user - a.user) * 1e6 / ops
-        systemMicrosPerOp = (b.system - a.system) * 1e6 / ops
-        allocationsPerOp = b.allocations.flatMap { end in a.allocations.map { Double(end - $0) / ops } }
-        errors = b.errors - a.errors
-    }
-}
-
-/// `key:%012d`, written straight into the command like redis-benchmark's `-r` keys (it patches
-/// random digits into a prepared command): no per-key `String`, so no cache miss on one of
-/// 10,000 heap strings per command, which measured ~7% of the client's time.
-struct BenchmarkKey: RESPArgument {
-    var index: Int
-
-    func writeRESPBulk(into buffer: inout ByteBuffer) {
-        var text: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &text) { bytes in
-            bytes.copyBytes(from: "key:".utf8)
-            var rest = index
-            for position in stride(from: 15, through: 4, by: -1) {
-                bytes[position] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
-            buffer.writeRESPBulk(bytes: UnsafeRawBufferPointer(bytes))
-        }
-    }
-}
-
 /// Drives one connection from its loop with the callback API: no future, no task per command.
 /// Loop-confined (`@unchecked Sendable` only to be created and read through `loop.submit`).
 final class Driver: @unchecked Sendable {
@@ -266,14 +202,8 @@ final class Driver: @unchecked Sendable {
     }
 }
 
-func sleep(seconds: Double) {
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
-}
-
 func measureSwiftEV(_ connection: RedisConnection, _ setting: Setting, _ options: Options, value: ByteBuffer,
-                    preencoded: Bool) throws -> Measurement {
+                    preencoded: Bool) throws -> BenchmarkMeasurement {
     let loop = connection.eventLoop
     let driver = try loop.submit {
         let driver = Driver(connection: connection, setting: setting, keyCount: options.keys, value: value, preencoded: preencoded)
@@ -292,7 +222,7 @@ func measureSwiftEV(_ connection: RedisConnection, _ setting: Setting, _ options
     if let failure = try loop.submit({ driver.firstError.map { (count: driver.errors, first: $0) } }).wait() {
         fail("\(setting): \(failure.count) command(s) failed, the first with: \(failure.first)")
     }
-    return Measurement(from: start, to: end)
+    return BenchmarkMeasurement(from: start, to: end)
 }
 
 // MARK: redis-benchmark
@@ -373,8 +303,8 @@ print("")
 
 struct Row {
     var setting: Setting
-    var swiftEV: Measurement
-    var preencoded: Measurement?
+    var swiftEV: BenchmarkMeasurement
+    var preencoded: BenchmarkMeasurement?
     var singleConnection: RedisBenchmarkResult?
     var manyConnections: RedisBenchmarkResult?
     var swiftEVRates: [Double] = []
@@ -389,8 +319,8 @@ func median<T>(_ runs: [T], by rate: (T) -> Double) -> T? {
 var rows: [Row] = []
 for setting in options.settings {
     // SwiftEV and redis-benchmark alternate, so a disturbance hits both sides alike.
-    var swiftEVRuns: [Measurement] = []
-    var preencodedRuns: [Measurement] = []
+    var swiftEVRuns: [BenchmarkMeasurement] = []
+    var preencodedRuns: [BenchmarkMeasurement] = []
     var redisBenchmarkRuns: [RedisBenchmarkResult] = []
     for _ in 0..<options.repeats {
         let run = try measureSwiftEV(connection, setting, options, value: value, preencoded: false)

@@ -78,6 +78,13 @@ public final class RedisClusterClient: @unchecked Sendable {
         _ = try? await future?.get()
     }
 
+    /// The loop-local form of `close()`. Must be called on the loop.
+    @discardableResult
+    public func closeOnLoop() -> EventLoopFuture<Void> {
+        eventLoop.preconditionInEventLoop()
+        return coordinator.close()
+    }
+
     // MARK: Sending from any task
 
     /// Sends `command` to the node serving its keys and waits for the reply. Server error
@@ -122,7 +129,7 @@ public final class RedisClusterClient: @unchecked Sendable {
     /// Queues `command`; `onReply` runs on the loop. The cheapest form. Must be called on the loop.
     public func submit(_ command: RedisCommand, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
-        coordinator.submit(PendingCommand(command: command, handler: .callback(onReply)))
+        coordinator.submit(PendingCommand(command: command, handler: .callback(on: eventLoop, onReply)))
     }
 
     // MARK: Inspecting

@@ -148,7 +148,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
                 return park(pending, .uncoveredSlot(slot))
             }
             if case .primary = configuration.scaleReads {
-                pool.send(pending, to: primaryHandles[index].endpoint)
+                pool.send(pending, via: primaryHandles[index])
             } else {
                 let isReadOnly = pending.command.isReadOnly
                 let target = selector.select(in: topology.shards[index], command: pending.command,
@@ -157,7 +157,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
             }
         case .keyless:
             keylessCounter &+= 1
-            pool.send(pending, to: primaryHandles[keylessCounter % primaryHandles.count].endpoint)
+            pool.send(pending, via: primaryHandles[keylessCounter % primaryHandles.count])
         case .crossSlot(let keys):
             fail(pending, .crossSlot(keys))
         }

@@ -63,6 +63,12 @@ final class NodePool: NodeChannelDelegate {
     func send(_ pending: consuming PendingCommand, to endpoint: ClusterEndpoint) {
         let handle = handles[endpoint] ?? handle(for: endpoint)
         handle.retired = false  // a redirect still sends here: keep it until the next refresh
+        send(pending, via: handle)
+    }
+
+    /// The hot path: the coordinator keeps each shard's primary handle, so no lookup by address.
+    func send(_ pending: consuming PendingCommand, via handle: NodeHandle) {
+        let endpoint = handle.endpoint
         switch handle.state {
         case .ready(let connection):
             connection.send(pending)
@@ -85,6 +91,10 @@ final class NodePool: NodeChannelDelegate {
                 delegate?.nodePool(self, bounced: [pending], from: endpoint, cause: cause)
             }
         case .closed:
+            if !closing, handles[endpoint] !== handle {
+                // A stale handle (its node left and came back): use the current one.
+                return send(pending, to: endpoint)
+            }
             delegate?.nodePool(self, bounced: [pending], from: endpoint, cause: .other("client closed"))
         }
     }
@@ -97,7 +107,7 @@ final class NodePool: NodeChannelDelegate {
         let probe = NodeHandle.Probe(command: command, deadline: loop.now + timeout, completion: completion)
         switch handle.state {
         case .ready(let connection):
-            connection.send(PendingCommand(command: command, handler: .callback(completion), deadline: probe.deadline))
+            connection.send(PendingCommand(command: command, handler: .callback(on: loop, completion), deadline: probe.deadline))
         case .connecting(let queue, var probes):
             probes.append(probe)
             handle.state = .connecting(queue, probes: probes)
@@ -154,7 +164,7 @@ final class NodePool: NodeChannelDelegate {
             self.connectionClosed(handle)
         }
         for probe in probes {
-            connection.send(PendingCommand(command: probe.command, handler: .callback(probe.completion), deadline: probe.deadline))
+            connection.send(PendingCommand(command: probe.command, handler: .callback(on: loop, probe.completion), deadline: probe.deadline))
         }
         if !queue.isEmpty { connection.send(batch: Array(queue)) }
         delegate?.nodePool(self, connected: handle.endpoint)

@@ -1,0 +1,164 @@
+// ClusterBenchmark: one RedisClusterClient on one loop against the local cluster, GET/SET
+// alternating over keys spread on every slot, N commands in flight (each reply issues the
+// next command, through the loop-local callback API).
+//
+//   swift build -c release --product ClusterBenchmark
+//   LD_PRELOAD=libmalloccount.so .build/release/ClusterBenchmark --port 7000 --in-flight 50
+//
+// Benchmarks/run-cluster.sh runs it beside redis-benchmark --cluster and the C reference client.
+// Options (all optional):
+//   --host H --port P   a seed (default 127.0.0.1:7000)
+//   --in-flight N       commands outstanding at all times (default 50)
+//   --warmup S          seconds before measuring (default 1)
+//   --seconds S         measured seconds (default 5)
+//   --keys N            key space (default 100000), keys `key:%012d`
+//   --value-size B      SET value size (default 32)
+//   --busy-poll US      the loop's busy-poll window (default 0)
+// Prints one line: `ops/s=… cpu_us_per_op=… user_us_per_op=… sys_us_per_op=… allocs_per_op=… errors=…`
+// (allocs_per_op=n/a unless libmalloccount.so is preloaded).
+
+import BenchmarkSupport
+import Foundation
+import RESP
+import Redis
+import RedisCluster
+import SwiftEV
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("ClusterBenchmark: \(message)\n".utf8))
+    exit(2)
+}
+
+struct Options {
+    var host = "127.0.0.1"
+    var port = 7000
+    var inFlight = 50
+    var warmup = 1.0
+    var seconds = 5.0
+    var keys = 100_000
+    var valueSize = 32
+    var busyPollMicroseconds = 0
+
+    static func parse(_ arguments: [String]) -> Options {
+        var options = Options()
+        var i = 0
+        func value() -> String {
+            i += 1
+            guard i < arguments.count else { fail("missing value for \(arguments[i - 1])") }
+            return arguments[i]
+        }
+        func number(_ text: String) -> Double {
+            guard let n = Double(text), n >= 0 else { fail("not a number: \(text)") }
+            return n
+        }
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--host": options.host = value()
+            case "--port": options.port = Int(number(value()))
+            case "--in-flight": options.inFlight = max(1, Int(number(value())))
+            case "--warmup": options.warmup = number(value())
+            case "--seconds", "--duration": options.seconds = max(0.1, number(value()))
+            case "--keys": options.keys = max(1, Int(number(value())))
+            case "--value-size": options.valueSize = max(1, Int(number(value())))
+            case "--busy-poll": options.busyPollMicroseconds = Int(number(value()))
+            case "-h", "--help":
+                print("usage: ClusterBenchmark [--host H] [--port P] [--in-flight N] [--warmup S] [--seconds S] [--keys N] [--value-size B] [--busy-poll US]")
+                exit(0)
+            default: fail("unknown option \(arguments[i])")
+            }
+            i += 1
+        }
+        return options
+    }
+}
+
+/// Keeps `inFlight` commands outstanding from the client's loop. Loop-confined
+/// (`@unchecked Sendable` only to be created and read through `loop.submit`).
+final class Driver: @unchecked Sendable {
+    let client: RedisClusterClient
+    let keyCount: Int
+    let value: ByteBuffer
+    var ops: UInt64 = 0
+    var errors: UInt64 = 0
+    var firstError: String?
+    private var outstanding = 0
+    private var stopping: EventLoopPromise<Void>?
+    private var random: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private var nextIsSet = true
+    private var onReply: ((Result<RESPValue, any Error>) -> Void)!
+
+    init(client: RedisClusterClient, keyCount: Int, value: ByteBuffer) {
+        self.client = client
+        self.keyCount = keyCount
+        self.value = value
+        onReply = { [unowned self] result in self.replied(result) }
+    }
+
+    func start(_ n: Int) { for _ in 0..<n { issue() } }
+
+    func stop(_ promise: EventLoopPromise<Void>) {
+        stopping = promise
+        if outstanding == 0 { promise.succeed() }
+    }
+
+    private func issue() {
+        var r = random
+        r ^= r << 13
+        r ^= r >> 7
+        r ^= r << 17
+        random = r
+        let key = BenchmarkKey(index: Int(truncatingIfNeeded: r % UInt64(keyCount)))
+        let isSet = nextIsSet
+        nextIsSet = !isSet
+        outstanding += 1
+        client.submit(isSet ? RedisCommand("SET", key, value) : RedisCommand("GET", key), onReply: onReply)
+    }
+
+    private func replied(_ result: Result<RESPValue, any Error>) {
+        outstanding -= 1
+        ops += 1
+        if case .failure(let error) = result {
+            errors += 1
+            if firstError == nil { firstError = "\(error)" }
+        }
+        if let stopping {
+            if outstanding == 0 { stopping.succeed() }
+            return
+        }
+        issue()
+    }
+}
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+let group = LibevEventLoopGroup(numberOfThreads: 1, busyPoll: .microseconds(Int64(options.busyPollMicroseconds)))
+let loop = group.loops[0]
+var configuration = RedisClusterConfiguration(seeds: [.init(host: options.host, port: options.port)])
+configuration.slotsRefreshInterval = .seconds(5)
+let client = RedisClusterClient(configuration: configuration, eventLoop: loop)
+let ready = try loop.submit { client.connectOnLoop() }.wait()
+do { try ready.wait() } catch { fail("cannot connect to the cluster at \(options.host):\(options.port): \(error)") }
+
+let value = ByteBuffer(bytes: Array(repeating: UInt8(ascii: "v"), count: options.valueSize))
+let driver = try loop.submit {
+    let driver = Driver(client: client, keyCount: options.keys, value: value)
+    driver.start(options.inFlight)
+    return driver
+}.wait()
+sleep(seconds: options.warmup)
+let start = try loop.submit { Snapshot.take(ops: driver.ops, errors: driver.errors) }.wait()
+sleep(seconds: options.seconds)
+let end = try loop.submit { Snapshot.take(ops: driver.ops, errors: driver.errors) }.wait()
+try loop.submit { () -> EventLoopFuture<Void> in
+    let stopped = loop.makePromise(of: Void.self)
+    driver.stop(stopped)
+    return stopped.futureResult
+}.wait().wait()
+if let failure = try loop.submit({ driver.firstError.map { (count: driver.errors, first: $0) } }).wait() {
+    fail("\(failure.count) command(s) failed, the first with: \(failure.first)")
+}
+let m = BenchmarkMeasurement(from: start, to: end)
+func f(_ x: Double, _ d: Int) -> String { String(format: "%.\(d)f", x) }
+print("ops/s=\(f(m.opsPerSecond, 0)) cpu_us_per_op=\(f(m.cpuMicrosPerOp, 2)) user_us_per_op=\(f(m.userMicrosPerOp, 2)) "
+      + "sys_us_per_op=\(f(m.systemMicrosPerOp, 2)) allocs_per_op=\(m.allocationsPerOp.map { f($0, 2) } ?? "n/a") errors=\(m.errors)")
+try? loop.submit { client.closeOnLoop() }.wait().wait()
+try group.syncShutdown()
