@@ -29,7 +29,7 @@ public final class RedisClusterClient: @unchecked Sendable {
     public let eventLoop: LibevEventLoop
     public let configuration: RedisClusterConfiguration
     /// Connects, topology changes, node failures: see `ClusterEvent`. Holds the newest 1,000
-    /// events when nobody reads them.
+    /// events when nobody reads them; ends after `close()`.
     public let events: AsyncStream<ClusterEvent>
     private let coordinator: ClusterCoordinator
 
@@ -44,7 +44,9 @@ public final class RedisClusterClient: @unchecked Sendable {
         self.events = stream
         let coordinator = ClusterCoordinator(loop: eventLoop, configuration: configuration, logger: logger) { event in
             continuation.yield(event)
-            if case .end = event {} // the stream stays open: a client that gave up may start again
+        } finish: {
+            // Only `close()` ends the stream: a client that gave up discovering may start again.
+            continuation.finish()
         }
         self.coordinator = coordinator
         let started = eventLoop.tryExecute { coordinator.start() }

@@ -28,6 +28,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     let policy: RedirectPolicy
     let logger: Logger
     private let emit: @Sendable (ClusterEvent) -> Void
+    private let finishEvents: @Sendable () -> Void
 
     private(set) var phase = Phase.starting
     private(set) var topology: ClusterTopology?
@@ -48,11 +49,12 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     var refreshRound = 0
 
     init(loop: LibevEventLoop, configuration: RedisClusterConfiguration, logger: Logger,
-         emit: @escaping @Sendable (ClusterEvent) -> Void) {
+         emit: @escaping @Sendable (ClusterEvent) -> Void, finish: @escaping @Sendable () -> Void) {
         self.loop = loop
         self.configuration = configuration
         self.logger = logger
         self.emit = emit
+        self.finishEvents = finish
         self.pool = NodePool(loop: loop, settings: configuration)
         self.policy = RedirectPolicy(
             maxRedirections: configuration.maxRedirections, retryDelayOnMoved: configuration.retryDelayOnMoved,
@@ -279,6 +281,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         for waiter in waiters { waiter.fail(RedisClusterError(.clientClosed)) }
         let closing = pool.closeAll()
         emit(.end)
+        finishEvents()
         guard !closing.isEmpty else { return loop.makeSucceededFuture(()) }
         let done = loop.makePromise(of: Void.self)
         var remaining = closing.count

@@ -100,4 +100,29 @@ final class DiscoveryClusterTests: ClusterClientTestCase {
         let value = try await client.send("GET", "early:{a}", as: String.self)
         XCTAssertEqual(value, "1")
     }
+
+    func testEventsTellConnectsReadyAndEndAfterClose() async throws {
+        let ports = try mainPorts()
+        let client = makeClient(configuration(ports: [ports[1]]))
+        try await client.connect()
+        let primaries = try await client.nodes(.primaries).map(\.node)
+        XCTAssertEqual(primaries.count, 3)
+        await client.close()
+        var connected = Set<Int>(), ready = 0, ended = 0
+        for await event in client.events {  // the stream ends after close()
+            switch event {
+            case .connect(let node): connected.insert(node.port)
+            case .ready: ready += 1
+            case .end: ended += 1
+            default: break
+            }
+        }
+        XCTAssertEqual(ready, 1)
+        XCTAssertEqual(ended, 1)
+        let topology = Set(ports)
+        XCTAssertTrue(connected.isSubset(of: topology))
+        for primary in primaries {
+            XCTAssertTrue(connected.contains(ClusterEndpoint(primary)!.port), "connect event for \(primary): \(connected)")
+        }
+    }
 }
