@@ -17,6 +17,13 @@ extension CommandCorrelator {
         armedAt = nil
         guard let context, !closed else { return }
         let now = context.eventLoop.now
+        if let oldest = inFlight.first, oldest.deadline + unresponsiveGrace <= now {
+            // Hung: everything on it fails as the connection closes, with this cause.
+            closeCause = RedisError(.nodeUnresponsive(.unknown), node: node,
+                                    underlying: "no reply for \(unresponsiveGrace) past the deadline of the oldest command")
+            context.close()
+            return
+        }
         // Settle every queue first, then call out: a completion may send or close.
         var expired: [(ReplyHandler, RedisError)] = []
         // Written commands keep their place (the reply may still come); they are only failed.
@@ -42,16 +49,7 @@ extension CommandCorrelator {
             }
             waiting = kept
         }
-        let hung = inFlight.first.map { $0.deadline + unresponsiveGrace <= now } ?? false
-        if hung {
-            closeCause = RedisError(.nodeUnresponsive(.unknown), node: node,
-                                    underlying: "no reply for \(unresponsiveGrace) past the deadline of the oldest command")
-        }
         for (handler, error) in expired { handler.complete(.failure(error)) }
-        if hung {
-            if !closed { context.close() }
-            return
-        }
         if !closed { armForEarliestDeadline(context) }
     }
 

@@ -117,6 +117,10 @@ public final class CommandCorrelator: ChannelStage {
     /// Commands waiting or awaiting a reply whose callers still wait.
     public var pendingCount: Int { waiting.count + inFlight.count - uncounted }
 
+    /// Replies the server still owes this connection, those of timed-out and cancelled commands
+    /// (dropped when they come) and of its own `ASKING` included.
+    public var repliesOwed: Int { inFlight.count }
+
     // MARK: Sending
 
     /// Queues `command`; its reply (or error) goes to `handler`. Must be called on the loop.
@@ -140,9 +144,7 @@ public final class CommandCorrelator: ChannelStage {
     /// many pending, cancelled). Returns whether it was written, i.e. a flush is due.
     private func enqueue(_ pending: consuming PendingCommand) -> Bool {
         guard !closed, let context else {
-            let error = closeCause.map { rename($0, pending.command) }
-                ?? RedisError(.connectionClosed(.notSent), node: node, command: pending.command.name)
-            pending.handler.complete(.failure(error))
+            pending.handler.complete(.failure(lostError(.notSent, pending.command)))
             return false
         }
         guard pendingCount < maxPending else {
