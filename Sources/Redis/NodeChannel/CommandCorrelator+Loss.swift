@@ -24,12 +24,12 @@ extension CommandCorrelator {
         for (index, entry) in lost.enumerated() where !entry.abandoned && !entry.isInternal {
             let outcome = outcomes[index]
             // A transaction is one unit: none of its commands is handed back to run on its own.
-            if !entry.inTransaction && (outcome == .notSent || entry.pending.command.isReadOnly) {
+            if !entry.inTransaction && (outcome == .notSent || entry.command.isReadOnly) {
                 var pending = entry.pending
                 pending.wasSent = outcome == .unknown
                 returned.append(pending)
             } else {
-                failed.append((entry.pending.handler, lostError(outcome, entry.pending.command)))
+                failed.append((entry.handler, lostError(outcome, entry.command)))
             }
         }
         for (handler, error) in failed { handler.complete(.failure(error)) }

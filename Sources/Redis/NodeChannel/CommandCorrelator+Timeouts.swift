@@ -30,7 +30,7 @@ extension CommandCorrelator {
         for index in inFlight.indices where !inFlight[index].abandoned && !inFlight[index].isInternal && inFlight[index].deadline <= now {
             inFlight[index].abandoned = true
             uncounted += 1
-            expired.append((inFlight[index].pending.handler, RedisError(.timeout(.unknown), node: node, command: inFlight[index].pending.command.name)))
+            expired.append((inFlight[index].handler, RedisError(.timeout(.unknown), node: node, command: inFlight[index].command.name)))
         }
         if waiting.contains(where: { !$0.abandoned && $0.deadline <= now }) {
             var kept = Deque<Entry>()
@@ -42,9 +42,9 @@ extension CommandCorrelator {
                     entry.abandoned = true
                     uncounted += 1
                     kept.append(entry)
-                    expired.append((entry.pending.handler, RedisError(.timeout(.unknown), node: node, command: entry.pending.command.name)))
+                    expired.append((entry.handler, RedisError(.timeout(.unknown), node: node, command: entry.command.name)))
                 } else {
-                    expired.append((entry.pending.handler, RedisError(.timeout(.notSent), node: node, command: entry.pending.command.name)))
+                    expired.append((entry.handler, RedisError(.timeout(.notSent), node: node, command: entry.command.name)))
                 }
             }
             waiting = kept
@@ -75,7 +75,7 @@ extension CommandCorrelator {
                 pending.handler.complete(.failure(RedisError(.cancelled, node: node, command: pending.command.name)))
             } else {
                 let entry = waiting.remove(at: index)
-                entry.pending.handler.complete(.failure(CancellationError()))
+                entry.handler.complete(.failure(CancellationError()))
             }
             return
         }
