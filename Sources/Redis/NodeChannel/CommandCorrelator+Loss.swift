@@ -33,8 +33,9 @@ extension CommandCorrelator {
             }
         }
         for (handler, error) in failed { handler.complete(.failure(error)) }
-        if returned.isEmpty { return }
         if let delegate {
+            // Called even with nothing to return: the delegate learns that the node channel
+            // died, and why (a hung node with only timed-out commands on it included).
             let cause = closeCause ?? RedisError(.connectionClosed(.notSent), node: node, underlying: transportError.map { "\($0)" })
             delegate.nodeChannel(self, returned: returned, cause: cause)
         } else {

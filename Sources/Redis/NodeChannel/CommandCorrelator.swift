@@ -118,7 +118,9 @@ public final class CommandCorrelator: ChannelStage {
     /// commands in flight; a 16-command pipeline of ~900 bytes stays one write).
     static let minimumEarlyFlush = 1024
     static let asking = RedisCommand("ASKING", readOnly: true)
-    var closeCause: RedisError?
+    /// Why the node channel closed the connection itself (handshake refused, protocol error, a
+    /// reply with no command, an unresponsive node); nil otherwise. Loop-confined.
+    public internal(set) var closeCause: RedisError?
     /// The socket-level error that closed the connection, if any.
     var transportError: (any Error)?
     let readyPromise: EventLoopPromise<RedisServerInfo>?
