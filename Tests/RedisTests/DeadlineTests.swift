@@ -33,6 +33,18 @@ final class DeadlineTests: XCTestCase {
         XCTAssertEqual(h.delegate.returned.map(\.command.name), ["SET"])
         XCTAssertTrue(h.delegate.cause.map { "\($0)".contains("unresponsive") } ?? false, "\(String(describing: h.delegate.cause))")
     }
+
+    func testAHungNodeWithOnlyTimedOutCommandsIsStillReportedToTheDelegate() throws {
+        let h = NodeHarness(timeout: .seconds(1))
+        try h.handshake()
+        h.send(RedisCommand("GET", "a"))
+        h.loop.advanceTime(by: .seconds(2))
+        XCTAssertFalse(h.channel.isActive)
+        XCTAssertEqual(h.delegate.returned.count, 0)
+        XCTAssertEqual(h.delegate.cause?.kind, .nodeUnresponsive(.unknown))
+        XCTAssertEqual(h.correlator.closeCause?.kind, .nodeUnresponsive(.unknown))
+        XCTAssertEqual(h.delegate.cause?.node, "test:1")
+    }
 }
 
 /// The deadline belongs to the command, not to the connection it happens to sit on.

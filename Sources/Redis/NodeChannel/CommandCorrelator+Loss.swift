@@ -24,17 +24,18 @@ extension CommandCorrelator {
         for (index, entry) in lost.enumerated() where !entry.abandoned && !entry.isInternal {
             let outcome = outcomes[index]
             // A transaction is one unit: none of its commands is handed back to run on its own.
-            if !entry.inTransaction && (outcome == .notSent || entry.pending.command.isReadOnly) {
+            if !entry.inTransaction && (outcome == .notSent || entry.command.isReadOnly) {
                 var pending = entry.pending
                 pending.wasSent = outcome == .unknown
                 returned.append(pending)
             } else {
-                failed.append((entry.pending.handler, lostError(outcome, entry.pending.command)))
+                failed.append((entry.handler, lostError(outcome, entry.command)))
             }
         }
         for (handler, error) in failed { handler.complete(.failure(error)) }
-        if returned.isEmpty { return }
         if let delegate {
+            // Called even with nothing to return: the delegate learns that the node channel
+            // died, and why (a hung node with only timed-out commands on it included).
             let cause = closeCause ?? RedisError(.connectionClosed(.notSent), node: node, underlying: transportError.map { "\($0)" })
             delegate.nodeChannel(self, returned: returned, cause: cause)
         } else {

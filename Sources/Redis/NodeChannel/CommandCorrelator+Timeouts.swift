@@ -17,13 +17,20 @@ extension CommandCorrelator {
         armedAt = nil
         guard let context, !closed else { return }
         let now = context.eventLoop.now
+        if let oldest = inFlight.first, oldest.deadline + unresponsiveGrace <= now {
+            // Hung: everything on it fails as the connection closes, with this cause.
+            closeCause = RedisError(.nodeUnresponsive(.unknown), node: node,
+                                    underlying: "no reply for \(unresponsiveGrace) past the deadline of the oldest command")
+            context.close()
+            return
+        }
         // Settle every queue first, then call out: a completion may send or close.
         var expired: [(ReplyHandler, RedisError)] = []
         // Written commands keep their place (the reply may still come); they are only failed.
         for index in inFlight.indices where !inFlight[index].abandoned && !inFlight[index].isInternal && inFlight[index].deadline <= now {
             inFlight[index].abandoned = true
             uncounted += 1
-            expired.append((inFlight[index].pending.handler, RedisError(.timeout(.unknown), node: node, command: inFlight[index].pending.command.name)))
+            expired.append((inFlight[index].handler, RedisError(.timeout(.unknown), node: node, command: inFlight[index].command.name)))
         }
         if waiting.contains(where: { !$0.abandoned && $0.deadline <= now }) {
             var kept = Deque<Entry>()
@@ -35,23 +42,14 @@ extension CommandCorrelator {
                     entry.abandoned = true
                     uncounted += 1
                     kept.append(entry)
-                    expired.append((entry.pending.handler, RedisError(.timeout(.unknown), node: node, command: entry.pending.command.name)))
+                    expired.append((entry.handler, RedisError(.timeout(.unknown), node: node, command: entry.command.name)))
                 } else {
-                    expired.append((entry.pending.handler, RedisError(.timeout(.notSent), node: node, command: entry.pending.command.name)))
+                    expired.append((entry.handler, RedisError(.timeout(.notSent), node: node, command: entry.command.name)))
                 }
             }
             waiting = kept
         }
-        let hung = inFlight.first.map { $0.deadline + unresponsiveGrace <= now } ?? false
-        if hung {
-            closeCause = RedisError(.nodeUnresponsive(.unknown), node: node,
-                                    underlying: "no reply for \(unresponsiveGrace) past the deadline of the oldest command")
-        }
         for (handler, error) in expired { handler.complete(.failure(error)) }
-        if hung {
-            if !closed { context.close() }
-            return
-        }
         if !closed { armForEarliestDeadline(context) }
     }
 
@@ -77,7 +75,7 @@ extension CommandCorrelator {
                 pending.handler.complete(.failure(RedisError(.cancelled, node: node, command: pending.command.name)))
             } else {
                 let entry = waiting.remove(at: index)
-                entry.pending.handler.complete(.failure(CancellationError()))
+                entry.handler.complete(.failure(CancellationError()))
             }
             return
         }

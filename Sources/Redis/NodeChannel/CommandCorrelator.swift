@@ -33,8 +33,15 @@ public final class CommandCorrelator: ChannelStage {
     public typealias InboundOut = Never
     public typealias OutboundIn = ByteBuffer
 
+    /// A queued command: `PendingCommand`'s fields, flattened, plus the correlator's own.
     struct Entry {
-        var pending: PendingCommand
+        var command: RedisCommand
+        var handler: ReplyHandler
+        var deadline: Deadline
+        /// `PendingCommand.redirections`, nil when empty: entries are copied in and out of the
+        /// queues, and even an empty array costs a retain and a release per copy.
+        var redirections: [Redirection]?
+        var asking: Bool
         /// The transport's accepted-write count just before this command was written.
         var ticket: UInt64
         /// For `CommandCancellation`; 0 for the correlator's own commands.
@@ -48,9 +55,28 @@ public final class CommandCorrelator: ChannelStage {
         /// The correlator's own `ASKING`: its reply is consumed here.
         var isInternal: Bool
         /// Its caller was already answered (timeout, cancellation): its reply, when it comes, is dropped.
-        var abandoned: Bool
+        var abandoned = false
 
-        var deadline: Deadline { pending.deadline ?? .distantFuture }
+        init(command: consuming RedisCommand, handler: consuming ReplyHandler, deadline: Deadline,
+             redirections: [Redirection]? = nil, asking: Bool = false, ticket: UInt64 = 0, id: UInt64, role: CommandRole,
+             confirmationsLeft: Int = 0, inTransaction: Bool = false, isInternal: Bool = false) {
+            self.command = command
+            self.handler = handler
+            self.deadline = deadline
+            self.redirections = redirections
+            self.asking = asking
+            self.ticket = ticket
+            self.id = id
+            self.role = role
+            self.confirmationsLeft = confirmationsLeft
+            self.inTransaction = inTransaction
+            self.isInternal = isInternal
+        }
+
+        /// The command as handed back to the delegate.
+        var pending: PendingCommand {
+            PendingCommand(command: command, handler: handler, deadline: deadline, redirections: redirections ?? [], asking: asking)
+        }
     }
 
     /// `host:port`.
@@ -92,7 +118,9 @@ public final class CommandCorrelator: ChannelStage {
     /// commands in flight; a 16-command pipeline of ~900 bytes stays one write).
     static let minimumEarlyFlush = 1024
     static let asking = RedisCommand("ASKING", readOnly: true)
-    var closeCause: RedisError?
+    /// Why the node channel closed the connection itself (handshake refused, protocol error, a
+    /// reply with no command, an unresponsive node); nil otherwise. Loop-confined.
+    public internal(set) var closeCause: RedisError?
     /// The socket-level error that closed the connection, if any.
     var transportError: (any Error)?
     let readyPromise: EventLoopPromise<RedisServerInfo>?
@@ -117,15 +145,19 @@ public final class CommandCorrelator: ChannelStage {
     /// Commands waiting or awaiting a reply whose callers still wait.
     public var pendingCount: Int { waiting.count + inFlight.count - uncounted }
 
+    /// Replies the server still owes this connection, those of timed-out and cancelled commands
+    /// (dropped when they come) and of its own `ASKING` included.
+    public var repliesOwed: Int { inFlight.count }
+
     // MARK: Sending
 
     /// Queues `command`; its reply (or error) goes to `handler`. Must be called on the loop.
     public func send(_ command: consuming RedisCommand, handler: consuming ReplyHandler) {
-        send(PendingCommand(command: command, handler: handler))
+        if enqueue(command, handler, deadline: nil, redirections: nil, asking: false) { context?.flush() }
     }
 
     /// Queues a command handed over from elsewhere (keeps its deadline, redirections, `asking`).
-    public func send(_ pending: consuming PendingCommand) {
+    public func send(_ pending: PendingCommand) {
         if enqueue(pending) { context?.flush() }
     }
 
@@ -136,68 +168,82 @@ public final class CommandCorrelator: ChannelStage {
         if wrote { context?.flush() }
     }
 
-    /// Writes `pending` if the connection is ready, holds it if not, or fails it (closed, too
-    /// many pending, cancelled). Returns whether it was written, i.e. a flush is due.
-    private func enqueue(_ pending: consuming PendingCommand) -> Bool {
+    private func enqueue(_ pending: PendingCommand) -> Bool {
+        enqueue(pending.command, pending.handler, deadline: pending.deadline,
+                redirections: pending.redirections.isEmpty ? nil : pending.redirections, asking: pending.asking)
+    }
+
+    /// Writes the command if the connection is ready, holds it if not, or fails it (closed, too
+    /// many pending, cancelled). Returns whether it was written, i.e. a flush is due. Takes the
+    /// parts rather than a `PendingCommand` so they move into the queue entry without a copy.
+    private func enqueue(_ command: consuming RedisCommand, _ handler: consuming ReplyHandler, deadline: Deadline?,
+                         redirections: [Redirection]?, asking: Bool) -> Bool {
         guard !closed, let context else {
-            let error = closeCause.map { rename($0, pending.command) }
-                ?? RedisError(.connectionClosed(.notSent), node: node, command: pending.command.name)
-            pending.handler.complete(.failure(error))
+            handler.complete(.failure(lostError(.notSent, command)))
             return false
         }
         guard pendingCount < maxPending else {
-            pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: pending.command.name)))
+            handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: command.name)))
             return false
         }
-        var pending = pending
-        let deadline = pending.deadline ?? context.eventLoop.now + timeout
-        pending.deadline = deadline
+        let deadline = deadline ?? context.eventLoop.now + timeout
         nextID &+= 1
         let id = nextID
-        if let cancellation = pending.handler.cancellation, !cancellation.register(self, loop: context.eventLoop, id: id) {
-            pending.handler.complete(.failure(CancellationError()))
+        if let cancellation = handler.cancellation, !cancellation.register(self, loop: context.eventLoop, id: id) {
+            handler.complete(.failure(CancellationError()))
             return false
         }
-        let (role, arguments) = CommandRole.of(pending.command.bytes)
+        let (role, arguments) = CommandRole.of(command.bytes)
         var inTransaction = transactionOpen
         switch role {
         case .multi: transactionOpen = true; inTransaction = true
         case .exec, .reset: transactionOpen = false
         default: break
         }
-        let entry = Entry(pending: pending, ticket: 0, id: id, role: role,
-                          confirmationsLeft: role.pubSubFamily == nil ? 0 : arguments,
-                          inTransaction: inTransaction, isInternal: false, abandoned: false)
-        let written = ready
-        if written {
-            write(entry, context: context)
-        } else {
-            waiting.append(entry)
-        }
+        let confirmations = role.pubSubFamily == nil ? 0 : arguments
         scheduleTimer(for: deadline, context: context)
-        return written
-    }
-
-    private func write(_ entry: Entry, context: Context) {
-        if entry.pending.asking {
-            uncounted += 1
-            let asking = PendingCommand(command: Self.asking, handler: .discard, deadline: entry.pending.deadline)
-            append(Entry(pending: asking, ticket: 0, id: 0, role: .plain, confirmationsLeft: 0,
-                         inTransaction: false, isInternal: true, abandoned: false), context: context)
+        guard ready else {
+            waiting.append(Entry(command: command, handler: handler, deadline: deadline, redirections: redirections, asking: asking,
+                                 id: id, role: role, confirmationsLeft: confirmations, inTransaction: inTransaction))
+            return false
         }
-        append(entry, context: context)
+        // The entry is built right into the queue: each copy of one retains every reference in
+        // the command and its handler, and this is the per-command path.
+        if asking { writeAsking(deadline: deadline, context: context) }
+        let bytes = command.bytes
+        let ticket = beginWrite(bytes, context: context)
+        inFlight.append(Entry(command: command, handler: handler, deadline: deadline, redirections: redirections, asking: asking,
+                              ticket: ticket, id: id, role: role, confirmationsLeft: confirmations, inTransaction: inTransaction))
+        context.write(bytes)
+        return true
     }
 
-    private func append(_ entry: Entry, context: Context) {
+    /// Writes a command that was held for the handshake.
+    private func write(_ entry: Entry, context: Context) {
+        if entry.asking { writeAsking(deadline: entry.deadline, context: context) }
         var entry = entry
-        // Before the write: every byte of this command enters the transport in a later write,
-        // however the stages in between merge or split it (see `wasMaybeSent`).
-        entry.ticket = context.channel.outboundWritesQueued
-        let bytes = entry.pending.command.bytes
-        bytesInFlight += bytes.readableBytes
-        context.channel.deferredFlushLimit = max(Self.minimumEarlyFlush, bytesInFlight / 3)
+        let bytes = entry.command.bytes
+        entry.ticket = beginWrite(bytes, context: context)
         inFlight.append(entry)
         context.write(bytes)
+    }
+
+    private func writeAsking(deadline: Deadline, context: Context) {
+        uncounted += 1
+        let bytes = Self.asking.bytes
+        let ticket = beginWrite(bytes, context: context)
+        inFlight.append(Entry(command: Self.asking, handler: .discard, deadline: deadline, ticket: ticket, id: 0,
+                              role: .plain, isInternal: true))
+        context.write(bytes)
+    }
+
+    /// Accounts for a command about to be written; returns its ticket: the transport's
+    /// accepted-write count before the write. Every byte of the command enters the transport in
+    /// a later write, however the stages in between merge or split it (see `wasMaybeSent`).
+    private func beginWrite(_ bytes: ByteBuffer, context: Context) -> UInt64 {
+        bytesInFlight += bytes.readableBytes
+        context.channel.deferredFlushLimit = max(Self.minimumEarlyFlush, bytesInFlight / 3)
+        return context.channel.outboundWritesQueued
     }
 
     // MARK: Pipeline events
@@ -263,11 +309,11 @@ public final class CommandCorrelator: ChannelStage {
         }
         if entry.abandoned || entry.isInternal { return }
         if let abortedBy {
-            entry.pending.handler.complete(.failure(RedisError(.redirectedInTransaction(abortedBy), node: node, command: entry.pending.command.name)))
+            entry.handler.complete(.failure(RedisError(.redirectedInTransaction(abortedBy), node: node, command: entry.command.name)))
         } else if let error = RESPServerError(value) {
-            entry.pending.handler.complete(.failure(RedisError(.server(error), node: node, command: entry.pending.command.name)))
+            entry.handler.complete(.failure(RedisError(.server(error), node: node, command: entry.command.name)))
         } else {
-            entry.pending.handler.complete(.success(value))
+            entry.handler.complete(.success(value))
         }
     }
 
@@ -283,7 +329,7 @@ public final class CommandCorrelator: ChannelStage {
                 transactionAbortedBy = redirection
             }
             if !entry.abandoned {
-                entry.pending.handler.complete(.failure(RedisError(.redirectedInTransaction(redirection), node: node, command: entry.pending.command.name)))
+                entry.handler.complete(.failure(RedisError(.redirectedInTransaction(redirection), node: node, command: entry.command.name)))
             }
             return
         }
@@ -291,58 +337,21 @@ public final class CommandCorrelator: ChannelStage {
         if let delegate {
             delegate.nodeChannel(self, redirected: entry.pending, by: redirection)
         } else {
-            entry.pending.handler.complete(.failure(RedisError(.redirected(redirection), node: node, command: entry.pending.command.name)))
+            entry.handler.complete(.failure(RedisError(.redirected(redirection), node: node, command: entry.command.name)))
         }
-    }
-
-    /// A pub/sub frame: the next confirmation of the (un)subscribe command at the head, or a
-    /// delivery (or a confirmation the server sent on its own, e.g. `sunsubscribe` after a slot
-    /// moved) for `onPush`. Returns false for a RESP2 array that is an ordinary reply.
-    private func takePubSubFrame(_ frame: PubSubFrame, _ value: RESPValue) -> Bool {
-        switch frame.kind {
-        case .message:
-            guard resp3 || !subscriptions.isEmpty else { return false }
-            onPush?(value)
-            return true
-        case .confirmation(let family, let isSubscribe):
-            if let head = inFlight.first, head.role.pubSubFamily == family, head.role.isSubscribe == isSubscribe {
-                subscriptions.apply(family, isSubscribe: isSubscribe, channel: frame.channel)
-                takeConfirmation(value, family: family)
-                return true
-            }
-            guard resp3 || !subscriptions.isEmpty else { return false }
-            subscriptions.apply(family, isSubscribe: isSubscribe, channel: frame.channel)
-            onPush?(value)
-            return true
-        }
-    }
-
-    private func takeConfirmation(_ value: RESPValue, family: PubSubFamily) {
-        confirmations.append(value)
-        let head = inFlight.startIndex
-        let done: Bool
-        if inFlight[head].confirmationsLeft > 0 {
-            inFlight[head].confirmationsLeft -= 1
-            done = inFlight[head].confirmationsLeft == 0
-        } else {
-            done = subscriptions.count(family) == 0
-        }
-        guard done, let context, let entry = popOldest(context) else { return }
-        let collected = confirmations
-        confirmations = []
-        if !entry.abandoned { entry.pending.handler.complete(.success(.array(collected))) }
     }
 
     /// Removes the oldest command; a reply with none waiting means the stream is out of step.
-    private func popOldest(_ context: Context) -> Entry? {
-        if let entry = inFlight.popFirst() {
-            bytesInFlight -= entry.pending.command.bytes.readableBytes
-            if entry.abandoned || entry.isInternal { uncounted -= 1 }
-            return entry
+    func popOldest(_ context: Context) -> Entry? {
+        guard !inFlight.isEmpty else {
+            closeCause = RedisError(.unexpectedReply, node: node)
+            context.close()
+            return nil
         }
-        closeCause = RedisError(.unexpectedReply, node: node)
-        context.close()
-        return nil
+        let entry = inFlight.removeFirst()
+        bytesInFlight -= entry.command.bytes.readableBytes
+        if entry.abandoned || entry.isInternal { uncounted -= 1 }
+        return entry
     }
 
     public func errorCaught(context: Context, error: any Error) {

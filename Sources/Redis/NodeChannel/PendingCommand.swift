@@ -45,6 +45,8 @@ public protocol NodeChannelDelegate: AnyObject {
     /// (Never called for a command inside `MULTI`: the transaction fails instead.)
     func nodeChannel(_ correlator: CommandCorrelator, redirected command: PendingCommand, by redirection: Redirection)
     /// The connection was lost. `commands` certainly did not run (never written), or are
-    /// read-only and safe to run again (`wasSent`): send them again. `cause` says why.
+    /// read-only and safe to run again (`wasSent`): send them again. `cause` says why
+    /// (`nodeUnresponsive` for a hung node). Called once per lost connection, also when
+    /// `commands` is empty.
     func nodeChannel(_ correlator: CommandCorrelator, returned commands: [PendingCommand], cause: RedisError)
 }

@@ -89,7 +89,11 @@ final class FailureRedisIntegrationTests: RedisIntegrationTestCase {
     /// connection stays open, drops the late reply when it comes, and the next commands get
     /// their own replies.
     func testCommandTimeoutThenTheLateReplyIsDroppedAndCorrelationHolds() async throws {
-        let connection = try await connect(port: environment.standalonePort) { $0.commandTimeout = .milliseconds(200) }
+        // A grace long enough that the node is not judged hung while it sleeps.
+        let connection = try await connect(port: environment.standalonePort) {
+            $0.commandTimeout = .milliseconds(200)
+            $0.unresponsiveNodeGrace = .seconds(10)
+        }
         let key = "swiftev:it:\(runID):timeout"
         try await expectEqual(await connection.send("SET", key, "before"), .simpleString("OK"))
 
@@ -99,10 +103,11 @@ final class FailureRedisIntegrationTests: RedisIntegrationTestCase {
         XCTAssertEqual(error?.isSafeToRetry, false)
 
         // The late +OK is still owed: wait (bounded) until it has arrived and been dropped.
-        var pending = try await pendingCount(connection)
+        try await expectEqual(await pendingCount(connection), 0, "a timed-out command no longer counts as pending")
+        var pending = try await repliesOwed(connection)
         for _ in 0..<300 where pending > 0 {
             try await Task.sleep(nanoseconds: 10_000_000)
-            pending = try await pendingCount(connection)
+            pending = try await repliesOwed(connection)
         }
         XCTAssertEqual(pending, 0, "the reply to DEBUG SLEEP never came")
 

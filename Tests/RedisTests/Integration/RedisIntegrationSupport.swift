@@ -214,6 +214,11 @@ class RedisIntegrationTestCase: XCTestCase {
         try await connection.eventLoop.submit { connection.pendingCommandCount }.get()
     }
 
+    /// Replies still owed, including those of timed-out commands (whose callers were answered).
+    func repliesOwed(_ connection: RedisConnection) async throws -> Int {
+        try await connection.eventLoop.submit { connection.correlator.repliesOwed }.get()
+    }
+
     /// Runs `body`, expecting it to throw a `RedisError`; records a failure otherwise.
     func expectRedisError<T>(
         _ what: String, file: StaticString = #filePath, line: UInt = #line, _ body: () async throws -> T

@@ -91,16 +91,17 @@ final class ThroughputRedisIntegrationTests: RedisIntegrationTestCase {
     /// A window of 500 commands kept full from the reply callbacks (each reply issues the next
     /// command while the rest of the read is still being decoded), 20,000 INCRs in all: with
     /// that much in flight the correlator sends early, in the middle of a read, and still every
-    /// reply is its own command's: 1...20,000 in the order issued.
+    /// reply is its own command's: 1...20,000 in the order issued. A probe stage behind the
+    /// decoder sees the channel's started-write count grow within one read batch: only an early
+    /// send can do that (the deferred flush runs after the batch, at the end of the iteration).
     func testWindowRefilledFromReplyCallbacksSendsEarlyAndKeepsOrder() async throws {
-        let connection = try await connect(port: environment.standalonePort)
+        let (connection, probe) = try await connectWithReadBatchProbe(port: environment.standalonePort)
         let counter = "swiftev:it:\(runID):window:counter"
         let total = 20_000, window = 500
 
         final class Window: @unchecked Sendable {  // only touched on the loop
             var issued = 0
             var replies: [Int64] = []
-            var largestFlushLimit = 0
         }
         let state = Window()
         let done = connection.eventLoop.makePromise(of: Void.self)
@@ -109,7 +110,6 @@ final class ThroughputRedisIntegrationTests: RedisIntegrationTestCase {
                 state.issued += 1
                 connection.submit(RedisCommand("INCR", counter)) { result in
                     state.replies.append((try? result.get().decode(as: Int64.self)) ?? -1)
-                    state.largestFlushLimit = max(state.largestFlushLimit, connection.channel.deferredFlushLimit)
                     if state.issued < total { issue() }
                     if state.replies.count == total { done.succeed() }
                 }
@@ -118,13 +118,61 @@ final class ThroughputRedisIntegrationTests: RedisIntegrationTestCase {
         }.get()
         try await done.futureResult.get()
 
-        let (replies, largestLimit) = try await connection.eventLoop.submit { (state.replies, state.largestFlushLimit) }.get()
+        let (replies, earlySends) = try await connection.eventLoop.submit { (state.replies, probe.sendsWithinReadBatches) }.get()
         XCTAssertEqual(replies.count, total)
         XCTAssertEqual(replies, (1...Int64(total)).map { $0 }, "each INCR reply in the order issued")
-        XCTAssertGreaterThan(largestLimit, CommandCorrelator.minimumEarlyFlush,
-                             "with 500 in flight the early-flush limit follows the window")
+        XCTAssertGreaterThan(earlySends, 0, "with 500 in flight, commands must leave in the middle of a read batch")
         try await expectEqual(await pendingCount(connection), 0)
         connection.close()
+    }
+
+    /// Sees writes leave while a read batch is still being handled. Loop-confined.
+    final class ReadBatchProbe: InboundOnlyStage, @unchecked Sendable {
+        // @unchecked: created on the test's task before the channel exists, then only used on
+        // the channel's loop.
+        typealias InboundIn = RESPValue
+        typealias OutboundIn = ByteBuffer
+
+        private var startedAtBatchStart: UInt64?
+        private(set) var sendsWithinReadBatches = 0
+
+        func channelRead(context: Context, data: RESPValue) {
+            let started = context.channel.outboundWritesStarted
+            if let base = startedAtBatchStart, started > base { sendsWithinReadBatches += 1 }
+            startedAtBatchStart = started
+            context.fireRead(data)
+        }
+
+        func channelReadComplete(context: Context) {
+            startedAtBatchStart = nil
+            context.fireReadComplete()
+        }
+    }
+
+    /// A `RedisConnection` whose pipeline has `ReadBatchProbe` right after the decoder.
+    private func connectWithReadBatchProbe(port: Int) async throws -> (RedisConnection, ReadBatchProbe) {
+        let loop = self.loop, host = self.host
+        let probe = ReadBatchProbe()
+        let connection = try await loop.submit { () -> EventLoopFuture<RedisConnection> in
+            let node = "\(host):\(port)"
+            let configuration = RedisConnectionConfiguration()
+            let ready = loop.makePromise(of: RedisServerInfo.self)
+            let correlator = CommandCorrelator(node: node, timeout: configuration.commandTimeout, ready: ready)
+            let connected = TCPClient(loop: loop).connect(on: loop, host: host, port: port) { pipeline in
+                pipeline
+                    .adding(RESPDecodingStage(node: node))
+                    .adding(probe)
+                    .adding(HandshakeStage(configuration.handshake, node: node, timeout: configuration.commandTimeout))
+                    .adding(RedirectStage(currentHost: host))
+                    .adding(correlator)
+            }
+            return connected.flatMap { channel in
+                ready.futureResult.map { info in
+                    RedisConnection(eventLoop: loop, channel: channel, node: node, serverInfo: info, correlator: correlator)
+                }
+            }
+        }.get().get()
+        return (connection, probe)
     }
 
     /// 10,000 `submit` calls from the loop, all issued before any reply can be read (the loop is
@@ -144,7 +192,8 @@ final class ThroughputRedisIntegrationTests: RedisIntegrationTestCase {
         }
         let log = Log()
         let done = connection.eventLoop.makePromise(of: Void.self)
-        let (repliesWhileIssuing, pendingAfterIssuing) = try await connection.eventLoop.submit { () -> (Int, Int) in
+        let (startedWhileIssuing, completedWhileIssuing, pendingAfterIssuing) = try await connection.eventLoop.submit { () -> (UInt64, Int, Int) in
+            let startedBefore = connection.channel.outboundWritesStarted
             log.completions.reserveCapacity(total)
             func record(_ index: Int, _ result: Result<RESPValue, any Error>) {
                 if log.issuing { log.repliesWhileIssuing += 1 }
@@ -160,9 +209,13 @@ final class ThroughputRedisIntegrationTests: RedisIntegrationTestCase {
                 }
             }
             log.issuing = false
-            return (log.repliesWhileIssuing, connection.pendingCommandCount)
+            return (connection.channel.outboundWritesStarted - startedBefore, log.repliesWhileIssuing, connection.pendingCommandCount)
         }.get()
-        XCTAssertEqual(repliesWhileIssuing, 0, "no reply can complete while the loop is still issuing")
+        // The loop cannot read a reply while it issues (one thread), so that needs no check; what
+        // can fail is whether the commands already left while it was still issuing: the window is
+        // far past the early-flush limit, so the server must get work before the last is queued.
+        XCTAssertGreaterThan(startedWhileIssuing, 0, "commands were sent while the loop was still issuing")
+        XCTAssertEqual(completedWhileIssuing, 0, "no command was refused at once (a refusal completes inside submit)")
         XCTAssertEqual(pendingAfterIssuing, total, "all 10,000 queued or in flight at once")
 
         try await done.futureResult.get()
