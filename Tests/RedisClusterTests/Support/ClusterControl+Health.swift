@@ -104,12 +104,14 @@ extension ClusterControl {
     }
 
     /// A replica counts as `loading` in CLUSTER SHARDS until its replication offset moves off
-    /// zero; a short-lived write on each primary moves it.
+    /// zero; a write on each primary moves it. The key is deleted at once, so tests that count
+    /// keys in a slot do not see it.
     func pokePrimaries(_ nodes: [Node]) async {
         for primary in nodes where primary.isPrimary {
             guard let slot = primary.slots.first?.lowerBound else { continue }
             let key = "{\(SlotKeys.tag(forSlot: slot))}:swiftev:control:poke"
             _ = try? await send(primary.port, ["SET", key, "1", "PX", "1000"])
+            _ = try? await send(primary.port, ["DEL", key])
         }
     }
 
