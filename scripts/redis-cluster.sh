@@ -189,7 +189,8 @@ port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 is_redis_pid() {
     local pid="$1" stat
     [ -n "$pid" ] || return 1
-    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+    # The builtin read, not cat: our_pids calls this for every process on the machine.
+    read -r stat 2>/dev/null <"/proc/$pid/stat" || return 1
     case "$stat" in
         "$pid (redis-server) Z"*) return 1 ;;
         "$pid (redis-server) "*) return 0 ;;
@@ -451,29 +452,34 @@ form_cluster() { # deadline
         ids+=("$(cli "$port" CLUSTER MYID | tr -d '\r')")
         [ -n "${ids[$i]}" ] || die "CLUSTER MYID on $port gave nothing"
     done
+    # Slots first: a primary that knows no primary with slots counts itself in the minority,
+    # and says ok only cluster-node-timeout (2 s) after it last did; that wait then runs
+    # while the nodes meet.
+    for ((k = 0; k < PRIMARIES; k++)); do
+        read -r first last <<<"$(slot_range "$k")"
+        out="$(cli "${CLUSTER_PORTS[$k]}" CLUSTER ADDSLOTSRANGE "$first" "$last" | tr -d '\r')"
+        [ "$out" = OK ] || die "CLUSTER ADDSLOTSRANGE $first $last on ${CLUSTER_PORTS[$k]}: $out"
+    done
+    # Every node meets every earlier one directly (one redis-cli each): the handshakes then
+    # complete within a cluster tick, where learning of each other by gossip takes seconds.
+    local j cmds
     for ((i = 1; i < NODES; i++)); do
-        out="$(cli "${CLUSTER_PORTS[$i]}" CLUSTER MEET "$HOST" "${CLUSTER_PORTS[0]}" | tr -d '\r')"
+        cmds=""
+        for ((j = 0; j < i; j++)); do cmds="${cmds}CLUSTER MEET $HOST ${CLUSTER_PORTS[$j]}"$'\n'; done
+        out="$(printf '%s' "$cmds" | cli "${CLUSTER_PORTS[$i]}" | tr -d '\r' | sort -u)"
         [ "$out" = OK ] || die "CLUSTER MEET from ${CLUSTER_PORTS[$i]}: $out"
     done
-    # Slots only once everyone is connected to everyone: a primary with slots that sees
-    # other primaries it cannot reach yet counts itself in the minority and then waits
-    # cluster-node-timeout before it says ok.
     for port in "${CLUSTER_PORTS[@]}"; do
         while [ "$(cli "$port" CLUSTER NODES 2>/dev/null | awk '$3 !~ /handshake|noaddr/ && $8 == "connected"' | wc -l)" != "$NODES" ]; do
             [ "$SECONDS" -lt "$deadline" ] || die "node $port does not see all $NODES nodes connected after ${TIMEOUT}s"
             sleep 0.05
         done
     done
-    for ((k = 0; k < PRIMARIES; k++)); do
-        read -r first last <<<"$(slot_range "$k")"
-        out="$(cli "${CLUSTER_PORTS[$k]}" CLUSTER ADDSLOTSRANGE "$first" "$last" | tr -d '\r')"
-        [ "$out" = OK ] || die "CLUSTER ADDSLOTSRANGE $first $last on ${CLUSTER_PORTS[$k]}: $out"
-    done
     for ((i = PRIMARIES; i < NODES; i++)); do
         port="${CLUSTER_PORTS[$i]}"
         k="$(primary_of_index "$i")"
         id="${ids[$k]}"
-        # The replica must have heard of its primary through gossip before REPLICATE.
+        # REPLICATE needs the primary known (it is, once the mesh above is complete).
         while ! cli "$port" CLUSTER NODES 2>/dev/null | grep -q "^$id "; do
             [ "$SECONDS" -lt "$deadline" ] || die "node $port never learned of primary ${CLUSTER_PORTS[$k]} ($id)"
             sleep 0.05
@@ -595,6 +601,7 @@ start_locked() { # t0 (ms) what
 
     log "forming the cluster ($PRIMARIES primaries, $REPLICAS replica(s) each)"
     form_cluster "$deadline"
+    log "formed after $(elapsed "$t0"); waiting until ready"
     wait_ready "$deadline" || exit 1
     log "$what in $(elapsed "$t0") ($(describe_ports))"
 }
@@ -610,7 +617,8 @@ cmd_start() {
     start_locked "$(now_ms)" ready
 }
 
-# Back to the pristine layout, in place when it can: every node (spares included) is
+# Back to the pristine layout, in place when it can (~3.5-4.5 s, 2 s of which is Redis' own
+# wait before a primary given slots says ok): every node (spares included) is
 # restarted if dead, emptied (FLUSHALL) and made to forget the cluster (CLUSTER RESET HARD:
 # new node ID, epochs 0), then the cluster is formed again. That skips process start-up and
 # the 2 s a freshly started primary waits before it calls itself ok. Anything unexpected
@@ -651,6 +659,7 @@ cmd_reset() {
     if all_nodes_alive_or_restartable && reset_in_place "$deadline"; then
         log "forming the cluster again ($PRIMARIES primaries, $REPLICAS replica(s) each)"
         form_cluster "$deadline"
+        log "formed after $(elapsed "$t0"); waiting until ready"
         wait_ready "$deadline" || exit 1
         log "reset in $(elapsed "$t0") ($(describe_ports))"
         return 0
