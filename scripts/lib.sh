@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Shared by scripts/test.sh and scripts/run-example.sh: source it, after setting LOG_NAME
 # (and SWIFTEV_EXTRA_CLUSTERS=1 to also start the scratch and host-name clusters, as
-# scripts/test.sh does). Exports the ports the tests and the example read, installs
+# scripts/test.sh does; SWIFTEV_CLUSTERS_IN_BACKGROUND=1 to start them in the background and
+# call wait_for_clusters later). Exports the ports the tests and the example read, installs
 # prerequisites, and starts the local Redis clusters in parallel, with a trap that stops
 # them on exit (unless SWIFTEV_KEEP_CLUSTER=1).
 
@@ -75,5 +76,19 @@ start_clusters() {
     [ "$rc" = 0 ] || exit 1
     log "Redis clusters (${names[*]}) ready in $(( $(date +%s%3N) - t0 )) ms"
 }
-start_clusters
+# With SWIFTEV_CLUSTERS_IN_BACKGROUND=1 (scripts/test.sh) the clusters start while the caller
+# builds; it calls wait_for_clusters before it needs them.
+CLUSTERS_PID=""
+if [ "${SWIFTEV_CLUSTERS_IN_BACKGROUND:-0}" = 1 ]; then
+    # The subshell must not run the caller's EXIT trap (it would stop the clusters).
+    ( trap - EXIT INT TERM; start_clusters ) &
+    CLUSTERS_PID=$!
+else
+    start_clusters
+fi
+wait_for_clusters() {
+    [ -n "$CLUSTERS_PID" ] || return 0
+    wait "$CLUSTERS_PID" || { log "error: the Redis clusters did not start (see above)"; exit 1; }
+    CLUSTERS_PID=""
+}
 cd "$REPO" || exit 1

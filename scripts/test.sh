@@ -23,11 +23,13 @@ set -euo pipefail
 
 LOG_NAME="test"
 SWIFTEV_EXTRA_CLUSTERS=1
+SWIFTEV_CLUSTERS_IN_BACKGROUND=1  # they start while swift builds
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 log "swift build"
 swift build
+wait_for_clusters
 log "swift test $*"
 rc=0
 out="$(mktemp)"
