@@ -7,7 +7,7 @@
 #   e.g. scripts/test.sh --filter ByteBufferTests
 # Environment:
 #   SWIFTEV_KEEP_CLUSTER=1   leave the Redis nodes running afterwards
-#                            (stop them with scripts/redis-cluster.sh stop)
+#                            (stop them with scripts/redis-cluster.sh [--name scratch|hostname] stop)
 #   SWIFTEV_CLUSTER_BASE_PORT, SWIFTEV_REDIS_STANDALONE_PORT, SWIFTEV_REDIS_AUTH_PORT,
 #   SWIFTEV_SCRATCH_BASE_PORT, SWIFTEV_SPARE_BASE_PORT,
 #   SWIFTEV_HOSTNAME_BASE_PORT  port overrides (see scripts/redis-cluster.sh)

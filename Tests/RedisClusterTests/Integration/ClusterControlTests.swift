@@ -127,6 +127,12 @@ final class ClusterControlTests: ScratchClusterTestCase {
         XCTAssertTrue(killed.wasPrimary)
         let promoted = try await control.waitForPromotion(replacing: killed)
         XCTAssertEqual(promoted.port, shard.replicaPort)
+        // What Redis 7.0 says meanwhile: the dead primary is a shard of its own, no slots.
+        let shards = try await control.shards(askingPort: promoted.port)
+        let dead = try XCTUnwrap(shards.first { $0.members.contains { $0.id == killed.id } }, "\(shards)")
+        XCTAssertEqual(dead.slots, [], "\(dead)")
+        XCTAssertEqual(dead.members.map(\.health), ["fail"], "\(dead)")  // 7.0.15 says "fail"; the docs say "failed"
+        XCTAssertEqual(shards.first { $0.members.contains { $0.port == promoted.port } }?.slots, killed.slots)
 
         let back = try await control.restart(port: shard.primaryPort)
         XCTAssertEqual(back.primaryID, promoted.id)
