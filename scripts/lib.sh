@@ -27,9 +27,10 @@ EXTRA_CLUSTERS=()
 if [ "${SWIFTEV_EXTRA_CLUSTERS:-0}" = 1 ]; then
     # The base ports are exported too, so redis-cluster.sh (also when a test calls its
     # reset) manages the same ports.
-    export SWIFTEV_SCRATCH_BASE_PORT="${SWIFTEV_SCRATCH_BASE_PORT:-7010}"
-    export SWIFTEV_SPARE_BASE_PORT="${SWIFTEV_SPARE_BASE_PORT:-7020}"
-    export SWIFTEV_HOSTNAME_BASE_PORT="${SWIFTEV_HOSTNAME_BASE_PORT:-7030}"
+    # Defaults 10, 20 and 30 above the main cluster, as in redis-cluster.sh.
+    export SWIFTEV_SCRATCH_BASE_PORT="${SWIFTEV_SCRATCH_BASE_PORT:-$((base + 10))}"
+    export SWIFTEV_SPARE_BASE_PORT="${SWIFTEV_SPARE_BASE_PORT:-$((base + 20))}"
+    export SWIFTEV_HOSTNAME_BASE_PORT="${SWIFTEV_HOSTNAME_BASE_PORT:-$((base + 30))}"
     export SWIFTEV_SCRATCH_CLUSTER_PORTS; SWIFTEV_SCRATCH_CLUSTER_PORTS="$(port_list "$SWIFTEV_SCRATCH_BASE_PORT" 6)"
     export SWIFTEV_SPARE_NODE_PORTS; SWIFTEV_SPARE_NODE_PORTS="$(port_list "$SWIFTEV_SPARE_BASE_PORT" 2)"
     export SWIFTEV_HOSTNAME_CLUSTER_PORTS; SWIFTEV_HOSTNAME_CLUSTER_PORTS="$(port_list "$SWIFTEV_HOSTNAME_BASE_PORT" 3)"

@@ -54,9 +54,9 @@
 #   SWIFTEV_CLUSTER_BASE_PORT      main: first cluster port (default 7000)
 #   SWIFTEV_REDIS_STANDALONE_PORT  main: standalone node port (default 7100)
 #   SWIFTEV_REDIS_AUTH_PORT        main: standalone auth node port (default 7101)
-#   SWIFTEV_SCRATCH_BASE_PORT      scratch: first cluster port (default 7010)
-#   SWIFTEV_SPARE_BASE_PORT        scratch: first of the two spare ports (default 7020)
-#   SWIFTEV_HOSTNAME_BASE_PORT     hostname: first cluster port (default 7030)
+#   SWIFTEV_SCRATCH_BASE_PORT      scratch: first cluster port (default main base + 10)
+#   SWIFTEV_SPARE_BASE_PORT        scratch: first of the two spare ports (default main base + 20)
+#   SWIFTEV_HOSTNAME_BASE_PORT     hostname: first cluster port (default main base + 30)
 #   SWIFTEV_CLUSTER_DIR            main state directory (default $REPO/.cluster); others
 #                                  use it with -NAME appended
 #   SWIFTEV_CLUSTER_TIMEOUT        seconds to wait for readiness (default 60)
@@ -93,6 +93,10 @@ done
 case "$NAME" in ''|*[!A-Za-z0-9_-]*) echo "redis-cluster: error: --name must be letters, digits, - or _" >&2; exit 2 ;; esac
 
 NODES=6 REPLICAS=1 SPARES="" HOSTNAMES=0 STANDALONE_PORT="" AUTH_PORT=""
+# The other clusters sit 10, 20 and 30 ports above the main one unless told otherwise, so
+# moving the main cluster (another checkout uses 7000) moves them all.
+MAIN_BASE="${SWIFTEV_CLUSTER_BASE_PORT:-7000}"
+case "$MAIN_BASE" in ''|*[!0-9]*) echo "redis-cluster: error: SWIFTEV_CLUSTER_BASE_PORT=$MAIN_BASE is not a port" >&2; exit 2 ;; esac
 case "$NAME" in
     main)
         BASE_PORT="${SWIFTEV_CLUSTER_BASE_PORT:-7000}"
@@ -100,12 +104,12 @@ case "$NAME" in
         AUTH_PORT="${SWIFTEV_REDIS_AUTH_PORT:-7101}"
         ;;
     scratch)
-        BASE_PORT="${SWIFTEV_SCRATCH_BASE_PORT:-7010}"
-        s="${SWIFTEV_SPARE_BASE_PORT:-7020}"
+        BASE_PORT="${SWIFTEV_SCRATCH_BASE_PORT:-$((MAIN_BASE + 10))}"
+        s="${SWIFTEV_SPARE_BASE_PORT:-$((MAIN_BASE + 20))}"
         SPARES="$s,$((s + 1))"
         ;;
     hostname)
-        BASE_PORT="${SWIFTEV_HOSTNAME_BASE_PORT:-7030}"
+        BASE_PORT="${SWIFTEV_HOSTNAME_BASE_PORT:-$((MAIN_BASE + 30))}"
         NODES=3 REPLICAS=0 HOSTNAMES=1
         ;;
     *)

@@ -10,7 +10,8 @@
 #                            (stop them with scripts/redis-cluster.sh [--name scratch|hostname] stop)
 #   SWIFTEV_CLUSTER_BASE_PORT, SWIFTEV_REDIS_STANDALONE_PORT, SWIFTEV_REDIS_AUTH_PORT,
 #   SWIFTEV_SCRATCH_BASE_PORT, SWIFTEV_SPARE_BASE_PORT,
-#   SWIFTEV_HOSTNAME_BASE_PORT  port overrides (see scripts/redis-cluster.sh)
+#   SWIFTEV_HOSTNAME_BASE_PORT  port overrides (see scripts/redis-cluster.sh; the last three
+#                               default to 10, 20 and 30 above SWIFTEV_CLUSTER_BASE_PORT)
 # Exported to the tests:
 #   SWIFTEV_CLUSTER_PORTS=7000,...,7005  SWIFTEV_REDIS_STANDALONE_PORT=7100
 #   SWIFTEV_REDIS_AUTH_PORT=7101
