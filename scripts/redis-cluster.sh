@@ -1,53 +1,184 @@
 #!/usr/bin/env bash
-# Start/stop a local Redis Cluster (plus two standalone nodes) for SwiftEV tests.
+# Start/stop local Redis Clusters for SwiftEV tests and benchmarks. One script manages several
+# named clusters, each on its own ports, in its own state directory, under its own lock.
 #
-# Usage: scripts/redis-cluster.sh start|stop|status|restart
+# Usage: scripts/redis-cluster.sh [--name NAME] [options] start|stop|status|restart|reset
 #
-# Nodes (all on 127.0.0.1, daemonized, no persistence):
-#   7000-7005  cluster: 3 primaries + 3 replicas, cluster-node-timeout 2000 ms
-#   7100       standalone, no auth
-#   7101       standalone with auth: requirepass swiftev-secret (default user),
-#              user alice/alice-pw (+@all), user limited/limited-pw
-#              (only GET PING HELLO AUTH CLIENT|SETNAME, so SET gives NOPERM)
+#   start    start the nodes and form the cluster; returns only when it is fully ready
+#            (see check_ready). Idempotent: a running, formed cluster is only re-checked.
+#   stop     stop every node of that cluster (polite SHUTDOWN, then TERM, then KILL) and wipe
+#            its state directory.
+#   status   one line per node; exit 0 ready, 1 not ready, 3 stopped.
+#   restart  stop + start.
+#   reset    back to the pristine layout (fresh node IDs, no keys, spares empty), fully ready;
+#            what destructive tests call when they cannot restore in place. Prints its time.
 #
-# Config, data, logs and pid files live in $REPO/.cluster/<port>/.
-# "start" returns only when the cluster is fully ready (see wait_ready).
+# Clusters (all nodes on 127.0.0.1 only, daemonized, no persistence, cluster-node-timeout
+# 2000 ms; primaries are the first ports, replica k+P follows primary k, slots split as
+# redis-cli does: 0-5460, 5461-10922, 10923-16383):
+#
+#   main (default)  7000-7005: 3 primaries + 3 replicas, plus two standalone nodes:
+#                   7100  no auth
+#                   7101  requirepass swiftev-secret (default user), user alice/alice-pw
+#                         (+@all), user limited/limited-pw (only GET PING HELLO AUTH
+#                         CLIENT|SETNAME, so SET gives NOPERM)
+#   scratch         7010-7015: 3 + 3, for destructive tests (failover, kill -9, reshard), plus
+#                   two spare nodes 7020, 7021: cluster-enabled, empty, not met (to be added
+#                   as a primary+replica pair by scale-out tests).
+#   hostname        7030-7032: 3 primaries, no replicas. Node k announces the host name
+#                   node-k.swiftev.invalid (cluster-announce-hostname) and
+#                   cluster-preferred-endpoint-type is hostname, so the cluster names hosts
+#                   that do not resolve: a client reaches them only through a NAT map or a
+#                   DNS-lookup override onto 127.0.0.1. What Redis 7.0.15 then says:
+#                     MOVED 12182 node-2.swiftev.invalid:7032   (SET foo sent to node-0)
+#                     CLUSTER SLOTS   each node: 1) "node-2.swiftev.invalid" 2) 7032 3) <id>
+#                                     4) metadata map: "ip" "127.0.0.1"
+#                     CLUSTER SHARDS  each node: id, port, ip 127.0.0.1, endpoint
+#                                     node-2.swiftev.invalid, hostname node-2.swiftev.invalid,
+#                                     role, replication-offset, health
+#                     CLUSTER NODES   127.0.0.1:7032@17032,node-2.swiftev.invalid
+#                   The ip stays 127.0.0.1: nothing routable or private-range is announced.
+#   any other name  e.g. --name bench --base-port 7900: a plain 3 + 3 cluster.
+#
+# Options (override the presets above):
+#   --name NAME          cluster name (default main); state in $SWIFTEV_CLUSTER_DIR-NAME
+#   --base-port P        first cluster port
+#   --nodes N            cluster nodes (a multiple of 1 + replicas)
+#   --replicas R         replicas per primary (0 or more)
+#   --spare-ports A,B    extra empty cluster-enabled nodes ("" for none)
+#   --hostnames          announce node-k.swiftev.invalid host names (see hostname above)
+#
+# Config, data, logs and pid files live in <state dir>/<port>/ (main: $REPO/.cluster/<port>).
 #
 # Environment overrides (optional):
-#   SWIFTEV_CLUSTER_BASE_PORT      first cluster port (default 7000; uses 6 ports)
-#   SWIFTEV_REDIS_STANDALONE_PORT  standalone node port (default 7100)
-#   SWIFTEV_REDIS_AUTH_PORT        standalone auth node port (default 7101)
-#   SWIFTEV_CLUSTER_DIR            state directory (default $REPO/.cluster)
+#   SWIFTEV_CLUSTER_BASE_PORT      main: first cluster port (default 7000)
+#   SWIFTEV_REDIS_STANDALONE_PORT  main: standalone node port (default 7100)
+#   SWIFTEV_REDIS_AUTH_PORT        main: standalone auth node port (default 7101)
+#   SWIFTEV_SCRATCH_BASE_PORT      scratch: first cluster port (default main base + 10)
+#   SWIFTEV_SPARE_BASE_PORT        scratch: first of the two spare ports (default main base + 20)
+#   SWIFTEV_HOSTNAME_BASE_PORT     hostname: first cluster port (default main base + 30)
+#   SWIFTEV_CLUSTER_DIR            main state directory (default $REPO/.cluster); others
+#                                  use it with -NAME appended
 #   SWIFTEV_CLUSTER_TIMEOUT        seconds to wait for readiness (default 60)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$SCRIPT_DIR")"
-CLUSTER_DIR="${SWIFTEV_CLUSTER_DIR:-$REPO/.cluster}"
 HOST=127.0.0.1
-BASE_PORT="${SWIFTEV_CLUSTER_BASE_PORT:-7000}"
-STANDALONE_PORT="${SWIFTEV_REDIS_STANDALONE_PORT:-7100}"
-AUTH_PORT="${SWIFTEV_REDIS_AUTH_PORT:-7101}"
 AUTH_PASSWORD=swiftev-secret
 TIMEOUT="${SWIFTEV_CLUSTER_TIMEOUT:-60}"
 NODE_TIMEOUT_MS=2000
 
-CLUSTER_PORTS=()
-for i in 0 1 2 3 4 5; do CLUSTER_PORTS+=("$((BASE_PORT + i))"); done
-ALL_PORTS=("${CLUSTER_PORTS[@]}" "$STANDALONE_PORT" "$AUTH_PORT")
+# --- Arguments: presets per name, then explicit options.
+NAME=main
+OPT_BASE="" OPT_NODES="" OPT_REPLICAS="" OPT_SPARES="-" OPT_HOSTNAMES=""
+VERB=""
+usage() {
+    echo "usage: $0 [--name NAME] [--base-port P] [--nodes N] [--replicas R] [--spare-ports A,B] [--hostnames] start|stop|status|restart|reset" >&2
+    exit 2
+}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --name) [ $# -ge 2 ] || usage; NAME="$2"; shift 2 ;;
+        --base-port) [ $# -ge 2 ] || usage; OPT_BASE="$2"; shift 2 ;;
+        --nodes) [ $# -ge 2 ] || usage; OPT_NODES="$2"; shift 2 ;;
+        --replicas) [ $# -ge 2 ] || usage; OPT_REPLICAS="$2"; shift 2 ;;
+        --spare-ports) [ $# -ge 2 ] || usage; OPT_SPARES="$2"; shift 2 ;;
+        --hostnames) OPT_HOSTNAMES=1; shift ;;
+        start | stop | status | restart | reset) [ -z "$VERB" ] || usage; VERB="$1"; shift ;;
+        *) usage ;;
+    esac
+done
+[ -n "$VERB" ] || usage
+case "$NAME" in ''|*[!A-Za-z0-9_-]*) echo "redis-cluster: error: --name must be letters, digits, - or _" >&2; exit 2 ;; esac
 
-log() { printf 'redis-cluster: %s\n' "$*" >&2; }
+NODES=6 REPLICAS=1 SPARES="" HOSTNAMES=0 STANDALONE_PORT="" AUTH_PORT=""
+# The other clusters sit 10, 20 and 30 ports above the main one unless told otherwise, so
+# moving the main cluster (another checkout uses 7000) moves them all.
+MAIN_BASE="${SWIFTEV_CLUSTER_BASE_PORT:-7000}"
+case "$MAIN_BASE" in ''|*[!0-9]*) echo "redis-cluster: error: SWIFTEV_CLUSTER_BASE_PORT=$MAIN_BASE is not a port" >&2; exit 2 ;; esac
+case "$NAME" in
+    main)
+        BASE_PORT="${SWIFTEV_CLUSTER_BASE_PORT:-7000}"
+        STANDALONE_PORT="${SWIFTEV_REDIS_STANDALONE_PORT:-7100}"
+        AUTH_PORT="${SWIFTEV_REDIS_AUTH_PORT:-7101}"
+        ;;
+    scratch)
+        BASE_PORT="${SWIFTEV_SCRATCH_BASE_PORT:-$((MAIN_BASE + 10))}"
+        s="${SWIFTEV_SPARE_BASE_PORT:-$((MAIN_BASE + 20))}"
+        SPARES="$s,$((s + 1))"
+        ;;
+    hostname)
+        BASE_PORT="${SWIFTEV_HOSTNAME_BASE_PORT:-$((MAIN_BASE + 30))}"
+        NODES=3 REPLICAS=0 HOSTNAMES=1
+        ;;
+    *)
+        BASE_PORT=""
+        ;;
+esac
+[ -z "$OPT_BASE" ] || BASE_PORT="$OPT_BASE"
+[ -z "$OPT_NODES" ] || NODES="$OPT_NODES"
+[ -z "$OPT_REPLICAS" ] || REPLICAS="$OPT_REPLICAS"
+[ "$OPT_SPARES" = "-" ] || SPARES="$OPT_SPARES"
+[ -z "$OPT_HOSTNAMES" ] || HOSTNAMES=1
+[ -n "$BASE_PORT" ] || { echo "redis-cluster: error: cluster '$NAME' needs --base-port" >&2; exit 2; }
+
+if [ "$NAME" = main ]; then
+    LOG_PREFIX="redis-cluster"
+    CLUSTER_DIR="${SWIFTEV_CLUSTER_DIR:-$REPO/.cluster}"
+else
+    LOG_PREFIX="redis-cluster[$NAME]"
+    CLUSTER_DIR="${SWIFTEV_CLUSTER_DIR:-$REPO/.cluster}-$NAME"
+fi
+log() { printf '%s: %s\n' "$LOG_PREFIX" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+is_port() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; [ "$1" -ge 1 ] && [ "$1" -le 65535 ]; }
+is_port "$BASE_PORT" && is_port "$((BASE_PORT + NODES - 1))" || die "bad base port '$BASE_PORT'"
+case "$NODES$REPLICAS" in *[!0-9]*) die "--nodes and --replicas must be numbers" ;; esac
+[ "$NODES" -ge 1 ] && [ $((NODES % (REPLICAS + 1))) -eq 0 ] || die "--nodes $NODES is not a multiple of 1 + $REPLICAS replicas"
+PRIMARIES=$((NODES / (REPLICAS + 1)))
+
+CLUSTER_PORTS=()
+for ((i = 0; i < NODES; i++)); do CLUSTER_PORTS+=("$((BASE_PORT + i))"); done
+SPARE_PORTS=()
+if [ -n "$SPARES" ]; then
+    IFS=, read -r -a SPARE_PORTS <<<"$SPARES"
+    for p in "${SPARE_PORTS[@]}"; do is_port "$p" || die "bad spare port '$p'"; done
+fi
+ALL_PORTS=("${CLUSTER_PORTS[@]}" "${SPARE_PORTS[@]}")
+[ -z "$STANDALONE_PORT" ] || ALL_PORTS+=("$STANDALONE_PORT" "$AUTH_PORT")
+
+# Where node k stands in the layout: primaries are the first PRIMARIES ports; replica number r
+# (0-based) of primary k is the port at PRIMARIES + k * REPLICAS + r.
+primary_of_index() { # index -> index of its primary (itself for a primary)
+    local i="$1"
+    if [ "$i" -lt "$PRIMARIES" ]; then echo "$i"; else echo $(((i - PRIMARIES) / REPLICAS)); fi
+}
+slot_range() { # primary index -> "first last"
+    local k="$1"
+    local first=$((k * 16384 / PRIMARIES)) last=$(((k + 1) * 16384 / PRIMARIES - 1))
+    # Same split as redis-cli --cluster create (rounding) for 3 primaries: 0-5460 5461-10922 10923-16383.
+    if [ "$PRIMARIES" -eq 3 ]; then
+        case "$k" in 0) first=0 last=5460 ;; 1) first=5461 last=10922 ;; 2) first=10923 last=16383 ;; esac
+    fi
+    echo "$first $last"
+}
+is_spare() { local p; for p in "${SPARE_PORTS[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
 # ---------------------------------------------------------------------------
 # Helpers
 
 node_dir() { printf '%s/%s' "$CLUSTER_DIR" "$1"; }
 
+# Milliseconds since the epoch (for the start/reset timings).
+now_ms() { date +%s%3N; }
+elapsed() { local ms=$(($(now_ms) - $1)); printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100)); }
+
 # redis-cli against one of our nodes (authenticates on the auth node); bounded.
 cli() {
     local port="$1"; shift
-    if [ "$port" = "$AUTH_PORT" ]; then
+    if [ -n "$AUTH_PORT" ] && [ "$port" = "$AUTH_PORT" ]; then
         timeout 5 redis-cli -h "$HOST" -p "$port" --no-auth-warning -a "$AUTH_PASSWORD" "$@" 9>&-
     else
         timeout 5 redis-cli -h "$HOST" -p "$port" "$@" 9>&-
@@ -62,7 +193,8 @@ port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 is_redis_pid() {
     local pid="$1" stat
     [ -n "$pid" ] || return 1
-    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+    # The builtin read, not cat: our_pids calls this for every process on the machine.
+    read -r stat 2>/dev/null <"/proc/$pid/stat" || return 1
     case "$stat" in
         "$pid (redis-server) Z"*) return 1 ;;
         "$pid (redis-server) "*) return 0 ;;
@@ -109,11 +241,6 @@ show_log_tails() {
         printf -- '----- %s (last 10 lines) -----\n' "$f" >&2
         tail -n 10 "$f" >&2
     done
-    f="$CLUSTER_DIR/cluster-create.log"
-    if [ -r "$f" ]; then
-        printf -- '----- %s (last 10 lines) -----\n' "$f" >&2
-        tail -n 10 "$f" >&2
-    fi
 }
 
 # Serialise start/stop of the same ports (also across worktrees).  The lock fd
@@ -148,13 +275,13 @@ EOF
 }
 
 write_configs() {
-    local port dir
+    local port dir i
     for port in "${ALL_PORTS[@]}"; do
         dir="$(node_dir "$port")"
         mkdir -p "$dir"
         {
             write_common_config "$port"
-            if [ "$port" = "$AUTH_PORT" ]; then
+            if [ -n "$AUTH_PORT" ] && [ "$port" = "$AUTH_PORT" ]; then
                 cat <<EOF
 requirepass $AUTH_PASSWORD
 user alice on >alice-pw ~* +@all
@@ -166,6 +293,14 @@ cluster-enabled yes
 cluster-config-file nodes.conf
 cluster-node-timeout $NODE_TIMEOUT_MS
 EOF
+                if [ "$HOSTNAMES" = 1 ]; then
+                    i=$((port - BASE_PORT))
+                    is_spare "$port" && i="spare-$port"
+                    # A name under .invalid (RFC 6761) never resolves: only a NAT map or a
+                    # lookup override can reach the node.
+                    printf 'cluster-announce-hostname node-%s.swiftev.invalid\n' "$i"
+                    printf 'cluster-preferred-endpoint-type hostname\n'
+                fi
             fi
         } >"$dir/redis.conf"
     done
@@ -180,24 +315,29 @@ MASTER_PORTS=()
 check_ready() {
     local port out state n
     MASTER_PORTS=()
-    for port in "$STANDALONE_PORT" "$AUTH_PORT"; do
+    for port in $STANDALONE_PORT $AUTH_PORT; do
         out="$(cli "$port" PING 2>/dev/null | tr -d '\r')" || out=""
         [ "$out" = "PONG" ] || { NOT_READY="standalone node $port does not answer PING"; return 1; }
+    done
+    for port in "${SPARE_PORTS[@]}"; do
+        out="$(cli "$port" CLUSTER INFO 2>/dev/null)" || { NOT_READY="spare node $port unreachable"; return 1; }
+        n="$(info_field cluster_known_nodes <<<"$out")"
+        [ "$n" = "1" ] || { NOT_READY="spare node $port knows ${n:-?} nodes (expected only itself)"; return 1; }
     done
     for port in "${CLUSTER_PORTS[@]}"; do
         out="$(cli "$port" CLUSTER INFO 2>/dev/null)" || { NOT_READY="node $port unreachable"; return 1; }
         state="$(info_field cluster_state <<<"$out")"
         [ "$state" = "ok" ] || { NOT_READY="node $port: cluster_state:${state:-?}"; return 1; }
         n="$(info_field cluster_known_nodes <<<"$out")"
-        [ "$n" = "6" ] || { NOT_READY="node $port knows ${n:-?} nodes"; return 1; }
+        [ "$n" = "$NODES" ] || { NOT_READY="node $port knows ${n:-?} nodes"; return 1; }
         n="$(info_field cluster_slots_ok <<<"$out")"
         [ "$n" = "16384" ] || { NOT_READY="node $port: cluster_slots_ok:${n:-?}"; return 1; }
     done
-    # Topology, as seen by every node: 3 primaries with slots, each with one
-    # connected replica, nobody flagged fail/pfail/handshake/noaddr.
+    # Topology, as seen by every node: PRIMARIES primaries with slots, each with REPLICAS
+    # connected replicas, nobody flagged fail/pfail/handshake/noaddr.
     for port in "${CLUSTER_PORTS[@]}"; do
         out="$(cli "$port" CLUSTER NODES 2>/dev/null | tr -d '\r')" || { NOT_READY="node $port unreachable"; return 1; }
-        n="$(awk '
+        n="$(awk -v want_primaries="$PRIMARIES" -v want_replicas="$REPLICAS" '
             { split($2, a, "[:@]"); port[$1] = a[2] }
             $3 ~ /fail|handshake|noaddr/ || $8 != "connected" { print "node " a[2] " is " $3 "/" $8; bad = 1; exit }
             $3 ~ /master/ && NF >= 9 { masters[$1] = 1 }
@@ -205,8 +345,8 @@ check_ready() {
             END {
                 if (bad) exit
                 nm = 0
-                for (m in masters) { nm++; if (replicas[m] != 1) { print "primary " port[m] " has " replicas[m] + 0 " replicas"; exit } }
-                if (nm != 3) { print nm " primaries with slots"; exit }
+                for (m in masters) { nm++; if (replicas[m] + 0 != want_replicas) { print "primary " port[m] " has " replicas[m] + 0 " replicas"; exit } }
+                if (nm != want_primaries) { print nm " primaries with slots"; exit }
                 for (m in masters) printf "ok %s\n", port[m]
             }' <<<"$out")"
         case "$n" in
@@ -225,16 +365,16 @@ check_ready() {
         state="$(info_field master_sync_in_progress <<<"$out")"
         [ "$state" = "0" ] || { NOT_READY="replica $port: sync in progress"; return 1; }
     done
-    # CLUSTER SHARDS on every node: all 6 nodes healthy ("online"; a replica
+    # CLUSTER SHARDS on every node: all nodes healthy ("online"; a replica
     # reports "loading" until its replication offset is non-zero).
     for port in "${CLUSTER_PORTS[@]}"; do
         out="$(cli "$port" CLUSTER SHARDS 2>/dev/null | tr -d '\r')" || { NOT_READY="node $port unreachable"; return 1; }
         n="$(awk 'prev == "health" { total++; if ($0 == "online") ok++; else bad = bad " " $0 } { prev = $0 }
                   END { printf "%d %d%s", total, ok, bad }' <<<"$out")"
-        case "$n" in
-            "6 6") ;;
-            *) NOT_READY="CLUSTER SHARDS on $port: health of nodes (total online others): $n"; return 1 ;;
-        esac
+        if [ "$n" != "$NODES $NODES" ]; then
+            NOT_READY="CLUSTER SHARDS on $port: health of nodes (total online others): $n"
+            return 1
+        fi
     done
     NOT_READY=""
     return 0
@@ -266,33 +406,97 @@ poke_primaries() {
 }
 
 wait_ready() { # deadline (in $SECONDS)
-    local deadline="$1" last_poke=-100 last_reason=""
+    local deadline="$1" last_reason=""
     while :; do
         if check_ready; then return 0; fi
         if [ "$NOT_READY" != "$last_reason" ]; then
             log "waiting: $NOT_READY"
             last_reason="$NOT_READY"
         fi
-        # Once the topology is complete, push writes (again every 2 s) so the
-        # replicas' offsets advance and CLUSTER SHARDS reports them online.
-        if [ "${#MASTER_PORTS[@]}" -eq 3 ] && [ $((SECONDS - last_poke)) -ge 2 ]; then
+        # Once the topology is complete, push writes (each round) so the replicas'
+        # offsets advance and CLUSTER SHARDS reports them online.
+        if [ "$REPLICAS" -gt 0 ] && [ "${#MASTER_PORTS[@]}" -eq "$PRIMARIES" ]; then
             poke_primaries
-            last_poke=$SECONDS
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
             log "error: not ready after ${TIMEOUT}s: $NOT_READY"
             show_log_tails
-            log "state left in $CLUSTER_DIR; run '$0 stop' to clean up"
+            log "state left in $CLUSTER_DIR; run '$0 --name $NAME stop' to clean up"
             return 1
         fi
-        sleep 0.2
+        sleep 0.1
+    done
+}
+
+# ---------------------------------------------------------------------------
+# Forming the cluster (by hand rather than `redis-cli --cluster create`: a fixed layout that
+# tests and ClusterControl can rely on, and no fixed one-second sleeps)
+
+# Waits until `cli PORT ...` prints exactly $want (bounded by the deadline).
+wait_for_output() { # deadline want what port args...
+    local deadline="$1" want="$2" what="$3" out=""; shift 3
+    while :; do
+        out="$(cli "$@" 2>/dev/null | tr -d '\r')" || out=""
+        [ "$out" = "$want" ] && return 0
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            show_log_tails
+            die "$what: expected '$want', got '${out:-nothing}' after ${TIMEOUT}s"
+        fi
+        sleep 0.05
+    done
+}
+
+form_cluster() { # deadline
+    local deadline="$1" i port k first last id out
+    local -a ids=()
+    for ((i = 0; i < NODES; i++)); do
+        port="${CLUSTER_PORTS[$i]}"
+        # Distinct config epochs up front, so no epoch collision has to be resolved later.
+        cli "$port" CLUSTER SET-CONFIG-EPOCH $((i + 1)) >/dev/null || die "CLUSTER SET-CONFIG-EPOCH on $port failed"
+        ids+=("$(cli "$port" CLUSTER MYID | tr -d '\r')")
+        [ -n "${ids[$i]}" ] || die "CLUSTER MYID on $port gave nothing"
+    done
+    # Slots first: a primary that knows no primary with slots counts itself in the minority,
+    # and says ok only cluster-node-timeout (2 s) after it last did; that wait then runs
+    # while the nodes meet.
+    for ((k = 0; k < PRIMARIES; k++)); do
+        read -r first last <<<"$(slot_range "$k")"
+        out="$(cli "${CLUSTER_PORTS[$k]}" CLUSTER ADDSLOTSRANGE "$first" "$last" | tr -d '\r')"
+        [ "$out" = OK ] || die "CLUSTER ADDSLOTSRANGE $first $last on ${CLUSTER_PORTS[$k]}: $out"
+    done
+    # Every node meets every earlier one directly (one redis-cli each): the handshakes then
+    # complete within a cluster tick, where learning of each other by gossip takes seconds.
+    local j cmds
+    for ((i = 1; i < NODES; i++)); do
+        cmds=""
+        for ((j = 0; j < i; j++)); do cmds="${cmds}CLUSTER MEET $HOST ${CLUSTER_PORTS[$j]}"$'\n'; done
+        out="$(printf '%s' "$cmds" | cli "${CLUSTER_PORTS[$i]}" | tr -d '\r' | sort -u)"
+        [ "$out" = OK ] || die "CLUSTER MEET from ${CLUSTER_PORTS[$i]}: $out"
+    done
+    for port in "${CLUSTER_PORTS[@]}"; do
+        while [ "$(cli "$port" CLUSTER NODES 2>/dev/null | awk '$3 !~ /handshake|noaddr/ && $8 == "connected"' | wc -l)" != "$NODES" ]; do
+            [ "$SECONDS" -lt "$deadline" ] || die "node $port does not see all $NODES nodes connected after ${TIMEOUT}s"
+            sleep 0.05
+        done
+    done
+    for ((i = PRIMARIES; i < NODES; i++)); do
+        port="${CLUSTER_PORTS[$i]}"
+        k="$(primary_of_index "$i")"
+        id="${ids[$k]}"
+        # REPLICATE needs the primary known (it is, once the mesh above is complete).
+        while ! cli "$port" CLUSTER NODES 2>/dev/null | grep -q "^$id "; do
+            [ "$SECONDS" -lt "$deadline" ] || die "node $port never learned of primary ${CLUSTER_PORTS[$k]} ($id)"
+            sleep 0.05
+        done
+        out="$(cli "$port" CLUSTER REPLICATE "$id" | tr -d '\r')"
+        [ "$out" = OK ] || die "CLUSTER REPLICATE on $port (of ${CLUSTER_PORTS[$k]}): $out"
     done
 }
 
 # ---------------------------------------------------------------------------
 # Commands
 
-# 0: all our nodes are alive and the cluster has been created (slots assigned)
+# 0: all our nodes are alive and the cluster has been formed (slots assigned)
 all_running_and_formed() {
     local port out
     for port in "${ALL_PORTS[@]}"; do
@@ -301,7 +505,7 @@ all_running_and_formed() {
     for port in "${CLUSTER_PORTS[@]}"; do
         out="$(cli "$port" CLUSTER INFO 2>/dev/null)" || return 1
         [ "$(info_field cluster_slots_assigned <<<"$out")" = "16384" ] || return 1
-        [ "$(info_field cluster_known_nodes <<<"$out")" = "6" ] || return 1
+        [ "$(info_field cluster_known_nodes <<<"$out")" = "$NODES" ] || return 1
     done
 }
 
@@ -324,47 +528,53 @@ stop_nodes() { # quiet=1 to suppress "not running"
     wait
     deadline=$((SECONDS + 5))
     for pid in $pids; do
-        while is_redis_pid "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+        while is_redis_pid "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
         if is_redis_pid "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
     done
     deadline=$((SECONDS + 5))
     for pid in $pids; do
-        while is_redis_pid "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+        while is_redis_pid "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
         if is_redis_pid "$pid"; then
             log "node pid $pid ignores SIGTERM; sending SIGKILL"
             kill -KILL "$pid" 2>/dev/null || true
         fi
     done
     for pid in $pids; do
-        while is_redis_pid "$pid"; do sleep 0.1; done
+        while is_redis_pid "$pid"; do sleep 0.05; done
     done
     # Our processes are gone; the ports must now be free (unless someone else
     # grabbed them, which we report but do not touch).
     deadline=$((SECONDS + 10))
     for port in "${ALL_PORTS[@]}"; do
-        while port_open "$port" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+        while port_open "$port" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
         if port_open "$port"; then log "warning: port $port is still in use by another process"; fi
     done
     rm -rf "$CLUSTER_DIR"
 }
 
-cmd_stop() {
-    take_lock
-    local t0=$SECONDS
-    stop_nodes
-    log "stopped ($((SECONDS - t0))s)"
+describe_ports() {
+    local d="${BASE_PORT}-$((BASE_PORT + NODES - 1))"
+    [ "${#SPARE_PORTS[@]}" -eq 0 ] || d="$d, spares ${SPARES}"
+    [ -z "$STANDALONE_PORT" ] || d="$d, $STANDALONE_PORT, $AUTH_PORT"
+    printf '%s' "$d"
 }
 
-cmd_start() {
-    command -v redis-server >/dev/null 2>&1 || die "redis-server not found; run scripts/setup.sh"
-    command -v redis-cli >/dev/null 2>&1 || die "redis-cli not found; run scripts/setup.sh"
+cmd_stop() {
     take_lock
-    local t0=$SECONDS deadline=$((SECONDS + TIMEOUT)) port dir out
+    local t0
+    t0="$(now_ms)"
+    stop_nodes
+    log "stopped ($(elapsed "$t0"))"
+}
+
+# Starts from scratch (or keeps a running, formed cluster). The caller holds the lock.
+start_locked() { # t0 (ms) what
+    local t0="$1" what="$2" deadline=$((SECONDS + TIMEOUT)) port dir out
 
     if all_running_and_formed; then
         log "already running; checking readiness"
         wait_ready "$deadline" || exit 1
-        log "ready (${BASE_PORT}-$((BASE_PORT + 5)), $STANDALONE_PORT, $AUTH_PORT)"
+        log "ready ($(describe_ports))"
         return 0
     fi
     if [ -n "$(our_pids)" ] || [ -e "$CLUSTER_DIR" ]; then
@@ -374,7 +584,7 @@ cmd_start() {
 
     for port in "${ALL_PORTS[@]}"; do
         if port_open "$port"; then
-            die "port $port is already in use by a process not started by this script (another worktree or service?); stop it or set SWIFTEV_CLUSTER_BASE_PORT / SWIFTEV_REDIS_*_PORT"
+            die "port $port is already in use by a process not started by this script (another worktree or service?); stop it or choose other ports (see the header of $0)"
         fi
     done
 
@@ -390,29 +600,84 @@ cmd_start() {
         fi
     done
     for port in "${ALL_PORTS[@]}"; do
-        while :; do
-            out="$(cli "$port" PING 2>/dev/null | tr -d '\r')" || out=""
-            [ "$out" = "PONG" ] && break
-            if [ "$SECONDS" -ge "$deadline" ]; then
-                show_log_tails
-                die "node $port does not answer PING after ${TIMEOUT}s"
-            fi
-            sleep 0.1
-        done
+        wait_for_output "$deadline" PONG "node $port: PING" "$port" PING
     done
 
-    log "creating cluster (3 primaries, 3 replicas)"
-    local nodes=()
-    for port in "${CLUSTER_PORTS[@]}"; do nodes+=("$HOST:$port"); done
-    if ! timeout "$TIMEOUT" redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes \
-            >"$CLUSTER_DIR/cluster-create.log" 2>&1 9>&-; then
-        show_log_tails
-        die "redis-cli --cluster create failed (see $CLUSTER_DIR/cluster-create.log)"
-    fi
-
-    log "waiting for cluster readiness"
+    log "forming the cluster ($PRIMARIES primaries, $REPLICAS replica(s) each)"
+    form_cluster "$deadline"
+    log "formed after $(elapsed "$t0"); waiting until ready"
     wait_ready "$deadline" || exit 1
-    log "ready in $((SECONDS - t0))s (${BASE_PORT}-$((BASE_PORT + 5)), $STANDALONE_PORT, $AUTH_PORT)"
+    log "$what in $(elapsed "$t0") ($(describe_ports))"
+}
+
+check_tools() {
+    command -v redis-server >/dev/null 2>&1 || die "redis-server not found; run scripts/setup.sh"
+    command -v redis-cli >/dev/null 2>&1 || die "redis-cli not found; run scripts/setup.sh"
+}
+
+cmd_start() {
+    check_tools
+    take_lock
+    start_locked "$(now_ms)" ready
+}
+
+# Back to the pristine layout, in place when it can (~3.5-4.5 s, 2 s of which is Redis' own
+# wait before a primary given slots says ok): every node (spares included) is
+# restarted if dead, emptied (FLUSHALL) and made to forget the cluster (CLUSTER RESET HARD:
+# new node ID, epochs 0), then the cluster is formed again. That skips process start-up and
+# the 2 s a freshly started primary waits before it calls itself ok. Anything unexpected
+# (a node that will not start or reset) falls back to stop + start.
+reset_in_place() { # deadline; 0 when every node was reset
+    local deadline="$1" port dir out role
+    for port in "${CLUSTER_PORTS[@]}" "${SPARE_PORTS[@]}"; do
+        node_pid "$port" >/dev/null && continue
+        dir="$(node_dir "$port")"
+        [ -r "$dir/redis.conf" ] || return 1
+        port_open "$port" && return 1
+        log "node $port is down; starting it again"
+        (cd "$dir" && redis-server "$dir/redis.conf" >"$dir/startup.out" 2>&1 9>&-) || return 1
+    done
+    for port in "${CLUSTER_PORTS[@]}" "${SPARE_PORTS[@]}"; do
+        while [ "$(cli "$port" PING 2>/dev/null | tr -d '\r')" != PONG ]; do
+            [ "$SECONDS" -lt "$deadline" ] || return 1
+            sleep 0.05
+        done
+    done
+    # Replicas first: a reset replica empties itself; a primary must be emptied before.
+    for role in slave master; do
+        for port in "${CLUSTER_PORTS[@]}" "${SPARE_PORTS[@]}"; do
+            out="$(cli "$port" ROLE 2>/dev/null | head -n 1 | tr -d '\r')" || return 1
+            [ "$out" = "$role" ] || continue
+            [ "$role" = slave ] || cli "$port" FLUSHALL >/dev/null 2>&1 || return 1
+            out="$(cli "$port" CLUSTER RESET HARD 2>&1 | tr -d '\r')"
+            [ "$out" = OK ] || { log "CLUSTER RESET HARD on $port: $out"; return 1; }
+        done
+    done
+}
+
+cmd_reset() {
+    check_tools
+    take_lock
+    local t0 deadline=$((SECONDS + TIMEOUT))
+    t0="$(now_ms)"
+    if all_nodes_alive_or_restartable && reset_in_place "$deadline"; then
+        log "forming the cluster again ($PRIMARIES primaries, $REPLICAS replica(s) each)"
+        form_cluster "$deadline"
+        log "formed after $(elapsed "$t0"); waiting until ready"
+        wait_ready "$deadline" || exit 1
+        log "reset in $(elapsed "$t0") ($(describe_ports))"
+        return 0
+    fi
+    log "cannot reset in place; recreating"
+    stop_nodes 1
+    start_locked "$t0" reset
+}
+
+# The main cluster's standalone nodes are never reset; its state directory must exist.
+all_nodes_alive_or_restartable() {
+    [ -d "$CLUSTER_DIR" ] || return 1
+    local port
+    for port in $STANDALONE_PORT $AUTH_PORT; do node_pid "$port" >/dev/null || return 1; done
 }
 
 cmd_status() {
@@ -452,6 +717,7 @@ cmd_status() {
                 role="replica  of ${mport:-$mid} (link $(info_field master_link_status <<<"$out"))"
                 ;;
         esac
+        is_spare "$port" && role="spare    $role"
         out="$(cli "$port" CLUSTER INFO 2>/dev/null)" || out=""
         printf '%-6s pid %-7s %s  cluster_state:%s\n' "$port" "$pid" "$role" "$(info_field cluster_state <<<"$out")"
     done
@@ -467,13 +733,10 @@ cmd_status() {
     return 1
 }
 
-case "${1:-}" in
+case "$VERB" in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     restart) cmd_stop; cmd_start ;;
-    *)
-        echo "usage: $0 start|stop|status|restart" >&2
-        exit 2
-        ;;
+    reset) cmd_reset ;;
 esac

@@ -1,27 +1,36 @@
 #!/usr/bin/env bash
-# The project's test command: installs prerequisites, starts the local Redis
-# Cluster (+ standalone nodes), builds, runs `swift test` and stops the cluster.
+# The project's test command: installs prerequisites, starts the local Redis clusters (main +
+# standalone nodes, scratch + spare nodes, host-name), builds, runs `swift test` and stops them.
 #
 # Usage: scripts/test.sh [swift test arguments...]
 #   SWIFTEV_FUZZ_SECONDS=N   also fuzz the RESP decoder for N seconds (CI: 30)
 #   e.g. scripts/test.sh --filter ByteBufferTests
 # Environment:
 #   SWIFTEV_KEEP_CLUSTER=1   leave the Redis nodes running afterwards
-#                            (stop them with scripts/redis-cluster.sh stop)
-#   SWIFTEV_CLUSTER_BASE_PORT, SWIFTEV_REDIS_STANDALONE_PORT,
-#   SWIFTEV_REDIS_AUTH_PORT  port overrides (see scripts/redis-cluster.sh)
+#                            (stop them with scripts/redis-cluster.sh [--name scratch|hostname] stop)
+#   SWIFTEV_CLUSTER_BASE_PORT, SWIFTEV_REDIS_STANDALONE_PORT, SWIFTEV_REDIS_AUTH_PORT,
+#   SWIFTEV_SCRATCH_BASE_PORT, SWIFTEV_SPARE_BASE_PORT,
+#   SWIFTEV_HOSTNAME_BASE_PORT  port overrides (see scripts/redis-cluster.sh; the last three
+#                               default to 10, 20 and 30 above SWIFTEV_CLUSTER_BASE_PORT)
 # Exported to the tests:
 #   SWIFTEV_CLUSTER_PORTS=7000,...,7005  SWIFTEV_REDIS_STANDALONE_PORT=7100
 #   SWIFTEV_REDIS_AUTH_PORT=7101
+#   SWIFTEV_SCRATCH_CLUSTER_PORTS=7010,...,7015  (3+3, for destructive tests)
+#   SWIFTEV_SPARE_NODE_PORTS=7020,7021           (empty nodes for scale-out tests)
+#   SWIFTEV_HOSTNAME_CLUSTER_PORTS=7030,7031,7032 (announce node-N.swiftev.invalid)
+#   and the three *_BASE_PORT values above
 # Exit status: that of `swift test` (or of the first failing step before it).
 set -euo pipefail
 
 LOG_NAME="test"
+SWIFTEV_EXTRA_CLUSTERS=1
+SWIFTEV_CLUSTERS_IN_BACKGROUND=1  # they start while swift builds
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 log "swift build"
 swift build
+wait_for_clusters
 log "swift test $*"
 rc=0
 out="$(mktemp)"

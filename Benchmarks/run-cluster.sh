@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Cluster benchmark: GET/SET mixed (alternating, keys uniform over KEYS random keys, hence
+# over all 16384 slots) against our own 6-node local cluster (3 primaries + 3 replicas), at
+# 1, 50 and 200 commands in flight, side by side in one run:
+#
+#   ours       ClusterBenchmark (this package), when `swift build -c release --product
+#              ClusterBenchmark` succeeds: `ClusterBenchmark --port P --in-flight N --seconds S`,
+#              which prints one line `ops/s=… cpu_us_per_op=… allocs_per_op=…`.
+#   lvbench    the C reference (libvalkey async on libev), built outside this repository
+#              (see ../shared/peers/README.md); pass its path as LVBENCH=/path/to/lvbench.
+#              Skipped, with a note, when absent. It keeps N commands in flight over one
+#              connection per primary; its value is "xxx" (3 bytes, fixed in lvbench.c).
+#   redis-bm   redis-benchmark --cluster, which cannot keep N in flight on its own: it runs
+#              the SET test then the GET test (their combined rate is shown) with one client
+#              per primary, each pipelining P = N/3 commands and waiting for all P replies
+#              before the next batch (RB_MODE=pipeline, the default), or with N clients of one
+#              command each (RB_MODE=clients). At N=1: one client, so one primary's slots only.
+#
+# CPU µs/op is the client process' user+system time over its operations: ClusterBenchmark and
+# lvbench measure it themselves (getrusage, warm-up excluded); redis-benchmark is measured
+# with /usr/bin/time (its whole run, connection set-up included).
+#
+# Usage: Benchmarks/run-cluster.sh
+# Environment:
+#   LVBENCH        path of a built lvbench                         (default: none, skipped)
+#   BASE_PORT      first of the 6 cluster ports                    (default 7900)
+#   DURATION       measured seconds per client and setting         (default 5)
+#   SETTINGS       commands in flight, comma-separated             (default 1,50,200)
+#   KEYS           number of distinct keys                         (default 100000)
+#   VALUE_SIZE     value bytes for redis-benchmark (ours: 32)      (default 32)
+#   RB_MODE        pipeline | clients (see above)                  (default pipeline)
+#   SKIP_BUILD     1: use the ClusterBenchmark already built       (default 0)
+#   IDLE_WAIT      wait up to this many seconds for the machine to be idle (others below
+#                  BUSY_THRESHOLD % of one core) before measuring (default 60; 0 = don't)
+#   BUSY_THRESHOLD                                                 (default 10)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+cd "$repo"
+
+BASE_PORT="${BASE_PORT:-7900}"
+DURATION="${DURATION:-5}"
+SETTINGS="${SETTINGS:-1,50,200}"
+KEYS="${KEYS:-100000}"
+VALUE_SIZE="${VALUE_SIZE:-32}"
+RB_MODE="${RB_MODE:-pipeline}"
+SKIP_BUILD="${SKIP_BUILD:-0}"
+IDLE_WAIT="${IDLE_WAIT:-60}"
+BUSY_THRESHOLD="${BUSY_THRESHOLD:-10}"
+LVBENCH="${LVBENCH:-}"
+CLUSTER=("$repo/scripts/redis-cluster.sh" --name bench --base-port "$BASE_PORT")
+
+log() { printf 'run-cluster: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for tool in redis-server redis-cli redis-benchmark swift awk; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found (scripts/setup.sh installs redis)"
+done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (Debian package 'time'): needed for redis-benchmark's CPU time"
+[[ "$RB_MODE" == pipeline || "$RB_MODE" == clients ]] || die "RB_MODE must be pipeline or clients"
+IFS=, read -r -a settings <<<"$SETTINGS"
+for n in "${settings[@]}"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "SETTINGS: '$n' is not a positive number"; done
+
+# --- Clients
+lvbench=""
+if [[ -z "$LVBENCH" ]]; then
+    log "note: LVBENCH not set; skipping lvbench (build it as ../shared/peers/README.md says, then LVBENCH=/path/to/lvbench)"
+elif [[ ! -x "$LVBENCH" ]]; then
+    log "note: LVBENCH=$LVBENCH is not an executable; skipping lvbench"
+else
+    lvbench="$LVBENCH"
+fi
+
+# ---- Slot for our own client's benchmark: ClusterBenchmark (see the header for its contract).
+ours=""
+built=1
+if [[ "$SKIP_BUILD" != 1 ]]; then
+    log "building ClusterBenchmark (release)"
+    if ! swift build -c release --product ClusterBenchmark >&2; then
+        built=0
+        log "note: ClusterBenchmark does not build (not written yet?); the 'ours' rows are skipped"
+    fi
+fi
+bin_path="$(swift build -c release --show-bin-path 2>/dev/null || true)"
+if [[ "$built" == 1 && -n "$bin_path" && -x "$bin_path/ClusterBenchmark" ]]; then
+    ours="$bin_path/ClusterBenchmark"
+elif [[ "$built" == 1 ]]; then
+    log "note: no ClusterBenchmark executable in $bin_path; the 'ours' rows are skipped"
+fi
+# ----
+
+# --- The cluster: our own, on its own ports, stopped on exit.
+cleanup() { "${CLUSTER[@]}" stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+"${CLUSTER[@]}" start
+log "cluster on 127.0.0.1:$BASE_PORT-$((BASE_PORT + 5)) (redis-server $(redis-server --version | awk '{print $3}'))"
+
+# CPU used by every process over one second, in % of one core (from /proc/stat).
+busy_percent() {
+    local a b
+    read -r -a a < <(head -1 /proc/stat)
+    sleep 1
+    read -r -a b < <(head -1 /proc/stat)
+    local busy=$(( (b[1] + b[2] + b[3] + b[6] + b[7]) - (a[1] + a[2] + a[3] + a[6] + a[7]) ))
+    echo $(( busy * 100 / $(getconf CLK_TCK) ))
+}
+if [[ "$IDLE_WAIT" -gt 0 ]]; then
+    deadline=$((SECONDS + IDLE_WAIT))
+    while :; do
+        busy="$(busy_percent)"
+        [[ "$busy" -lt "$BUSY_THRESHOLD" ]] && break
+        if [[ "$SECONDS" -ge "$deadline" ]]; then
+            log "warning: the machine is still busy (${busy}% of a core used by other processes); results may be disturbed"
+            break
+        fi
+        log "waiting for the machine to be idle (${busy}% of a core busy)"
+    done
+fi
+
+rows=()
+row() { rows+=("$(printf '%-10s %9s %12s %12s %14s  %s' "$@")"); }
+
+# ours N -> row
+run_ours() {
+    local n="$1" line ops cpu allocs
+    line="$("$ours" --port "$BASE_PORT" --in-flight "$n" --seconds "$DURATION" | grep -E '^ops/s=' | tail -n 1)" || line=""
+    if [[ -z "$line" ]]; then row ours "$n" "-" "-" "-" "failed"; return; fi
+    ops="$(sed -E 's/.*ops\/s=([^ ]+).*/\1/' <<<"$line")"
+    cpu="$(sed -E 's/.*cpu_us_per_op=([^ ]+).*/\1/' <<<"$line")"
+    allocs="$(sed -nE 's/.*allocs_per_op=([^ ]+).*/\1/p' <<<"$line")"
+    row ours "$n" "$(printf '%.0f' "$ops")" "$cpu" "${allocs:--}" ""
+}
+
+# lvbench counts operations, not seconds: a short run gives the rate, then ~DURATION seconds.
+run_lvbench() {
+    local n="$1" out rate ops
+    out="$(PORT="$BASE_PORT" KEYS="$KEYS" timeout 120 "$lvbench" async 20000 "$n")" || { row lvbench "$n" "-" "-" "-" "failed"; return; }
+    rate="$(sed -E 's/.*ops\/s=([0-9]+).*/\1/' <<<"$out")"
+    ops=$(( rate * DURATION )); [[ "$ops" -ge 20000 ]] || ops=20000
+    out="$(PORT="$BASE_PORT" KEYS="$KEYS" timeout $((DURATION * 10 + 60)) "$lvbench" async "$ops" "$n")" || { row lvbench "$n" "-" "-" "-" "failed"; return; }
+    row lvbench "$n" "$(sed -E 's/.*ops\/s=([0-9]+).*/\1/' <<<"$out")" "$(sed -E 's/.*cpu_us\/op=([0-9.]+).*/\1/' <<<"$out")" "-" "3-byte values"
+}
+
+# redis-benchmark: SET test then GET test, each with `requests` operations; prints
+# "ops/s cpu_us/op" for both together.
+rb_once() { # clients pipeline requests
+    local c="$1" p="$2" requests="$3" csv timing set get
+    timing="$(mktemp)"
+    csv="$(/usr/bin/time -f '%U %S' -o "$timing" timeout $((DURATION * 20 + 60)) redis-benchmark --cluster -h 127.0.0.1 -p "$BASE_PORT" \
+        -c "$c" -P "$p" -t set,get -r "$KEYS" -d "$VALUE_SIZE" -n "$requests" --csv 2>/dev/null)" || { rm -f "$timing"; return 1; }
+    set="$(awk -F'"' '$2 == "SET" { print $4 }' <<<"$csv")"
+    get="$(awk -F'"' '$2 == "GET" { print $4 }' <<<"$csv")"
+    [[ -n "$set" && -n "$get" ]] || { rm -f "$timing"; return 1; }
+    awk -v n="$requests" -v s="$set" -v g="$get" '{ cpu = $1 + $2; printf "%.0f %.2f\n", 2 * n / (n / s + n / g), 1e6 * cpu / (2 * n) }' "$timing"
+    rm -f "$timing"
+}
+
+run_redis_benchmark() {
+    local n="$1" c p note out rate requests
+    if [[ "$RB_MODE" == clients || "$n" -eq 1 ]]; then
+        c="$n" p=1 note="$n clients x 1"
+    else
+        c=3 p=$(( (n + 2) / 3 )) note="3 clients x pipeline $p"
+    fi
+    [[ "$n" -gt 1 ]] || note="1 client: one primary's slots only"
+    out="$(rb_once "$c" "$p" 20000)" || { row redis-bm "$n" "-" "-" "-" "failed"; return; }
+    rate="${out%% *}"
+    requests=$(( rate * DURATION / 2 )); [[ "$requests" -ge 20000 ]] || requests=20000
+    out="$(rb_once "$c" "$p" "$requests")" || { row redis-bm "$n" "-" "-" "-" "failed"; return; }
+    row redis-bm "$n" "${out%% *}" "${out##* }" "-" "$note"
+}
+
+for n in "${settings[@]}"; do
+    if [[ -n "$ours" ]]; then log "ours, $n in flight"; run_ours "$n"; fi
+    if [[ -n "$lvbench" ]]; then log "lvbench, $n in flight"; run_lvbench "$n"; fi
+    log "redis-benchmark, $n in flight"; run_redis_benchmark "$n"
+done
+
+printf '\nCluster GET/SET mixed, 6-node local cluster on %s, %s keys, %ss per run\n' "$BASE_PORT" "$KEYS" "$DURATION"
+printf '%-10s %9s %12s %12s %14s  %s\n' client in-flight ops/s "cpu_us/op" allocs/op note
+for r in "${rows[@]}"; do printf '%s\n' "$r"; done
