@@ -152,7 +152,12 @@ public final class RedisClusterClient: @unchecked Sendable {
 
     /// Topology refreshes started so far (for tests and diagnostics).
     public func refreshCount() async -> Int {
-        (try? await eventLoop.submit { [coordinator] in coordinator.refreshCount }.get()) ?? 0
+        await statistics().refreshes
+    }
+
+    /// What the client has had to do so far: refreshes, redirects followed, retries, waits.
+    public func statistics() async -> ClusterStatistics {
+        (try? await eventLoop.submit { [coordinator] in coordinator.statistics }.get()) ?? ClusterStatistics()
     }
 }
 

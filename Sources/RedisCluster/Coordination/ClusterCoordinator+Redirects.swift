@@ -13,6 +13,7 @@ extension ClusterCoordinator {
         logger.trace("redirect", metadata: ["from": "\(node)", "signal": "\(redirection)", "decision": "\(decision)"])
         switch decision {
         case .send(let target, let asking, let delay, let slot, let refresh):
+            if asking { statistics.askFollowed += 1 } else { statistics.movedFollowed += 1 }
             if let slot { patch(slot: slot, to: target) }
             if refresh { requestRefresh(because: "MOVED to unknown \(target)") }
             pending.asking = asking
@@ -22,6 +23,7 @@ extension ClusterCoordinator {
                 self.pool.send(moving, to: target)
             }
         case .reroute(let delay, let refresh):
+            statistics.retries += 1
             if refresh { requestRefresh(because: "\(redirection)") }
             pending.asking = false
             let moving = pending

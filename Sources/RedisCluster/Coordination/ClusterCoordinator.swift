@@ -44,8 +44,8 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     private var readyWaiters: [EventLoopPromise<Void>] = []
     /// Why the last refresh or discovery round failed, per node (for errors).
     var lastFailures: [NodeFailure] = []
-    /// Refreshes started (a test checks that a burst of MOVEDs causes one).
-    private(set) var refreshCount = 0
+    var statistics = ClusterStatistics()
+    var refreshCount: Int { statistics.refreshes }
     var refreshRound = 0
 
     init(loop: LibevEventLoop, configuration: RedisClusterConfiguration, logger: Logger,
@@ -180,6 +180,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         let name = pending.command.name
         let redirections = pending.redirections
         let handler = pending.handler
+        statistics.waited += 1
         guard waiting.append(pending, deadline: deadline, reason: reason) else {
             handler.complete(.failure(RedisClusterError(.offlineQueueFull(limit: waiting.limit), command: name, redirections: redirections)))
             return
@@ -308,7 +309,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         case .none:
             break
         case .start:
-            refreshCount += 1
+            statistics.refreshes += 1
             logger.debug("refreshing topology", metadata: ["reason": "\(reason)"])
             startRefresh()
         case .armTimer(let at):

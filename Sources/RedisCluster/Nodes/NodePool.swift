@@ -71,6 +71,12 @@ final class NodePool: NodeChannelDelegate {
         let endpoint = handle.endpoint
         switch handle.state {
         case .ready(let connection):
+            guard !connection.channel.isClosed else {
+                // Closing right now: the callers of the commands it just failed may send again
+                // before its close is reported. Count it lost at once and route around it.
+                connectionClosed(handle)
+                return send(pending, via: handle)
+            }
             connection.send(pending)
         case .connecting(var queue, let probes):
             guard queue.count < handle.configuration.maxPendingCommands else {
