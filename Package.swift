@@ -66,6 +66,12 @@ let package = Package(
             dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "SwiftEVTesting"],
             swiftSettings: strict
         ),
+        // The command table generator: CommandData/*.json (a server's own COMMAND / COMMAND DOCS,
+        // dumped by scripts/dump-command-table.py) → Sources/Redis/Commands/Generated/.
+        // Regenerate with `swift run RedisCommandGenerator`.
+        .target(name: "CommandTableGenerator", swiftSettings: strict),
+        .executableTarget(name: "RedisCommandGenerator", dependencies: ["CommandTableGenerator"], swiftSettings: strict),
+        .testTarget(name: "CommandTableGeneratorTests", dependencies: ["CommandTableGenerator"], swiftSettings: strict),
         // Single-connection Redis benchmark against a real node, compared with redis-benchmark
         // (Benchmarks/run-redis.sh). Not a test.
         .executableTarget(
