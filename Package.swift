@@ -72,6 +72,13 @@ let package = Package(
         .target(name: "CommandTableGenerator", swiftSettings: strict),
         .executableTarget(name: "RedisCommandGenerator", dependencies: ["CommandTableGenerator"], swiftSettings: strict),
         .testTarget(name: "CommandTableGeneratorTests", dependencies: ["CommandTableGenerator"], swiftSettings: strict),
+        // ns per CommandRouter.route + slot-table lookup. Not a test.
+        .executableTarget(
+            name: "RoutingBench",
+            dependencies: ["RedisCluster", "Redis", "SwiftEV"],
+            path: "Benchmarks/RoutingBench",
+            swiftSettings: strict
+        ),
         // Single-connection Redis benchmark against a real node, compared with redis-benchmark
         // (Benchmarks/run-redis.sh). Not a test.
         .executableTarget(

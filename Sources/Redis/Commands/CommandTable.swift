@@ -35,20 +35,60 @@ public enum CommandTable {
     /// The spec of an encoded command, its subcommand resolved from the second argument; nil
     /// for a name the table does not know, or an unknown subcommand of a container.
     public static func spec(for command: RedisCommand) -> CommandSpec? {
-        location(of: command.bytes).map { root.spec(at: $0) }
+        id(of: command.bytes).map { spec($0) }
     }
 
     /// The spec of a command given its name bytes and, for containers, its second argument.
     /// A container asked without a subcommand gives the container's own spec.
     public static func spec(name: UnsafeBufferPointer<UInt8>, subcommand: UnsafeBufferPointer<UInt8>?) -> CommandSpec? {
-        location(name: name, subcommand: subcommand).map { root.spec(at: $0) }
+        id(name: name, subcommand: subcommand).map { spec($0) }
+    }
+
+    /// A command's (or subcommand's) place in the table: a dense number, stable for one build
+    /// of the table, so callers can keep their own per-command data in an array of `count`.
+    ///
+    /// ```swift
+    /// let get = CommandTable.id(name: nameBytes, subcommand: nil)!   // no allocation, one probe
+    /// CommandTable.spec(get).name                                      // "get"
+    /// ```
+    public struct ID: Hashable, Sendable {
+        public let rawValue: Int
+    }
+
+    /// How many commands and subcommands the table holds: every `ID.rawValue` is below it.
+    public static var count: Int { lookup.specs.count }
+
+    /// Every command and subcommand in `ID` order.
+    public static var allSpecs: [CommandSpec] { lookup.specs }
+
+    public static func spec(_ id: ID) -> CommandSpec { lookup.specs[id.rawValue] }
+
+    /// The ID of a command given its name bytes and, for a container, its second argument
+    /// (case-insensitive; an unknown subcommand of a container is nil, a container without
+    /// one is the container). Does not allocate.
+    public static func id(name: UnsafeBufferPointer<UInt8>, subcommand: UnsafeBufferPointer<UInt8>?) -> ID? {
+        let lookup = lookup
+        guard let key = PackedName(name), let command = lookup.commands.find(key, parent: -1) else { return nil }
+        guard lookup.hasSubcommands[command], let subcommand else { return ID(rawValue: command) }
+        guard let subKey = PackedName(subcommand), let sub = lookup.subcommands.find(subKey, parent: command) else { return nil }
+        return ID(rawValue: sub)
+    }
+
+    /// The ID of an encoded command (`*N\r\n$len\r\nname\r\n…`), read in place.
+    public static func id(of bytes: ByteBuffer) -> ID? {
+        bytes.withUnsafeReadableBytes { raw in
+            var reader = CommandNameReader(raw)
+            guard let count = reader.arrayCount(), count >= 1, let name = reader.nextBulk() else { return nil }
+            let subcommand = count >= 2 ? reader.nextBulk() : nil
+            return id(name: name, subcommand: subcommand)
+        }
     }
 
     /// Whether the encoded command only reads, so re-sending it after an unknown outcome is
     /// harmless: the `readonly` flag, plus the connection-level commands without side effects
     /// that the server does not flag (`readOnlyExtras`). Unknown commands count as writes.
     static func isReadOnly(_ bytes: ByteBuffer) -> Bool {
-        location(of: bytes).map { root.isReadOnly(at: $0) } ?? false
+        id(of: bytes).map { lookup.readOnly[$0.rawValue] } ?? false
     }
 
     /// Read-only in effect though not flagged `readonly`: they read server state, never data.
@@ -60,80 +100,91 @@ public enum CommandTable {
 
     // MARK: - Lookup
 
-    /// A command's place in the table: its top-level index and, for a subcommand, its index
-    /// among the container's subcommands.
-    struct Location: Equatable {
-        var command: Int
-        var subcommand: Int?
-    }
+    static let lookup = Lookup(generatedCommands)
 
-    static let root = NameIndex(generatedCommands)
-
-    static func location(name: UnsafeBufferPointer<UInt8>, subcommand: UnsafeBufferPointer<UInt8>?) -> Location? {
-        guard let command = root.position(of: name) else { return nil }
-        guard let children = root.children[command], let subcommand else { return Location(command: command) }
-        guard let sub = children.position(of: subcommand) else { return nil }
-        return Location(command: command, subcommand: sub)
-    }
-
-    static func location(of bytes: ByteBuffer) -> Location? {
-        bytes.withUnsafeReadableBytes { raw in
-            var reader = CommandNameReader(raw)
-            guard let count = reader.arrayCount(), count >= 1, let name = reader.nextBulk() else { return nil }
-            let subcommand = count >= 2 ? reader.nextBulk() : nil
-            return location(name: name, subcommand: subcommand)
-        }
-    }
-
-    /// Specs sorted by packed name, with each container's subcommands indexed the same way.
-    struct NameIndex: Sendable {
-        let keys: [PackedName]
+    /// The flat spec list and two open-addressing hash tables (names; `parent|sub` names),
+    /// built once. Immutable after init.
+    final class Lookup: Sendable {
         let specs: [CommandSpec]
         let readOnly: [Bool]
-        let children: [NameIndex?]
+        let hasSubcommands: [Bool]
+        let commands: NameTable
+        let subcommands: NameTable
 
-        init(_ unsorted: [CommandSpec]) {
-            let keyed = unsorted.compactMap { spec -> (PackedName, CommandSpec)? in
-                // A subcommand is indexed by the part after `|`.
-                var name = spec.name.split(separator: "|").last.map(String.init) ?? spec.name
-                return name.withUTF8 { PackedName($0) }.map { ($0, spec) }
-            }.sorted { $0.0 < $1.0 }
-            keys = keyed.map(\.0)
-            specs = keyed.map(\.1)
-            readOnly = specs.map { $0.isReadOnly || CommandTable.readOnlyExtras.contains($0.name) }
-            children = specs.map { $0.subcommands.isEmpty ? nil : NameIndex($0.subcommands) }
-        }
-
-        func position(of name: UnsafeBufferPointer<UInt8>) -> Int? {
-            guard let key = PackedName(name) else { return nil }
-            var low = 0, high = keys.count - 1
-            while low <= high {
-                let mid = (low + high) >> 1
-                let probe = keys[mid]
-                if probe == key { return mid }
-                if probe < key { low = mid + 1 } else { high = mid - 1 }
+        init(_ generated: [CommandSpec]) {
+            var specs: [CommandSpec] = []
+            var commandNames: [(PackedName, parent: Int, id: Int)] = []
+            var subNames: [(PackedName, parent: Int, id: Int)] = []
+            for command in generated {
+                let parent = specs.count
+                specs.append(command)
+                if let key = PackedName(command.name) { commandNames.append((key, -1, parent)) }
+                for sub in command.subcommands {
+                    // A subcommand is found by the part after `|`, within its parent.
+                    let short = sub.name.split(separator: "|").last.map(String.init) ?? sub.name
+                    if let key = PackedName(short) { subNames.append((key, parent, specs.count)) }
+                    specs.append(sub)
+                }
             }
-            return nil
+            self.specs = specs
+            readOnly = specs.map { $0.isReadOnly || CommandTable.readOnlyExtras.contains($0.name) }
+            hasSubcommands = specs.map { !$0.subcommands.isEmpty }
+            commands = NameTable(commandNames)
+            subcommands = NameTable(subNames)
+        }
+    }
+
+    /// Open addressing, linear probing, at most half full: a lookup is one hash and usually
+    /// one probe.
+    struct NameTable: Sendable {
+        struct Entry: Sendable {
+            var key: PackedName
+            var parent: Int32
+            var id: Int32
         }
 
-        func spec(at location: Location) -> CommandSpec {
-            guard let sub = location.subcommand, let children = children[location.command] else { return specs[location.command] }
-            return children.specs[sub]
+        let entries: [Entry]
+        let mask: Int
+
+        init(_ names: [(PackedName, parent: Int, id: Int)]) {
+            var size = 16
+            while size < names.count * 2 { size <<= 1 }
+            var entries = [Entry](repeating: Entry(key: PackedName(), parent: -1, id: -1), count: size)
+            for (key, parent, id) in names {
+                var slot = key.hash(parent: parent) & (size - 1)
+                while entries[slot].id >= 0 { slot = (slot + 1) & (size - 1) }
+                entries[slot] = Entry(key: key, parent: Int32(parent), id: Int32(id))
+            }
+            self.entries = entries
+            mask = size - 1
         }
 
-        func isReadOnly(at location: Location) -> Bool {
-            guard let sub = location.subcommand, let children = children[location.command] else { return readOnly[location.command] }
-            return children.readOnly[sub]
+        func find(_ key: PackedName, parent: Int) -> Int? {
+            var slot = key.hash(parent: parent) & mask
+            while true {
+                let entry = entries[slot]
+                if entry.id < 0 { return nil }
+                if entry.key == key, Int(entry.parent) == parent { return Int(entry.id) }
+                slot = (slot + 1) & mask
+            }
         }
     }
 
     /// Up to 24 bytes of a name, ASCII letters upper-cased, packed with the length so that two
     /// names compare as four integers.
-    struct PackedName: Comparable, Sendable {
+    struct PackedName: Equatable, Sendable {
         var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, length = 0
 
+        init() {}
+
+        init?(_ name: String) {
+            var name = name
+            guard let packed = name.withUTF8({ PackedName($0) }) else { return nil }
+            self = packed
+        }
+
         init?(_ name: UnsafeBufferPointer<UInt8>) {
-            guard name.count <= 24 else { return nil }
+            guard name.count > 0, name.count <= 24 else { return nil }
             for i in 0..<name.count {
                 let raw = name[i]
                 let byte = UInt64(raw >= 0x61 && raw <= 0x7A ? raw - 0x20 : raw)
@@ -147,8 +198,12 @@ public enum CommandTable {
             length = name.count
         }
 
-        static func < (l: PackedName, r: PackedName) -> Bool {
-            (l.length, l.a, l.b, l.c) < (r.length, r.a, r.b, r.c)
+        func hash(parent: Int) -> Int {
+            var h = a &* 0x9E37_79B9_7F4A_7C15
+            h ^= (b &+ UInt64(bitPattern: Int64(parent))) &* 0xC2B2_AE3D_27D4_EB4F
+            h ^= c &* 0x1656_67B1_9E37_79F9
+            h ^= UInt64(length)
+            return Int(truncatingIfNeeded: (h ^ (h >> 29)) >> 3)
         }
     }
 }
