@@ -64,6 +64,8 @@ let package = Package(
         .testTarget(
             name: "RedisClusterTests",
             dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "SwiftEVTesting"],
+            // Raw replies captured from a real cluster (scripts/capture-reply.py).
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         // The command table generator: CommandData/*.json (a server's own COMMAND / COMMAND DOCS,
