@@ -67,10 +67,9 @@ public enum CommandTable {
     /// (case-insensitive; an unknown subcommand of a container is nil, a container without
     /// one is the container). Does not allocate.
     public static func id(name: UnsafeBufferPointer<UInt8>, subcommand: UnsafeBufferPointer<UInt8>?) -> ID? {
-        let lookup = lookup
-        guard let key = PackedName(name), let command = lookup.commands.find(key, parent: -1) else { return nil }
-        guard lookup.hasSubcommands[command], let subcommand else { return ID(rawValue: command) }
-        guard let subKey = PackedName(subcommand), let sub = lookup.subcommands.find(subKey, parent: command) else { return nil }
+        guard let key = PackedName(name), let command = Self.lookup.commands.find(key, parent: -1) else { return nil }
+        guard Self.lookup.hasSubcommands[command], let subcommand else { return ID(rawValue: command) }
+        guard let subKey = PackedName(subcommand), let sub = Self.lookup.subcommands.find(subKey, parent: command) else { return nil }
         return ID(rawValue: sub)
     }
 
@@ -103,8 +102,8 @@ public enum CommandTable {
     static let lookup = Lookup(generatedCommands)
 
     /// The flat spec list and two open-addressing hash tables (names; `parent|sub` names),
-    /// built once. Immutable after init.
-    final class Lookup: Sendable {
+    /// built once. A struct in a global `let`: read in place, no reference counting per lookup.
+    struct Lookup: Sendable {
         let specs: [CommandSpec]
         let readOnly: [Bool]
         let hasSubcommands: [Bool]
@@ -184,18 +183,36 @@ public enum CommandTable {
         }
 
         init?(_ name: UnsafeBufferPointer<UInt8>) {
-            guard name.count > 0, name.count <= 24 else { return nil }
-            for i in 0..<name.count {
-                let raw = name[i]
-                let byte = UInt64(raw >= 0x61 && raw <= 0x7A ? raw - 0x20 : raw)
-                let shift = UInt64((i & 7) &* 8)
-                switch i >> 3 {
-                case 0: a |= byte << shift
-                case 1: b |= byte << shift
-                default: c |= byte << shift
+            let count = name.count
+            guard count > 0, count <= 24, let base = name.baseAddress else { return nil }
+            /// Bytes `start..<min(start + 8, count)`, little-endian.
+            @inline(__always) func word(_ start: Int) -> UInt64 {
+                var word: UInt64 = 0
+                var i = Swift.min(count, start + 8) - 1
+                while i >= start {
+                    word = word << 8 | UInt64(base[i])
+                    i -= 1
                 }
+                return word
             }
-            length = name.count
+            a = word(0)
+            if count > 8 { b = word(8) }
+            if count > 16 { c = word(16) }
+            // No command name has a byte above 0x7F; ASCII-only lets the case folding work on
+            // eight bytes at once.
+            guard (a | b | c) & 0x8080_8080_8080_8080 == 0 else { return nil }
+            a = Self.uppercased(a)
+            b = Self.uppercased(b)
+            c = Self.uppercased(c)
+            length = count
+        }
+
+        /// `a`…`z` → `A`…`Z` in each byte of an ASCII word: byte + 0x1F reaches 0x80 from `a`
+        /// up, byte + 0x05 from `{` up; no byte carries into the next.
+        @inline(__always) static func uppercased(_ word: UInt64) -> UInt64 {
+            let fromA = word &+ 0x1F1F_1F1F_1F1F_1F1F
+            let pastZ = word &+ 0x0505_0505_0505_0505
+            return word &- (((fromA & ~pastZ) & 0x8080_8080_8080_8080) >> 2)
         }
 
         func hash(parent: Int) -> Int {

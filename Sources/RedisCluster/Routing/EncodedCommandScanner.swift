@@ -12,19 +12,24 @@ struct EncodedCommandScanner {
         self.init(raw.bindMemory(to: UInt8.self))
     }
 
-    /// Reads `<prefix>digits\r\n`.
+    /// Reads `<prefix>digits\r\n` (at most 18 digits: no overflow check per digit needed).
+    @inline(__always)
     private mutating func header(_ prefix: UInt8) -> Int? {
-        guard index < bytes.count, bytes[index] == prefix else { return nil }
-        index += 1
+        let count = bytes.count
+        var i = index
+        guard i < count, bytes[i] == prefix else { return nil }
+        i += 1
+        let firstDigit = i
         var value = 0
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\r") {
-            let digit = Int(bytes[index]) &- 48
-            guard digit >= 0, digit <= 9, value <= (Int.max - 9) / 10 else { return nil }
-            value = value * 10 + digit
-            index += 1
+        while i < count {
+            let digit = bytes[i] &- 48
+            if digit > 9 { break }
+            value = value &* 10 &+ Int(digit)
+            i += 1
         }
-        index += 2
-        return index <= bytes.count ? value : nil
+        guard i > firstDigit, i - firstDigit <= 18, i + 1 < count, bytes[i] == 13 else { return nil }
+        index = i + 2
+        return value
     }
 
     mutating func arrayCount() -> Int? { header(UInt8(ascii: "*")) }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The cluster's key → slot function: CRC16-XMODEM of the key, or of its hash tag, mod 16384.
 ///
 /// The hash tag is the part between the first `{` and the first `}` after it, when that part
@@ -22,10 +28,15 @@ public enum HashSlot {
 
     public static func slot(forKey key: UnsafeBufferPointer<UInt8>) -> Int {
         var start = 0, end = key.count
-        if let open = key.firstIndex(of: UInt8(ascii: "{")),
-           let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1 {
-            start = open + 1
-            end = close
+        if let base = key.baseAddress, let open = memchr(base, Int32(UInt8(ascii: "{")), key.count) {
+            let openIndex = UnsafePointer<UInt8>(open.assumingMemoryBound(to: UInt8.self)) - base
+            if let close = memchr(base + openIndex + 1, Int32(UInt8(ascii: "}")), key.count - openIndex - 1) {
+                let closeIndex = UnsafePointer<UInt8>(close.assumingMemoryBound(to: UInt8.self)) - base
+                if closeIndex > openIndex + 1 {
+                    start = openIndex + 1
+                    end = closeIndex
+                }
+            }
         }
         return crcTables.withUnsafeBufferPointer { tables in
             // Two bytes per step (the latency chain is the table load, so halving the steps
