@@ -64,6 +64,21 @@ let package = Package(
         .testTarget(
             name: "RedisClusterTests",
             dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "SwiftEVTesting"],
+            // Raw replies captured from a real cluster (scripts/capture-reply.py).
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        // The command table generator: CommandData/*.json (a server's own COMMAND / COMMAND DOCS,
+        // dumped by scripts/dump-command-table.py) → Sources/Redis/Commands/Generated/.
+        // Regenerate with `swift run RedisCommandGenerator`.
+        .target(name: "CommandTableGenerator", swiftSettings: strict),
+        .executableTarget(name: "RedisCommandGenerator", dependencies: ["CommandTableGenerator"], swiftSettings: strict),
+        .testTarget(name: "CommandTableGeneratorTests", dependencies: ["CommandTableGenerator"], swiftSettings: strict),
+        // ns per CommandRouter.route + slot-table lookup. Not a test.
+        .executableTarget(
+            name: "RoutingBench",
+            dependencies: ["RedisCluster", "Redis", "SwiftEV"],
+            path: "Benchmarks/RoutingBench",
             swiftSettings: strict
         ),
         // Single-connection Redis benchmark against a real node, compared with redis-benchmark

@@ -17,12 +17,25 @@ final class RedisCommandTests: XCTestCase {
         XCTAssertTrue(RedisCommand("SET", "k", "v", readOnly: true).isReadOnly, "an explicit flag wins")
     }
 
-    func testEveryTableEntryIsFoundAndTheTableIsSorted() {
-        for name in ReadOnlyCommands.names {
-            XCTAssertTrue(ReadOnlyCommands.contains(name), name)
-            XCTAssertTrue(ReadOnlyCommands.contains(name.lowercased()), name)
+    func testReadOnlyResolvesSubcommandsAndKeepsTheConnectionLevelExtras() {
+        XCTAssertTrue(RedisCommand("OBJECT", "ENCODING", "k").isReadOnly)
+        XCTAssertTrue(RedisCommand("xinfo", "stream", "s").isReadOnly)
+        XCTAssertFalse(RedisCommand("CLIENT", "KILL", "ID", 1).isReadOnly)
+        XCTAssertFalse(RedisCommand("XINFO").isReadOnly, "a container alone is not flagged")
+        XCTAssertFalse(RedisCommand("OBJECT", "NOSUCHSUB", "k").isReadOnly, "an unknown subcommand counts as a write")
+        for extra in ["PING", "ECHO", "INFO", "TIME", "LASTSAVE"] {
+            XCTAssertTrue(RedisCommand([extra]).isReadOnly, "\(extra): not flagged readonly by the server, but side-effect free")
         }
-        XCTAssertEqual(ReadOnlyCommands.packed, ReadOnlyCommands.packed.sorted())
+        XCTAssertTrue(RedisCommand("MEMORY", "STATS").isReadOnly)
+        XCTAssertFalse(RedisCommand("FLUSHALL").isReadOnly)
+        XCTAssertFalse(RedisCommand("EVAL", "return 1", 0).isReadOnly)
+        XCTAssertTrue(RedisCommand("EVAL_RO", "return 1", 0).isReadOnly)
+    }
+
+    func testEveryReadOnlyExtraNamesACommandOfTheTable() {
+        for name in CommandTable.readOnlyExtras {
+            XCTAssertNotNil(CommandTable.spec(named: name), name)
+        }
     }
 
     func testEncodingAndNameReadBack() {

@@ -22,10 +22,12 @@ public struct RedisCommand: Sendable, CustomStringConvertible {
     @usableFromInline let readOnly: Bool?
 
     /// Whether the command only reads: such a command may be retried safely when its outcome
-    /// is unknown (a connection lost after it was sent). From the command table (Redis 7's
-    /// `readonly` flag) unless given when the command was made; unknown names count as writes.
+    /// is unknown (a connection lost after it was sent). From the generated `CommandTable`
+    /// (Redis 7's `readonly` flag, subcommands resolved, plus side-effect-free connection
+    /// commands such as PING) unless given when the command was made; unknown names count as
+    /// writes.
     public var isReadOnly: Bool {
-        readOnly ?? ReadOnlyCommands.contains(RedisCommand.firstBulk(of: bytes))
+        readOnly ?? CommandTable.isReadOnly(bytes)
     }
 
     /// Encodes `name` and `arguments` (known at compile time: no array is built). Inlinable so

@@ -8,7 +8,7 @@ extension ClusterCoordinator {
     /// The answers of one refresh round, collected as they arrive.
     final class RefreshRound {
         let number: Int
-        var views: [TopologyView] = []
+        var views: [TopologyElection.View] = []
         var failures: [NodeFailure] = []
         var remaining: Int
         var concluded = false
@@ -70,7 +70,7 @@ extension ClusterCoordinator {
 
     /// Asks one node for its view: `CLUSTER MYID` and `CLUSTER SHARDS` in one flush (falling
     /// back to `CLUSTER SLOTS` on servers before 7.0).
-    private func queryTopology(of endpoint: ClusterEndpoint, completion: @escaping (Result<TopologyView, NodeFailure>) -> Void) {
+    private func queryTopology(of endpoint: ClusterEndpoint, completion: @escaping (Result<TopologyElection.View, NodeFailure>) -> Void) {
         let timeout = configuration.slotsRefreshTimeout
         var myID: String?
         pool.probe(endpoint, RedisCommand("CLUSTER", "MYID"), timeout: timeout) { result in
@@ -96,10 +96,10 @@ extension ClusterCoordinator {
         }
     }
 
-    private func parseView(_ reply: RESPValue, from endpoint: ClusterEndpoint, nodeID: String?, slots: Bool) -> Result<TopologyView, NodeFailure> {
+    private func parseView(_ reply: RESPValue, from endpoint: ClusterEndpoint, nodeID: String?, slots: Bool) -> Result<TopologyElection.View, NodeFailure> {
         do {
             let topology = slots ? try SlotsParser.parse(reply) : try ShardsParser.parse(reply)
-            return .success(TopologyView(node: endpoint, nodeID: nodeID, topology: topology))
+            return .success((node: endpoint, nodeID: nodeID, result: .success(topology)))
         } catch {
             return .failure(NodeFailure(endpoint: endpoint, cause: .badReply("\(error)")))
         }
@@ -126,11 +126,12 @@ extension ClusterCoordinator {
         round.concluded = true
         round.timer?.cancel()
         let election = TopologyElection.elect(round.views)
-        let failures = round.failures + election.rejected
-        for failure in election.rejected {
-            logger.warning("topology view rejected", metadata: ["node": "\(failure.endpoint)", "why": "\(failure.cause)"])
+        let rejected = election.rejected.map { NodeFailure(endpoint: $0.node, cause: .rejectedView($0.reason.description)) }
+        let failures = round.failures + rejected
+        for rejection in election.rejected {
+            logger.warning("topology view rejected", metadata: ["node": "\(rejection.node)", "why": "\(rejection.reason)"])
         }
-        guard let winner = election.winner, winner.coveredSlots > 0 else {
+        guard let winner = election.topology, winner.coveredSlots > 0 else {
             return roundFailed(failures.isEmpty ? round.views.map { NodeFailure(endpoint: $0.node, cause: .badReply("no slots assigned")) } : failures)
         }
         lastFailures = []

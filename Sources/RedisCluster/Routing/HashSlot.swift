@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The cluster's key → slot function: CRC16-XMODEM of the key, or of its hash tag, mod 16384.
 ///
 /// The hash tag is the part between the first `{` and the first `}` after it, when that part
@@ -22,18 +28,32 @@ public enum HashSlot {
 
     public static func slot(forKey key: UnsafeBufferPointer<UInt8>) -> Int {
         var start = 0, end = key.count
-        if let open = key.firstIndex(of: UInt8(ascii: "{")),
-           let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1 {
-            start = open + 1
-            end = close
+        if let base = key.baseAddress, let open = memchr(base, Int32(UInt8(ascii: "{")), key.count) {
+            let openIndex = UnsafePointer<UInt8>(open.assumingMemoryBound(to: UInt8.self)) - base
+            if let close = memchr(base + openIndex + 1, Int32(UInt8(ascii: "}")), key.count - openIndex - 1) {
+                let closeIndex = UnsafePointer<UInt8>(close.assumingMemoryBound(to: UInt8.self)) - base
+                if closeIndex > openIndex + 1 {
+                    start = openIndex + 1
+                    end = closeIndex
+                }
+            }
         }
-        var crc: UInt16 = 0
-        var i = start
-        while i < end {
-            crc = (crc << 8) ^ crcTable[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ key[i])]
-            i += 1
+        return crcTables.withUnsafeBufferPointer { tables in
+            // Two bytes per step (the latency chain is the table load, so halving the steps
+            // halves the time): with x = crc ^ (b0 << 8 | b1), the CRC of the two bytes is
+            // twoBytes[x >> 8] ^ oneByte[x & 0xFF], by linearity.
+            var crc: UInt16 = 0
+            var i = start
+            while i + 1 < end {
+                let x = crc ^ (UInt16(key[i]) << 8 | UInt16(key[i + 1]))
+                crc = tables[256 + Int(x >> 8)] ^ tables[Int(x & 0xFF)]
+                i += 2
+            }
+            if i < end {
+                crc = (crc << 8) ^ tables[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ key[i])]
+            }
+            return Int(crc & 0x3FFF)
         }
-        return Int(crc & 0x3FFF)
     }
 
     /// CRC16-XMODEM (polynomial 0x1021, initial value 0), one entry per byte value.
@@ -42,4 +62,7 @@ public enum HashSlot {
         for _ in 0..<8 { crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1 }
         return crc
     }
+
+    /// `crcTable`, then the CRC of each byte value followed by a zero byte.
+    static let crcTables: [UInt16] = crcTable + crcTable.map { ($0 << 8) ^ crcTable[Int($0 >> 8)] }
 }

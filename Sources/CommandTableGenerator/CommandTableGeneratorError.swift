@@ -1,0 +1,23 @@
+/// Why the generator refused its input: each case names the command and the value it did not
+/// understand, so a newer server's data says what to teach the generator and `CommandSpec`.
+public enum CommandTableGeneratorError: Error, Equatable, CustomStringConvertible {
+    case unreadableData(String)
+    case unknownFlag(command: String, flag: String)
+    case unknownACLCategory(command: String, category: String)
+    case unknownTip(command: String, tip: String)
+    case unknownKeySpecFlag(command: String, flag: String)
+    case malformedKeySpec(command: String, detail: String)
+    case duplicateCommand(String)
+
+    public var description: String {
+        switch self {
+        case .unreadableData(let detail): return "the command data is not readable: \(detail)"
+        case .unknownFlag(let command, let flag): return "\(command): unknown command flag '\(flag)' (add it to CommandFlags and the generator's flag table)"
+        case .unknownACLCategory(let command, let category): return "\(command): unknown ACL category '\(category)' (add it to ACLCategories)"
+        case .unknownTip(let command, let tip): return "\(command): unknown tip '\(tip)' (add it to CommandTips)"
+        case .unknownKeySpecFlag(let command, let flag): return "\(command): unknown key spec flag '\(flag)' (add it to KeySpecFlags)"
+        case .malformedKeySpec(let command, let detail): return "\(command): malformed key spec: \(detail)"
+        case .duplicateCommand(let name): return "command '\(name)' appears twice"
+        }
+    }
+}
