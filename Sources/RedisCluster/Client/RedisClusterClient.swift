@@ -53,6 +53,11 @@ public final class RedisClusterClient: @unchecked Sendable {
         precondition(started, "the event loop has shut down")
     }
 
+    /// A client dropped without `close()` still closes its connections (on its loop).
+    deinit {
+        eventLoop.execute { [coordinator] in _ = coordinator.close() }
+    }
+
     /// One client per loop of `group`, all with the same configuration.
     public static func onEveryLoop(of group: LibevEventLoopGroup, configuration: RedisClusterConfiguration) -> [RedisClusterClient] {
         group.loops.map { RedisClusterClient(configuration: configuration, eventLoop: $0) }
@@ -182,7 +187,8 @@ extension ClusterCoordinator {
         if remaining == 0 { promise.succeed([]) }
         for (index, node) in nodes.enumerated() {
             // A PING through the pool dials the node if needed and tells when it is usable.
-            pool.probe(node.endpoint, RedisCommand("PING"), timeout: configuration.slotsRefreshTimeout) { [unowned self] _ in
+            pool.probe(node.endpoint, RedisCommand("PING"), timeout: configuration.slotsRefreshTimeout) { [weak self] _ in
+                guard let self else { return }
                 found[index] = pool.handles[node.endpoint]?.connection
                 remaining -= 1
                 if remaining == 0 { promise.succeed(found.compactMap { $0 }) }

@@ -18,16 +18,21 @@ extension ClusterCoordinator {
             if refresh { requestRefresh(because: "MOVED to unknown \(target)") }
             pending.asking = asking
             let moving = pending
-            after(delay) { [unowned self] in
-                guard !isClosed else { return fail(moving, .clientClosed) }
-                self.pool.send(moving, to: target)
+            after(delay) { [weak self] in
+                guard let self, !self.isClosed else {
+                    return moving.handler.complete(.failure(RedisClusterError(.clientClosed, command: moving.command.name)))
+                }
+                pool.send(moving, to: target)
             }
         case .reroute(let delay, let refresh):
             statistics.retries += 1
             if refresh { requestRefresh(because: "\(redirection)") }
             pending.asking = false
             let moving = pending
-            after(delay) { [unowned self] in route(moving) }
+            after(delay) { [weak self] in
+                guard let self else { return moving.handler.complete(.failure(RedisClusterError(.clientClosed, command: moving.command.name))) }
+                route(moving)
+            }
         case .fail(let kind):
             fail(pending, kind)
         }

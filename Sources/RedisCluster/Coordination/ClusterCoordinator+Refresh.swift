@@ -28,7 +28,8 @@ extension ClusterCoordinator {
             return conclude(round)
         }
         // A node that accepts the connection but never answers must not hold the round open.
-        let timer = loop.makeTimer { [unowned self, round] in
+        let timer = loop.makeTimer { [weak self, round] in
+            guard let self else { return }
             for endpoint in sources where !round.views.contains(where: { $0.node == endpoint })
                 && !round.failures.contains(where: { $0.endpoint == endpoint }) {
                 round.failures.append(NodeFailure(endpoint: endpoint, cause: .timedOut))
@@ -38,7 +39,8 @@ extension ClusterCoordinator {
         timer.arm(in: configuration.slotsRefreshTimeout + .milliseconds(50), on: loop)
         round.timer = timer
         for endpoint in sources {
-            queryTopology(of: endpoint) { [unowned self] result in
+            queryTopology(of: endpoint) { [weak self] result in
+                guard let self else { return }
                 guard !round.concluded else { return }
                 switch result {
                 case .success(let view): round.views.append(view)
@@ -76,14 +78,16 @@ extension ClusterCoordinator {
         pool.probe(endpoint, RedisCommand("CLUSTER", "MYID"), timeout: timeout) { result in
             if case .success(let value) = result { myID = (try? value.decode(as: String.self)) }
         }
-        pool.probe(endpoint, RedisCommand("CLUSTER", "SHARDS"), timeout: timeout) { [unowned self] result in
+        pool.probe(endpoint, RedisCommand("CLUSTER", "SHARDS"), timeout: timeout) { [weak self] result in
+            guard let self else { return }
             switch result {
             case .success(let reply):
                 completion(parseView(reply, from: endpoint, nodeID: myID, slots: false))
             case .failure(let error):
                 if let serverError = ClusterCoordinator.serverError(error), serverError.code == "ERR",
                    serverError.message.lowercased().contains("unknown subcommand") {
-                    pool.probe(endpoint, RedisCommand("CLUSTER", "SLOTS"), timeout: timeout) { [unowned self] result in
+                    pool.probe(endpoint, RedisCommand("CLUSTER", "SLOTS"), timeout: timeout) { [weak self] result in
+                        guard let self else { return }
                         switch result {
                         case .success(let reply): completion(parseView(reply, from: endpoint, nodeID: myID, slots: true))
                         case .failure(let error): completion(.failure(failure(endpoint, error)))
@@ -158,7 +162,8 @@ extension ClusterCoordinator {
     /// `CLUSTER INFO` on one primary of the new view must say `cluster_state:ok`.
     private func readyCheck(_ winner: ClusterTopology, agreed: Int) {
         let primary = winner.shards[0].primary.endpoint
-        pool.probe(primary, RedisCommand("CLUSTER", "INFO"), timeout: configuration.slotsRefreshTimeout) { [unowned self] result in
+        pool.probe(primary, RedisCommand("CLUSTER", "INFO"), timeout: configuration.slotsRefreshTimeout) { [weak self] result in
+            guard let self else { return }
             guard !isClosed else { return }
             switch result {
             case .success(let value):
@@ -187,7 +192,7 @@ extension ClusterCoordinator {
         switch discovery.roundFailed(failures) {
         case .retry(let delay):
             finishRefresh()
-            after(delay) { [unowned self] in requestRefresh(because: "discovery retry \(discovery.attempt)") }
+            after(delay) { [weak self] in self?.requestRefresh(because: "discovery retry \(self?.discovery.attempt ?? 0)") }
         case .giveUp(let error):
             finishRefresh()
             gaveUp(error)

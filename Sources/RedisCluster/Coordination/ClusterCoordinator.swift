@@ -191,7 +191,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
 
     private func armWaitTimer() {
         guard let earliest = waiting.earliestDeadline else { waitTimer?.cancel(); return }
-        if waitTimer == nil { waitTimer = loop.makeTimer { [unowned self] in expireWaiting() } }
+        if waitTimer == nil { waitTimer = loop.makeTimer { [weak self] in self?.expireWaiting() } }
         waitTimer?.arm(at: earliest)
     }
 
@@ -314,7 +314,8 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
             startRefresh()
         case .armTimer(let at):
             if refreshTimer == nil {
-                refreshTimer = loop.makeTimer { [unowned self] in
+                refreshTimer = loop.makeTimer { [weak self] in
+                    guard let self else { return }
                     perform(scheduler.timerFired(now: loop.now), reason: "timer")
                 }
             }
