@@ -125,4 +125,40 @@ final class DiscoveryClusterTests: ClusterClientTestCase {
             XCTAssertTrue(connected.contains(ClusterEndpoint(primary)!.port), "connect event for \(primary): \(connected)")
         }
     }
+
+    func testASeedOfAnotherClusterIsKeptOut() async throws {
+        let ports = try mainPorts()
+        let other = try ClusterTestPorts.list(ClusterTestPorts.hostname, count: 3)[0]
+        // A stale seed list: its first entry now belongs to another cluster.
+        let client = makeClient(configuration(ports: [other, ports[0], ports[1]]))
+        try await client.connect()
+        let maybeTopology = await client.topology()
+        let topology = try XCTUnwrap(maybeTopology)
+        XCTAssertEqual(Set(topology.nodes.map(\.endpoint.port)), Set(ports), "the majority's cluster, not the stale seed's")
+        try await client.send("SET", "foreign-seed", "ok")
+    }
+
+    func testOfflineQueueIsBounded() async throws {
+        var config = configuration(ports: [1])
+        config.maxOfflineQueue = 2
+        config.commandTimeout = .seconds(30)
+        config.clusterRetryStrategy = { _, _ in .milliseconds(50) }  // keeps trying: commands wait
+        let client = makeClient(config)
+        let waiting = [client.submit(RedisCommand("GET", "a")), client.submit(RedisCommand("GET", "b"))]
+        do {
+            _ = try await client.send("GET", "c")
+            XCTFail("a third command must not queue")
+        } catch let error as RedisClusterError {
+            XCTAssertEqual(error.kind, .offlineQueueFull(limit: 2))
+        }
+        await client.close()
+        for future in waiting {
+            do {
+                _ = try await future.get()
+                XCTFail("no cluster: must fail")
+            } catch let error as RedisClusterError {
+                XCTAssertEqual(error.kind, .clientClosed, "queued commands fail when the client closes")
+            }
+        }
+    }
 }
