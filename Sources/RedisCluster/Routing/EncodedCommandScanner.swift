@@ -32,15 +32,18 @@ struct EncodedCommandScanner {
         return value
     }
 
+    @inline(__always)
     mutating func arrayCount() -> Int? { header(UInt8(ascii: "*")) }
 
     /// The next bulk string's position in `bytes`.
+    @inline(__always)
     mutating func nextRange() -> Range<Int>? {
         guard let length = header(UInt8(ascii: "$")), length <= bytes.count - index - 2 else { return nil }
         defer { index += length + 2 }
         return index..<(index + length)
     }
 
+    @inline(__always)
     mutating func nextBulk() -> UnsafeBufferPointer<UInt8>? {
         nextRange().map { UnsafeBufferPointer(rebasing: bytes[$0]) }
     }
