@@ -132,4 +132,35 @@ final class LibevEventLoopTests: XCTestCase {
         }.wait()
         XCTAssertTrue(message.contains("deadlock"), message)
     }
+
+    /// Regression (issue 7, item 2): `tryExecute` woke the loop after releasing the queue lock,
+    /// so a thread pre-empted there could write into a loop that `join()` had destroyed. Many
+    /// threads keep executing while the group shuts down; every task accepted must run, and
+    /// every thread must see the refusal. Run it under AddressSanitizer with more iterations:
+    /// `SWIFTEV_SHUTDOWN_STRESS_ITERATIONS=2000`.
+    func testExecutingFromManyThreadsWhileTheGroupShutsDown() throws {
+        let iterations = ProcessInfo.processInfo.environment["SWIFTEV_SHUTDOWN_STRESS_ITERATIONS"].flatMap(Int.init) ?? 20
+        let threads = 4
+        for iteration in 0..<iterations {
+            let group = LibevEventLoopGroup(numberOfThreads: 2)
+            let loops = group.loops
+            let accepted = Atomic<Int>(0), ran = Atomic<Int>(0)
+            let started = Semaphore(), finished = Semaphore()
+            for t in 0..<threads {
+                DetachedThread {
+                    started.signal()
+                    let loop = loops[t % loops.count]
+                    while loop.tryExecute({ ran.add(1, ordering: .relaxed) }) {
+                        accepted.add(1, ordering: .relaxed)
+                    }
+                    finished.signal()
+                }.start()
+            }
+            for _ in 0..<threads { started.wait() }
+            try group.syncShutdown()
+            for _ in 0..<threads { finished.wait() }
+            XCTAssertEqual(ran.load(ordering: .relaxed), accepted.load(ordering: .relaxed),
+                           "every task a loop accepted must run before it shuts down (iteration \(iteration))")
+        }
+    }
 }
