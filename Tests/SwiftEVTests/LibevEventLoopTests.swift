@@ -163,4 +163,31 @@ final class LibevEventLoopTests: XCTestCase {
                            "every task a loop accepted must run before it shuts down (iteration \(iteration))")
         }
     }
+
+    /// Regression (issue 7, item 3): a timer's delay was measured from the current clock, but
+    /// libev counts it from the time it cached when the iteration began. A timer armed late in
+    /// a busy iteration was thus placed too early, ahead of timers with earlier deadlines, and
+    /// fired first once both were due. (Busy for 20 ms on purpose: that is the defect's trigger.)
+    func testTimersArmedInABusyIterationStillFireInDeadlineOrder() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdown() }
+        let loop = group.next()
+        for round in 0..<3 {
+            let fired = Mutex<[String]>([])
+            let tasks = try loop.submit { () -> [Scheduled<Void>] in
+                let start = loop.now
+                let a = loop.scheduleTask(deadline: start + .milliseconds(15)) { fired.withLock { $0.append("A") } }
+                busyWait(until: Deadline.now() + .milliseconds(10))
+                let b = loop.scheduleTask(deadline: start + .milliseconds(16)) { fired.withLock { $0.append("B") } }
+                busyWait(until: Deadline.now() + .milliseconds(10))  // both are due before the loop looks again
+                return [a, b]
+            }.wait()
+            for task in tasks { try task.futureResult.wait() }
+            XCTAssertEqual(fired.withLock { $0 }, ["A", "B"], "round \(round): A's deadline is the earlier one")
+        }
+    }
+}
+
+private func busyWait(until deadline: Deadline) {
+    while Deadline.now() < deadline {}
 }

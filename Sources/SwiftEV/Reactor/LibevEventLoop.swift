@@ -96,9 +96,14 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     /// On the loop: the time of this iteration, read once on first use after the loop woke (in
     /// the spirit of libev's `ev_now`, which its manual recommends for timeouts), so a thousand
     /// commands sent in one iteration cost one clock read. Elsewhere: the monotonic clock.
+    ///
+    /// Reading it also brings libev's own cached time up to date (`ev_now_update`), so the two
+    /// agree for the rest of the iteration: timers measure their delay from this value, exactly
+    /// as libev does, and so fire in deadline order however busy the iteration is.
     public var now: Deadline {
         guard inEventLoop else { return Deadline.now() }
         if !iterationNowIsFresh {
+            ev_now_update(raw)
             iterationNow = Deadline.now()
             iterationNowIsFresh = true
         }
