@@ -58,7 +58,8 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     @exclusivity(unchecked) private var flushing: [SocketTransport] = []
     var channels: [ObjectIdentifier: Channel] = [:]
     var armedTimers = TimerList()
-    private var shutdownRequested = false
+    /// Set on the loop when the group starts shutting it down. Loop-confined.
+    private(set) var shutdownRequested = false
     /// Scratch space for `writev`, shared by every channel of this loop (one thread, one user at a time).
     let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: LibevEventLoop.maxIOVecs)
     /// Linux's IOV_MAX.
