@@ -17,6 +17,17 @@ public final class StageContext<Stage: ChannelStage> {
     /// which may remove themselves).
     var relinkPreviousInbound: ((any InboundNode<Stage.InboundIn>) -> Void)?
 
+    #if DEBUG
+    /// Set by an `InboundOnlyStage`'s default outbound methods (see `InboundOnlyOverrideCheck`).
+    var passedOver = false
+    #endif
+
+    func markPassedOver() {
+        #if DEBUG
+        passedOver = true
+        #endif
+    }
+
     /// The channel this stage belongs to. (Checked `unowned`: a stage that keeps its context
     /// past the channel's life traps clearly instead of reading freed memory.)
     public unowned let channel: Channel
