@@ -184,6 +184,12 @@ public final class Channel: @unchecked Sendable {
         closePromise.succeed()
     }
 
+    /// The socket's descriptor, for a socket channel that is open (tests and diagnostics). Loop-confined.
+    var socketDescriptor: Int32? {
+        guard let socket = transport as? SocketTransport, socket.fd >= 0 else { return nil }
+        return socket.fd
+    }
+
     /// Whether `transportDidClose` has run. Callable from any thread.
     public var isClosed: Bool { closed.load(ordering: .acquiring) }
 }
