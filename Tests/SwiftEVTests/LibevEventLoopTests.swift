@@ -37,15 +37,20 @@ final class LibevEventLoopTests: XCTestCase {
         let fired = Mutex<[Int]>([])
         var generator = SystemRandomNumberGenerator()
         let delays = (0..<60).map { _ in Int64.random(in: 1...80, using: &generator) }
-        var scheduled: [Scheduled<Void>] = []
-        let base = loop.now
-        for (i, delay) in delays.enumerated() {
-            scheduled.append(loop.scheduleTask(deadline: base + .milliseconds(delay * 2 + Int64(i % 2))) {
-                fired.withLock { $0.append(i) }
-            })
-        }
         let cancelled = Set(stride(from: 0, to: 60, by: 3))
-        for i in cancelled { scheduled[i].cancel() }
+        // Scheduled and cancelled in one loop task: no timer can fire in between, however
+        // slowly this thread runs (from the test thread, a 2 ms timer could fire before its
+        // cancel arrived on a loaded machine).
+        let scheduled = try loop.submit { () -> [Scheduled<Void>] in
+            let base = loop.now
+            let tasks = delays.enumerated().map { i, delay in
+                loop.scheduleTask(deadline: base + .milliseconds(delay * 2 + Int64(i % 2))) {
+                    fired.withLock { $0.append(i) }
+                }
+            }
+            for i in cancelled { tasks[i].cancel() }
+            return tasks
+        }.wait()
         for (i, task) in scheduled.enumerated() where !cancelled.contains(i) {
             try task.futureResult.wait()
         }
