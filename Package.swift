@@ -42,7 +42,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "EchoServer", dependencies: ["SwiftEV"], path: "Examples/EchoServer", swiftSettings: strict),
-        .testTarget(name: "SwiftEVTests", dependencies: ["SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
+        // Counts heap allocations for the allocation regression tests (interposes malloc; tests only).
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .testTarget(name: "SwiftEVTests", dependencies: ["SwiftEV", "SwiftEVTesting", "CAllocationCounter"], swiftSettings: strict),
         // Redis protocol: RESP2/RESP3 values, incremental decoder, command encoder, Swift conversions.
         .target(name: "RESP", dependencies: ["SwiftEV"], swiftSettings: strict),
         // Redis node channel (decoding, handshake, redirects, correlation) and connections.
@@ -98,8 +100,8 @@ let package = Package(
             path: "Benchmarks/ClusterBenchmark",
             swiftSettings: strict
         ),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "RESP", "SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
-        .testTarget(name: "RESPTests", dependencies: ["RESP", "SwiftEV"], swiftSettings: strict),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "RESP", "SwiftEV", "SwiftEVTesting", "CAllocationCounter"], swiftSettings: strict),
+        .testTarget(name: "RESPTests", dependencies: ["RESP", "SwiftEV", "CAllocationCounter"], swiftSettings: strict),
         // libFuzzer target; a plain build yields a corpus replayer (see scripts/fuzz-resp.sh).
         .target(name: "CRESPFuzzSupport", path: "Fuzz/CRESPFuzzSupport"),
         .executableTarget(name: "RESPFuzz", dependencies: ["RESP", "CRESPFuzzSupport"], path: "Fuzz/RESPFuzz", swiftSettings: strict),

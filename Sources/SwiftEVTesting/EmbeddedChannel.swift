@@ -141,9 +141,6 @@ final class EmbeddedTransport<In, Out>: ChannelTransport {
     var unflushed = Deque<(Out, EventLoopPromise<Void>?)>()
     var flushed = Deque<Out>()
     private var closed = false
-    private var queued: UInt64 = 0
-    private var started: UInt64 = 0
-    var writeProgress: (queued: UInt64, started: UInt64) { (queued, started) }
 
     init(channel: Channel) { self.channel = channel }
 
@@ -152,7 +149,7 @@ final class EmbeddedTransport<In, Out>: ChannelTransport {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        queued += 1
+        channel.transportQueuedWrite()
         unflushed.append((data, promise))
     }
 
@@ -161,7 +158,7 @@ final class EmbeddedTransport<In, Out>: ChannelTransport {
     func transportFlush() {
         guard !holdFlushes else { return }
         while let (data, promise) = unflushed.popFirst() {
-            started += 1
+            channel.transportStartedWrite()
             flushed.append(data)
             promise?.succeed()
         }

@@ -93,14 +93,19 @@ extension FlushPolicyTests {
         let (plain, port) = try plainListener()
         defer { close(plain) }
         nonisolated(unsafe) let writer = WriterStage()
+        // Read on the loop only (after it was set here, before the channel was handed to it).
         nonisolated(unsafe) weak var weakChannel: Channel?
+        let closed: EventLoopFuture<Void>
+        let socket: Int32
+        let loop = group.loops[0]
         do {
             let channel = try TCPClient(group: group).connect(host: "127.0.0.1", port: port) { $0.adding(writer) }.wait()
             weakChannel = channel
+            closed = channel.closeFuture
+            socket = try XCTUnwrap(try loop.submit { channel.socketDescriptor }.wait())
         }
         let peer = accept(plain, nil, nil)
         let paused = Semaphore(), reset = Semaphore()
-        let loop = group.loops[0]
         let written = loop.makePromise(of: Void.self)
         loop.execute {
             // Hold the loop so the reset is not seen by a read first: the send meets it.
@@ -113,14 +118,19 @@ extension FlushPolicyTests {
         }
         paused.wait()
         closeWithReset(peer)
-        usleep(50_000)  // the RST reaches our socket before the loop resumes
+        // Wait until the RST has reached our socket (the loop is held, so only this thread
+        // looks at it): the send the loop makes next meets it.
+        var events = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        XCTAssertEqual(poll(&events, 1, 10_000), 1, "the reset arrives")
+        XCTAssertNotEqual(Int32(events.revents) & Int32(POLLERR | POLLHUP), 0, "the socket reports the reset")
         reset.signal()
 
         XCTAssertThrowsError(try written.futureResult.wait()) { error in
             XCTAssertEqual((error as? SocketError)?.kind, .connectionReset, "the send met the reset: \(error)")
         }
-        for _ in 0..<1000 where weakChannel != nil { try loop.submit {}.wait() }
-        XCTAssertNil(weakChannel, "the closed channel is released")
+        try closed.wait()
+        // The loop dropped its reference when the close finished, before this task runs.
+        XCTAssertTrue(try loop.submit { weakChannel == nil }.wait(), "the closed channel is released")
     }
 }
 

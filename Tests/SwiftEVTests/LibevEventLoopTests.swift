@@ -37,15 +37,20 @@ final class LibevEventLoopTests: XCTestCase {
         let fired = Mutex<[Int]>([])
         var generator = SystemRandomNumberGenerator()
         let delays = (0..<60).map { _ in Int64.random(in: 1...80, using: &generator) }
-        var scheduled: [Scheduled<Void>] = []
-        let base = loop.now
-        for (i, delay) in delays.enumerated() {
-            scheduled.append(loop.scheduleTask(deadline: base + .milliseconds(delay * 2 + Int64(i % 2))) {
-                fired.withLock { $0.append(i) }
-            })
-        }
         let cancelled = Set(stride(from: 0, to: 60, by: 3))
-        for i in cancelled { scheduled[i].cancel() }
+        // Scheduled and cancelled in one loop task: no timer can fire in between, however
+        // slowly this thread runs (from the test thread, a 2 ms timer could fire before its
+        // cancel arrived on a loaded machine).
+        let scheduled = try loop.submit { () -> [Scheduled<Void>] in
+            let base = loop.now
+            let tasks = delays.enumerated().map { i, delay in
+                loop.scheduleTask(deadline: base + .milliseconds(delay * 2 + Int64(i % 2))) {
+                    fired.withLock { $0.append(i) }
+                }
+            }
+            for i in cancelled { tasks[i].cancel() }
+            return tasks
+        }.wait()
         for (i, task) in scheduled.enumerated() where !cancelled.contains(i) {
             try task.futureResult.wait()
         }
@@ -132,4 +137,62 @@ final class LibevEventLoopTests: XCTestCase {
         }.wait()
         XCTAssertTrue(message.contains("deadlock"), message)
     }
+
+    /// Regression (issue 7, item 2): `tryExecute` woke the loop after releasing the queue lock,
+    /// so a thread pre-empted there could write into a loop that `join()` had destroyed. Many
+    /// threads keep executing while the group shuts down; every task accepted must run, and
+    /// every thread must see the refusal. Run it under AddressSanitizer with more iterations:
+    /// `SWIFTEV_SHUTDOWN_STRESS_ITERATIONS=2000`.
+    func testExecutingFromManyThreadsWhileTheGroupShutsDown() throws {
+        let iterations = ProcessInfo.processInfo.environment["SWIFTEV_SHUTDOWN_STRESS_ITERATIONS"].flatMap(Int.init) ?? 20
+        let threads = 4
+        for iteration in 0..<iterations {
+            let group = LibevEventLoopGroup(numberOfThreads: 2)
+            let loops = group.loops
+            let accepted = Atomic<Int>(0), ran = Atomic<Int>(0)
+            let started = Semaphore(), finished = Semaphore()
+            for t in 0..<threads {
+                DetachedThread {
+                    started.signal()
+                    let loop = loops[t % loops.count]
+                    while loop.tryExecute({ ran.add(1, ordering: .relaxed) }) {
+                        accepted.add(1, ordering: .relaxed)
+                    }
+                    finished.signal()
+                }.start()
+            }
+            for _ in 0..<threads { started.wait() }
+            try group.syncShutdown()
+            for _ in 0..<threads { finished.wait() }
+            XCTAssertEqual(ran.load(ordering: .relaxed), accepted.load(ordering: .relaxed),
+                           "every task a loop accepted must run before it shuts down (iteration \(iteration))")
+        }
+    }
+
+    /// Regression (issue 7, item 3): a timer's delay was measured from the current clock, but
+    /// libev counts it from the time it cached when the iteration began. A timer armed late in
+    /// a busy iteration was thus placed too early, ahead of timers with earlier deadlines, and
+    /// fired first once both were due. (Busy for 20 ms on purpose: that is the defect's trigger.)
+    func testTimersArmedInABusyIterationStillFireInDeadlineOrder() throws {
+        let group = LibevEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdown() }
+        let loop = group.next()
+        for round in 0..<3 {
+            let fired = Mutex<[String]>([])
+            let tasks = try loop.submit { () -> [Scheduled<Void>] in
+                let start = loop.now
+                let a = loop.scheduleTask(deadline: start + .milliseconds(15)) { fired.withLock { $0.append("A") } }
+                busyWait(until: Deadline.now() + .milliseconds(10))
+                let b = loop.scheduleTask(deadline: start + .milliseconds(16)) { fired.withLock { $0.append("B") } }
+                busyWait(until: Deadline.now() + .milliseconds(10))  // both are due before the loop looks again
+                return [a, b]
+            }.wait()
+            for task in tasks { try task.futureResult.wait() }
+            XCTAssertEqual(fired.withLock { $0 }, ["A", "B"], "round \(round): A's deadline is the earlier one")
+        }
+    }
+}
+
+private func busyWait(until deadline: Deadline) {
+    while Deadline.now() < deadline {}
 }

@@ -157,18 +157,29 @@ final class TCPTests: XCTestCase {
     func testManySmallWritesToASlowReaderArriveExactlyInOrder() throws {
         let group = LibevEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdown() }
-        let (listener, port) = try plainListener()
+        // Small socket buffers on both sides: otherwise the kernel takes all 2.6 MB at once,
+        // and no send is ever partial.
+        let (listener, port) = try plainListener(receiveBuffer: 16 * 1024)
         defer { close(listener) }
         let records = 400_000
         var expected = [UInt8]()
         for i in 0..<records { expected.append(contentsOf: "\(i)\n".utf8) }
 
         let channel = try TCPClient(group: group).connect(host: "127.0.0.1", port: port) {
-            $0.adding(RecordWriterStage(count: records))
+            $0.adding(SendBufferStage(size: 16 * 1024)).adding(RecordWriterStage(count: records))
         }.wait()
         let peer = accept(listener, nil, nil)
         defer { close(peer) }
-        usleep(200_000)  // let the socket buffers fill, so the writer meets partial sends
+        // The writes were flushed in channelActive and sent before the loop blocked again; a
+        // task queued now runs after that send. The peer has read nothing, so the kernel took
+        // only part: what it left is the partial send this test is about.
+        let (queued, started, backlog) = try channel.eventLoop.submit {
+            (channel.outboundWritesQueued, channel.outboundWritesStarted, channel.bufferedOutboundBytes)
+        }.wait()
+        XCTAssertEqual(queued, UInt64(records))
+        XCTAssertGreaterThan(started, 0, "the first writes left")
+        XCTAssertLessThan(started, queued, "the socket buffers filled before the last write")
+        XCTAssertGreaterThan(backlog, 0, "bytes wait in user space for the socket to drain")
 
         var received = [UInt8]()
         received.reserveCapacity(expected.count)
@@ -255,8 +266,12 @@ final class TCPTests: XCTestCase {
         var client = TCPClient(group: group)
         client.connectTimeout = .seconds(60)
         let connecting = client.connect(host: "127.0.0.1", port: port) { $0 }
-        usleep(50_000)
+        // The connect task ran before this one (a numeric address needs no resolution): the
+        // attempt is under way, and the full listen queue keeps it pending.
+        try group.loops[0].submit {}.wait()
+        XCTAssertFalse(connecting.isFulfilled, "the connect is still pending")
         try group.syncShutdown()
+        XCTAssertTrue(connecting.isFulfilled, "the shutdown itself must fail the pending connect")
         XCTAssertThrowsError(try connecting.wait()) { XCTAssertEqual($0 as? EventLoopError, .shutDown) }
     }
 
@@ -403,5 +418,20 @@ final class AnswerOnInputClosedStage: ChannelStage {
         let channel = context.channel
         done.futureResult.whenComplete { _ in channel.close() }
         context.writeAndFlush(ByteBuffer(string: "got \(count) bytes"), promise: done)
+    }
+}
+
+/// Caps the socket's send buffer when the channel becomes active, before later stages write.
+private final class SendBufferStage: InboundOnlyStage {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    let size: Int32
+    init(size: Int32) { self.size = size }
+    func channelActive(context: Context) {
+        var size = self.size
+        if let fd = context.channel.socketDescriptor {
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        context.fireActive()
     }
 }

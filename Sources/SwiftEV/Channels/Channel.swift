@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A connection (or an in-memory stand-in): a transport plus a pipeline of stages, pinned to
 /// one event loop for life.
 ///
@@ -8,17 +10,26 @@
 /// try await channel.close().get()
 /// ```
 ///
-/// `@unchecked Sendable`: every mutable property is touched only on `eventLoop`; the public
-/// methods callable from other threads (`close`, `triggerUserEvent`) hop to the loop first.
+/// `@unchecked Sendable`: the pipeline and the transport are touched only on `eventLoop`; the
+/// public methods callable from other threads (`close`, `triggerUserEvent`) hop to the loop
+/// first. The state other threads may read (`isActive`, `isWritable`, `isClosed`, the write
+/// counters, `deferredFlushLimit`) is kept in atomics, written on the loop only.
 public final class Channel: @unchecked Sendable {
     public let eventLoop: any EventLoop
     var pipeline = ChannelPipeline.empty
     /// Owns the transport; stages and the transport itself refer to it without owning it.
     private var transport: (any ChannelTransport)?
     private let closePromise: EventLoopPromise<Void>
-    private var writable = true
-    private var active = false
-    private var closed = false
+    // Written on the loop only; read from any thread. Acquire/release so a thread that sees
+    // the channel closed also sees what the loop did before closing it.
+    private let writable = Atomic<Bool>(true)
+    private let active = Atomic<Bool>(false)
+    private let closed = Atomic<Bool>(false)
+    // Monotonic counters with a single writer (the loop): relaxed, a plain load or store on
+    // the hot path. See `outboundWritesQueued`.
+    @usableFromInline let writesQueued = Atomic<UInt64>(0)
+    @usableFromInline let writesStarted = Atomic<UInt64>(0)
+    @usableFromInline let flushLimit = Atomic<Int>(Int.max)
 
     /// The address of this end, for socket channels.
     public internal(set) var localAddress: SocketAddress?
@@ -33,16 +44,20 @@ public final class Channel: @unchecked Sendable {
     /// Succeeds once the channel has closed and its stages were removed.
     public var closeFuture: EventLoopFuture<Void> { closePromise.futureResult }
 
-    /// Whether the channel is connected. Loop-confined.
-    public var isActive: Bool { active }
+    /// Whether the channel is connected. Callable from any thread (off the loop it is a snapshot).
+    public var isActive: Bool { active.load(ordering: .acquiring) }
 
     /// Whether the outbound backlog is below its high water mark. A producer should pause
-    /// when this turns false and resume on `channelWritabilityChanged`. Loop-confined.
-    public var isWritable: Bool { writable }
+    /// when this turns false and resume on `channelWritabilityChanged`. Callable from any
+    /// thread (off the loop it is a snapshot).
+    public var isWritable: Bool { writable.load(ordering: .acquiring) }
 
     /// Bytes written and not yet taken by the kernel: the user-space backlog that the water marks
-    /// bound. Loop-confined.
-    public var bufferedOutboundBytes: Int { closed ? 0 : transport?.bufferedOutboundBytes ?? 0 }
+    /// bound. Must be called on the loop.
+    public var bufferedOutboundBytes: Int {
+        eventLoop.preconditionInEventLoop()
+        return isClosed ? 0 : transport?.bufferedOutboundBytes ?? 0
+    }
 
     /// How many writes the transport has accepted since the channel opened (monotonic).
     ///
@@ -50,11 +65,14 @@ public final class Channel: @unchecked Sendable {
     /// with `outboundWritesStarted` to learn, without a promise per write, whether a write had
     /// begun to leave when the connection was lost (its effect on the peer is then unknown) or
     /// had not (safe to send again elsewhere). Valid when the stages between you and the
-    /// transport pass each write straight through. Loop-confined; still readable after close.
-    public var outboundWritesQueued: UInt64 { transport?.writeProgress.queued ?? 0 }
+    /// transport pass each write straight through. Callable from any thread (a snapshot off the
+    /// loop); still readable after close.
+    @inlinable public var outboundWritesQueued: UInt64 { writesQueued.load(ordering: .relaxed) }
 
-    /// How many writes have had at least one byte handed to the kernel (monotonic). Loop-confined.
-    public var outboundWritesStarted: UInt64 { transport?.writeProgress.started ?? 0 }
+    /// How many writes have had at least one byte handed to the kernel (monotonic). Callable
+    /// from any thread (a snapshot off the loop); a write once counted here stays counted, even
+    /// after close.
+    @inlinable public var outboundWritesStarted: UInt64 { writesStarted.load(ordering: .relaxed) }
 
     /// Flushed bytes waiting to be sent at which a flush goes out at once instead of at the end
     /// of the loop iteration (`ChannelOptions.deferredFlushLimit` sets the initial value).
@@ -62,11 +80,18 @@ public final class Channel: @unchecked Sendable {
     /// Deferring lets everything one iteration writes leave in one system call. A stage that
     /// streams requests to a peer that works in parallel (a pipelining client) can lower it
     /// while a large window is in flight, so the peer starts on the first part while this side
-    /// still produces the rest. Loop-confined.
-    public var deferredFlushLimit = Int.max
+    /// still produces the rest. Callable from any thread; the transport reads it at each flush.
+    @inlinable public var deferredFlushLimit: Int {
+        get { flushLimit.load(ordering: .relaxed) }
+        set { flushLimit.store(newValue, ordering: .relaxed) }
+    }
 
-    /// Names of the installed stages, in inbound order. Loop-confined.
-    public var stageNames: [String] { pipeline.stageNames }
+    /// Names of the installed stages, in inbound order. Must be called on the loop (from
+    /// elsewhere: `channel.eventLoop.submit { channel.stageNames }`).
+    public var stageNames: [String] {
+        eventLoop.preconditionInEventLoop()
+        return pipeline.stageNames
+    }
 
     /// Closes the channel through its pipeline (every stage sees the close). Callable from any thread.
     @discardableResult
@@ -81,7 +106,7 @@ public final class Channel: @unchecked Sendable {
     }
 
     private func closeOnLoop(promise: EventLoopPromise<Void>) {
-        if closed {
+        if isClosed {
             promise.fail(ChannelError.alreadyClosed)
         } else {
             pipeline.last.invokeClose(promise: promise)
@@ -119,16 +144,27 @@ public final class Channel: @unchecked Sendable {
 
     /// The transport is connected: fires `channelActive`.
     public func transportBecameActive() {
-        guard !active, !closed else { return }
-        active = true
+        guard !isActive, !isClosed else { return }
+        active.store(true, ordering: .releasing)
         pipeline.first.invokeActive()
     }
 
     /// The transport's backlog crossed a water mark.
     public func transportWritabilityChanged(_ isWritable: Bool) {
-        guard writable != isWritable else { return }
-        writable = isWritable
+        guard self.isWritable != isWritable else { return }
+        writable.store(isWritable, ordering: .releasing)
         pipeline.first.invokeWritabilityChanged()
+    }
+
+    /// The transport accepted one more write (counted in `outboundWritesQueued`). Loop only.
+    @inlinable public func transportQueuedWrite() {
+        writesQueued.store(writesQueued.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+    }
+
+    /// The transport handed the first byte of one more write to the peer or the kernel
+    /// (counted in `outboundWritesStarted`; call it once per write). Loop only.
+    @inlinable public func transportStartedWrite() {
+        writesStarted.store(writesStarted.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
     }
 
     /// Reports an error to the stages (`errorCaught`), without closing.
@@ -139,17 +175,23 @@ public final class Channel: @unchecked Sendable {
     /// The transport has closed (its resources are released): fires `channelInactive`,
     /// removes every stage and completes `closeFuture`. Idempotent.
     public func transportDidClose() {
-        guard !closed else { return }
-        closed = true
-        let wasActive = active
-        active = false
+        guard !isClosed else { return }
+        closed.store(true, ordering: .releasing)
+        let wasActive = isActive
+        active.store(false, ordering: .releasing)
         if wasActive { pipeline.first.invokeInactive() }
         pipeline.tearDown()
         closePromise.succeed()
     }
 
-    /// Whether `transportDidClose` has run.
-    public var isClosed: Bool { closed }
+    /// The socket's descriptor, for a socket channel that is open (tests and diagnostics). Loop-confined.
+    var socketDescriptor: Int32? {
+        guard let socket = transport as? SocketTransport, socket.fd >= 0 else { return nil }
+        return socket.fd
+    }
+
+    /// Whether `transportDidClose` has run. Callable from any thread.
+    public var isClosed: Bool { closed.load(ordering: .acquiring) }
 }
 
 /// Where a transport delivers inbound messages: the pipeline's first stage (or its tail).

@@ -2,7 +2,9 @@
 ///
 /// The pipeline's outbound end calls these methods; the transport reports back through the
 /// `Channel` (`transportBecameActive`, `transportDidClose`, …) and delivers inbound messages
-/// to the node returned by `Channel.install`. All calls happen on the channel's loop.
+/// to the node returned by `Channel.install`. All calls happen on the channel's loop. A
+/// transport that counts writes reports them with `Channel.transportQueuedWrite()` and
+/// `transportStartedWrite()` (see `Channel.outboundWritesQueued`).
 public protocol ChannelTransport: AnyObject {
     /// What the transport delivers into the pipeline (`ByteBuffer` for sockets).
     associatedtype Inbound
@@ -15,14 +17,10 @@ public protocol ChannelTransport: AnyObject {
     func transportFlush()
     /// Bytes written but not yet handed to the kernel (0 if the transport does not buffer).
     var bufferedOutboundBytes: Int { get }
-    /// Writes accepted so far, and writes of which at least one byte has gone to the peer (or
-    /// the kernel) so far. Both only grow; see `Channel.outboundWritesQueued`.
-    var writeProgress: (queued: UInt64, started: UInt64) { get }
     /// Closes the transport; `error` is the cause when the close is not a clean one.
     func transportClose(error: (any Error)?, promise: EventLoopPromise<Void>?)
 }
 
 extension ChannelTransport {
     public var bufferedOutboundBytes: Int { 0 }
-    public var writeProgress: (queued: UInt64, started: UInt64) { (0, 0) }
 }

@@ -8,13 +8,15 @@ import Musl
 extension EventLoopFuture {
     /// Blocks the calling thread until the result is in. For tests and `main` code only.
     /// Throws `EventLoopError.calledOnEventLoop` instead of deadlocking on the loop's own thread.
+    /// A result that is already in is returned at once, even after the loop has shut down.
     public func wait() throws -> Value {
+        if let known = result { return try known.get() }
         if eventLoop.inEventLoop { throw EventLoopError.calledOnEventLoop("EventLoopFuture.wait()") }
         let box = ResultBox<Value>()
         let registered = eventLoop.tryExecute {
             self.whenComplete { box.set($0) }
         }
-        if !registered { throw EventLoopError.shutDown }
+        if !registered { return try (result ?? .failure(EventLoopError.shutDown)).get() }
         return try box.wait().get()
     }
 }

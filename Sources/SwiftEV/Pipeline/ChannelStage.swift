@@ -83,7 +83,9 @@ extension ChannelStage where OutboundIn == OutboundOut {
 /// through its context, e.g. a handshake stage sending its own commands.
 ///
 /// Declare it only for a stage whose outbound methods are the pass-through defaults: an
-/// override of `write`, `flush` or `close` in an `InboundOnlyStage` is never called.
+/// override of `write`, `flush` or `close` in an `InboundOnlyStage` is never called. Swift
+/// cannot reject such an override at compile time, so debug builds trap, naming the stage and
+/// the method, the first time that operation passes the stage.
 ///
 /// ```swift
 /// final class CountingStage: InboundOnlyStage {

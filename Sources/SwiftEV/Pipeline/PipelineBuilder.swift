@@ -42,8 +42,16 @@ public struct PipelineBuilder<Inbound, Outbound> {
     where Stage.InboundIn == Inbound, Stage.OutboundOut == Outbound {
         let context = attach(stage, name: name)
         context.relinkPreviousInbound = link
+        #if DEBUG
+        // Debug builds route outbound operations past the stage through a check that traps if
+        // the stage overrides one of them (it would never be called; see InboundOnlyOverrideCheck).
+        let check = InboundOnlyOverrideCheck(context: context, previous: outbound)
+        draft.lastOutbound = check
+        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: check)
+        #else
         // `outbound` stays what it was: the next stage writes to the stage before this one.
         return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: outbound)
+        #endif
     }
 
     /// A context for `stage`, linked after the stages so far inbound and writing to `outbound`.

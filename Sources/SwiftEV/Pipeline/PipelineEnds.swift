@@ -41,6 +41,7 @@ public final class TailNode<In>: InboundNode {
     @usableFromInline func invokeWritabilityChanged() {}
     @usableFromInline func invokeError(_ error: any Error) { onError?(error) }
     @usableFromInline func invokeUserEvent(_ event: Any) { onUserEvent?(event) }
+    @usableFromInline func adoptInboundLink(_ relink: @escaping (any InboundNode<In>) -> Void) {}
 }
 
 /// The installed stages of a channel, and the two ends the channel itself uses.

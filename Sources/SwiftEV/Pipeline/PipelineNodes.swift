@@ -19,6 +19,9 @@ protocol InboundEventNode: AnyObject {
 protocol InboundNode<In>: InboundEventNode {
     associatedtype In
     func invokeRead(_ data: In)
+    /// The stage before this node removed itself: from now on `relink` is what re-points the
+    /// link that leads here (so this node can remove itself later too).
+    func adoptInboundLink(_ relink: @escaping (any InboundNode<In>) -> Void)
 }
 
 /// Receives outbound operations that carry no message.

@@ -17,6 +17,17 @@ public final class StageContext<Stage: ChannelStage> {
     /// which may remove themselves).
     var relinkPreviousInbound: ((any InboundNode<Stage.InboundIn>) -> Void)?
 
+    #if DEBUG
+    /// Set by an `InboundOnlyStage`'s default outbound methods (see `InboundOnlyOverrideCheck`).
+    var passedOver = false
+    #endif
+
+    func markPassedOver() {
+        #if DEBUG
+        passedOver = true
+        #endif
+    }
+
     /// The channel this stage belongs to. (Checked `unowned`: a stage that keeps its context
     /// past the channel's life traps clearly instead of reading freed memory.)
     public unowned let channel: Channel
@@ -71,6 +82,11 @@ extension StageContext: InboundNode {
     @usableFromInline func invokeWritabilityChanged() { stage?.channelWritabilityChanged(context: self) }
     @usableFromInline func invokeError(_ error: any Error) { stage?.errorCaught(context: self, error: error) }
     @usableFromInline func invokeUserEvent(_ event: Any) { stage?.userInboundEventTriggered(context: self, event: event) }
+
+    @usableFromInline func adoptInboundLink(_ relink: @escaping (any InboundNode<Stage.InboundIn>) -> Void) {
+        // Only inbound-only stages can remove themselves, and only they carry a relink.
+        if relinkPreviousInbound != nil { relinkPreviousInbound = relink }
+    }
 }
 
 extension StageContext: OutboundNode {
@@ -105,6 +121,7 @@ final class DetachedNode<T>: InboundNode, OutboundNode {
     func invokeWritabilityChanged() {}
     func invokeError(_ error: any Error) {}
     func invokeUserEvent(_ event: Any) {}
+    func adoptInboundLink(_ relink: @escaping (any InboundNode<T>) -> Void) {}
     func invokeWrite(_ data: T, promise: EventLoopPromise<Void>?) { promise?.fail(ChannelError.ioOnClosedChannel) }
     func invokeFlush() {}
     func invokeClose(promise: EventLoopPromise<Void>?) { promise?.succeed() }
@@ -114,11 +131,20 @@ extension StageContext where Stage: InboundOnlyStage, Stage.InboundIn == Stage.I
     /// Takes this stage out of the pipeline for good: inbound events go straight from the stage
     /// before it to the stage after it, and `stageRemoved` is called. For a stage whose work is
     /// done (a handshake), so it costs nothing per message afterwards. Must be called on the loop.
+    ///
+    /// Any number of stages may remove themselves, in any order. After the call, `fire…` on
+    /// this context still reaches the stage that followed it (so a stage may remove itself and
+    /// then pass on the message in hand); writes through it fail with `ioOnClosedChannel`.
     public func removeStage() {
-        guard let relink = relinkPreviousInbound, stage != nil else { return }
+        guard let relink = relinkPreviousInbound, let stage else { return }
         relinkPreviousInbound = nil
         relink(next)
+        // The next stage's own relink pointed at this context; it must now re-point the link
+        // that leads to the stage before this one, or its later removal re-points a dead link.
+        next.adoptInboundLink(relink)
         channel.pipeline.forget(self, replacement: next)
-        removed()
+        stage.stageRemoved(context: self)
+        self.stage = nil
+        previous = DetachedNode<Stage.OutboundOut>()
     }
 }

@@ -58,9 +58,12 @@ extension EventLoop {
         precondition(inEventLoop, "loop-confined state used off its event loop's thread", file: file, line: line)
     }
 
-    /// A new promise whose future completes on this loop.
-    public func makePromise<Value: Sendable>(of type: Value.Type = Value.self) -> EventLoopPromise<Value> {
-        EventLoopPromise(eventLoop: self)
+    /// A new promise whose future completes on this loop. (`file` and `line` name it in the
+    /// leak report of debug builds; see `EventLoopPromise`.)
+    public func makePromise<Value: Sendable>(
+        of type: Value.Type = Value.self, file: StaticString = #fileID, line: UInt = #line
+    ) -> EventLoopPromise<Value> {
+        EventLoopPromise(eventLoop: self, file: file, line: line)
     }
 
     public func makeSucceededFuture<Value: Sendable>(_ value: Value) -> EventLoopFuture<Value> {

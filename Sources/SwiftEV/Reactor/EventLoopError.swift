@@ -8,6 +8,9 @@ public enum EventLoopError: Error, Equatable, Sendable, CustomStringConvertible 
     case alreadyShutDown
     /// A blocking shutdown or `wait()` was called on a loop thread, which would deadlock.
     case calledOnEventLoop(String)
+    /// Debug builds: the promise created at this place (`file:line`) was dropped without being
+    /// completed, so its future could never have completed otherwise.
+    case leakedPromise(String)
 
     public var description: String {
         switch self {
@@ -15,6 +18,7 @@ public enum EventLoopError: Error, Equatable, Sendable, CustomStringConvertible 
         case .shutDown: return "the event loop has shut down; the work did not run"
         case .alreadyShutDown: return "the event loop group is already shut down"
         case .calledOnEventLoop(let what): return "\(what) called on an event loop thread, which would deadlock"
+        case .leakedPromise(let site): return "the promise created at \(site) was dropped without being completed"
         }
     }
 }

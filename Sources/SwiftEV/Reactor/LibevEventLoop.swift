@@ -43,7 +43,11 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
 
     private struct Incoming {
         var tasks: [@Sendable () -> Void] = []
+        /// Cleared once `ev_run` has returned: other threads are refused from then on, so a
+        /// steady stream of work cannot keep a loop from shutting down.
         var accepting = true
+        /// While the loop thread runs the last queued tasks, it may still queue more itself.
+        var finishing = false
     }
     private let incoming = Mutex(Incoming())
     private var draining: [@Sendable () -> Void] = []
@@ -54,7 +58,8 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     @exclusivity(unchecked) private var flushing: [SocketTransport] = []
     var channels: [ObjectIdentifier: Channel] = [:]
     var armedTimers = TimerList()
-    private var shutdownRequested = false
+    /// Set on the loop when the group starts shutting it down. Loop-confined.
+    private(set) var shutdownRequested = false
     /// Scratch space for `writev`, shared by every channel of this loop (one thread, one user at a time).
     let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: LibevEventLoop.maxIOVecs)
     /// Linux's IOV_MAX.
@@ -92,9 +97,14 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     /// On the loop: the time of this iteration, read once on first use after the loop woke (in
     /// the spirit of libev's `ev_now`, which its manual recommends for timeouts), so a thousand
     /// commands sent in one iteration cost one clock read. Elsewhere: the monotonic clock.
+    ///
+    /// Reading it also brings libev's own cached time up to date (`ev_now_update`), so the two
+    /// agree for the rest of the iteration: timers measure their delay from this value, exactly
+    /// as libev does, and so fire in deadline order however busy the iteration is.
     public var now: Deadline {
         guard inEventLoop else { return Deadline.now() }
         if !iterationNowIsFresh {
+            ev_now_update(raw)
             iterationNow = Deadline.now()
             iterationNowIsFresh = true
         }
@@ -102,13 +112,17 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     }
 
     public func tryExecute(_ task: @escaping @Sendable () -> Void) -> Bool {
-        let accepted = incoming.withLock { state -> Bool in
-            guard state.accepting else { return false }
+        incoming.withLock { state -> Bool in
+            guard state.accepting || (state.finishing && inEventLoop) else { return false }
+            let wasEmpty = state.tasks.isEmpty
             state.tasks.append(task)
+            // The wake-up is sent inside the lock: `finish` stops accepting under this lock
+            // before `join` may destroy the loop, so no sender can still be on its way to a
+            // freed watcher. Only the task that finds the queue empty wakes the loop; the
+            // drain that takes the queue will take the tasks queued after it too.
+            if wasEmpty { ev_async_send(raw, wakeUp) }
             return true
         }
-        if accepted { ev_async_send(raw, wakeUp) }
-        return accepted
     }
 
     public func makeTimer(_ handler: @escaping () -> Void) -> any LoopTimer {
@@ -152,9 +166,13 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
 
     /// After `ev_run` returns: runs what is still queued, fails armed timers, frees libev state.
     private func finish() {
+        incoming.withLock { state in
+            state.accepting = false
+            state.finishing = true
+        }
         while true {
             let more = incoming.withLock { state -> Bool in
-                if state.tasks.isEmpty { state.accepting = false; return false }
+                if state.tasks.isEmpty { state.finishing = false; return false }
                 return true
             }
             if !more { break }

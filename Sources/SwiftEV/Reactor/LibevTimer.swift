@@ -31,10 +31,14 @@ final class LibevTimer: LoopTimer {
             isArmed = true
             loop.armedTimers.insert(self)
         }
-        start(after: deadline - Deadline.now())
+        start()
     }
 
-    private func start(after delay: TimeAmount) {
+    private func start() {
+        // libev counts the delay from the time it cached for this iteration, not from the
+        // clock: measure it from `loop.now`, which is that same time (see `LibevEventLoop.now`).
+        // Every timer then expires at its deadline on one clock, so they fire in deadline order.
+        let delay = deadline - loop.now
         // ev_timer_again restarts an active timer in place, the cheap way to move a deadline.
         swiftev_timer_set_repeat(watcher, min(max(delay.seconds, 0.000_001), 1e9))
         ev_timer_again(loop.raw, watcher)
@@ -47,10 +51,9 @@ final class LibevTimer: LoopTimer {
     }
 
     private func fired() {
-        // libev measures from the start of the loop iteration, so a timer can fire a little early.
-        let remaining = deadline - Deadline.now()
-        if remaining.nanoseconds > 0 {
-            start(after: remaining)
+        // Rounding (libev keeps time as a double) can make a timer fire a hair early.
+        if deadline > loop.now {
+            start()
             return
         }
         ev_timer_stop(loop.raw, watcher)

@@ -47,11 +47,8 @@ final class SocketTransport: ChannelTransport {
     @exclusivity(unchecked) private var pending = Deque<PendingWrite>()
     @exclusivity(unchecked) private var pendingBytes = 0
     var bufferedOutboundBytes: Int { pendingBytes }
-    @exclusivity(unchecked) private var writesQueued: UInt64 = 0
-    @exclusivity(unchecked) private var writesCompleted: UInt64 = 0
-    /// Whether the front pending write has had some of its bytes sent.
+    /// Whether the front pending write has had some of its bytes sent (and was counted).
     @exclusivity(unchecked) private var frontStarted = false
-    var writeProgress: (queued: UInt64, started: UInt64) { (writesQueued, writesCompleted + (frontStarted ? 1 : 0)) }
     @exclusivity(unchecked) private var flushedCount = 0
     @exclusivity(unchecked) private var flushQueued = false
     @exclusivity(unchecked) private var waitingForWritable = false
@@ -106,7 +103,7 @@ final class SocketTransport: ChannelTransport {
             return
         }
         pendingBytes += data.readableBytes
-        writesQueued += 1
+        channel.transportQueuedWrite()
         pending.append(PendingWrite(buffer: data, promise: promise))
         if pendingBytes > options.writeBufferWaterMarks.high && channel.isWritable {
             channel.transportWritabilityChanged(false)
@@ -323,13 +320,14 @@ final class SocketTransport: ChannelTransport {
                 if remaining > 0 {
                     pending[pending.startIndex].buffer.moveReaderIndex(forwardBy: remaining)
                     pendingBytes -= remaining
+                    if !frontStarted { channel.transportStartedWrite() }
                     frontStarted = true
                 }
                 return
             }
             remaining -= size
             pending.removeFirst()
-            writesCompleted += 1
+            if !frontStarted { channel.transportStartedWrite() }
             frontStarted = false
             pendingBytes -= size
             flushedCount -= 1

@@ -50,13 +50,20 @@ public struct TCPServer: Sendable {
             }
             let channel = Channel(eventLoop: loop)
             let listener = Listener(loop: loop, channel: channel, fd: fd, group: group, logger: options.logger) { childFD, childLoop, peer in
-                childLoop.execute {
+                let handedOver = childLoop.tryExecute {
+                    // A loop that is shutting down has closed its channels and will not close
+                    // one adopted now: refuse the connection rather than leak its descriptor.
+                    guard !childLoop.shutdownRequested else {
+                        _ = close(childFD)
+                        return
+                    }
                     do {
                         _ = try SocketChannels.adopt(fd: childFD, on: childLoop, peerName: peer, options: options, pipeline: childPipeline)
                     } catch {
                         options.logger.warning("connection from \(peer) refused: its pipeline could not be built: \(error)")
                     }
                 }
+                if !handedOver { _ = close(childFD) }
             }
             _ = channel.install(transport: listener) { $0 }
             channel.localAddress = Sockets.localAddress(fd)
