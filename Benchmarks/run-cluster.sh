@@ -72,7 +72,13 @@ else
     lvbench="$LVBENCH"
 fi
 
-# ---- Slot for our own client's benchmark: ClusterBenchmark (see the header for its contract).
+# ---- Our own client's benchmark: ClusterBenchmark (see the header for its contract), with
+# the malloc counter preloaded for its allocations per operation.
+malloc_lib="$repo/.build/redis-benchmark/libmalloccount.so"
+if [[ "$SKIP_BUILD" != 1 || ! -f "$malloc_lib" ]]; then
+    mkdir -p "$(dirname "$malloc_lib")"
+    cc -O2 -Wall -Wextra -std=gnu11 -fPIC -shared -o "$malloc_lib" "$here/malloc-count/malloc_count.c" || malloc_lib=""
+fi
 ours=""
 built=1
 if [[ "$SKIP_BUILD" != 1 ]]; then
@@ -126,7 +132,7 @@ row() { rows+=("$(printf '%-10s %9s %12s %12s %14s  %s' "$@")"); }
 # ours N -> row
 run_ours() {
     local n="$1" line ops cpu allocs
-    line="$("$ours" --port "$BASE_PORT" --in-flight "$n" --seconds "$DURATION" | grep -E '^ops/s=' | tail -n 1)" || line=""
+    line="$(LD_PRELOAD="${malloc_lib}" "$ours" --port "$BASE_PORT" --in-flight "$n" --seconds "$DURATION" | grep -E '^ops/s=' | tail -n 1)" || line=""
     if [[ -z "$line" ]]; then row ours "$n" "-" "-" "-" "failed"; return; fi
     ops="$(sed -E 's/.*ops\/s=([^ ]+).*/\1/' <<<"$line")"
     cpu="$(sed -E 's/.*cpu_us_per_op=([^ ]+).*/\1/' <<<"$line")"

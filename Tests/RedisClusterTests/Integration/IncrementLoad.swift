@@ -3,8 +3,9 @@ import RESP
 import SwiftEV
 @testable import RedisCluster
 
-/// Continuous `INCR` traffic from the client's loop, `window` commands in flight, over a fixed
-/// set of keys, keeping per key how many increments were acknowledged and how many ended with
+/// Continuous `INCR` traffic from the client's loop over a fixed set of keys, each key its own
+/// chain of `window` commands in flight (so a key that waits for a failover does not hold up
+/// the others), keeping per key how many increments were acknowledged and how many ended with
 /// an unknown outcome. Afterwards each key's value must lie in [acked, acked + unknown]: nothing
 /// lost, nothing applied twice. Loop-confined (`@unchecked Sendable` to be driven from a test
 /// task through `loop.submit`).
@@ -18,7 +19,6 @@ final class IncrementLoad: @unchecked Sendable {
     private(set) var otherErrors: [String] = []
     private(set) var issued = 0
     private var outstanding = 0
-    private var next = 0
     private var stopping: EventLoopPromise<Void>?
 
     init(client: RedisClusterClient, keys: [String], window: Int) {
@@ -30,10 +30,10 @@ final class IncrementLoad: @unchecked Sendable {
     }
 
     /// Starts the traffic (from any task).
-    static func start(_ client: RedisClusterClient, keys: [String], window: Int = 50) async throws -> IncrementLoad {
+    static func start(_ client: RedisClusterClient, keys: [String], window: Int = 1) async throws -> IncrementLoad {
         try await client.eventLoop.submit {
             let load = IncrementLoad(client: client, keys: keys, window: window)
-            for _ in 0..<window { load.issue() }
+            for index in keys.indices { for _ in 0..<window { load.issue(index) } }
             return load
         }.get()
     }
@@ -54,9 +54,12 @@ final class IncrementLoad: @unchecked Sendable {
         try await client.eventLoop.submit { [self] in acked.reduce(0, +) }.get()
     }
 
-    private func issue() {
-        let index = next % keys.count
-        next += 1
+    /// Acknowledged increments per key so far (from any task).
+    func ackedPerKey() async throws -> [Int] {
+        try await client.eventLoop.submit { [self] in acked }.get()
+    }
+
+    private func issue(_ index: Int) {
         outstanding += 1
         issued += 1
         client.submit(RedisCommand("INCR", keys[index])) { [self] result in
@@ -71,7 +74,7 @@ final class IncrementLoad: @unchecked Sendable {
             if let stopping {
                 if outstanding == 0 { stopping.succeed() }
             } else {
-                issue()
+                issue(index)
             }
         }
     }
