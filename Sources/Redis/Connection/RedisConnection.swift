@@ -18,7 +18,7 @@ import SwiftEV
 /// ```
 ///
 /// `@unchecked Sendable`: the correlator is only touched on `eventLoop`; the entry points hop.
-public final class RedisConnection: @unchecked Sendable {
+public final class RedisConnection: RedisCommandSending, @unchecked Sendable {
     public let eventLoop: LibevEventLoop
     public let channel: Channel
     /// `host:port` as given to `connect`.
@@ -129,19 +129,6 @@ public final class RedisConnection: @unchecked Sendable {
         } onCancel: {
             cancellation.cancel()
         }
-    }
-
-    /// Sends a command given as its words: `try await connection.send("HSET", "h", "f", 1)`.
-    @discardableResult
-    public func send<each Argument: RESPArgument>(_ name: String, _ arguments: repeat each Argument) async throws -> RESPValue {
-        try await send(RedisCommand(name, repeat each arguments))
-    }
-
-    /// Sends a command and decodes its reply: `try await connection.send("GET", "k", as: String?.self)`.
-    public func send<each Argument: RESPArgument, T: RESPDecodable>(
-        _ name: String, _ arguments: repeat each Argument, as type: T.Type
-    ) async throws -> T {
-        try await send(RedisCommand(name, repeat each arguments)).decode(as: T.self)
     }
 
     /// Sends every command in one flush; results come back in the same order, each its own

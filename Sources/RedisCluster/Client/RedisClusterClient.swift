@@ -25,7 +25,7 @@ import SwiftEV
 ///
 /// `@unchecked Sendable`: the coordinator is only touched on `eventLoop`; every entry point
 /// hops there first.
-public final class RedisClusterClient: @unchecked Sendable {
+public final class RedisClusterClient: RedisCommandSending, @unchecked Sendable {
     public let eventLoop: LibevEventLoop
     public let configuration: RedisClusterConfiguration
     /// Connects, topology changes, node failures: see `ClusterEvent`. Holds the newest 1,000
@@ -96,27 +96,24 @@ public final class RedisClusterClient: @unchecked Sendable {
 
     /// Sends `command` to the node serving its keys and waits for the reply. Server error
     /// replies throw `RedisError` (`.server`); routing failures throw `RedisClusterError`.
+    ///
+    /// Cancelling the task withdraws the command as a node connection allows: not written yet,
+    /// it is dropped (`CancellationError`); written, it may still run, and this throws
+    /// `RedisError` `.cancelled`. A command waiting for a topology is dropped when it is routed.
     @discardableResult
     public func send(_ command: RedisCommand) async throws -> RESPValue {
-        try await withCheckedThrowingContinuation { continuation in
-            let queued = eventLoop.tryExecute { [coordinator] in
-                coordinator.submit(PendingCommand(command: command, handler: .continuation(continuation)))
+        let cancellation = CommandCancellation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let handler = ReplyHandler.continuation(continuation, cancellation: cancellation)
+                let queued = eventLoop.tryExecute { [coordinator] in
+                    coordinator.submit(PendingCommand(command: command, handler: handler))
+                }
+                if !queued { continuation.resume(throwing: RedisClusterError(.clientClosed, command: command.name)) }
             }
-            if !queued { continuation.resume(throwing: RedisClusterError(.clientClosed, command: command.name)) }
+        } onCancel: {
+            cancellation.cancel()
         }
-    }
-
-    /// `try await cluster.send("HSET", "user:42", "name", "Ada")`
-    @discardableResult
-    public func send<each Argument: RESPArgument>(_ name: String, _ arguments: repeat each Argument) async throws -> RESPValue {
-        try await send(RedisCommand(name, repeat each arguments))
-    }
-
-    /// `try await cluster.send("GET", "user:42", as: String?.self)`
-    public func send<each Argument: RESPArgument, T: RESPDecodable>(
-        _ name: String, _ arguments: repeat each Argument, as type: T.Type
-    ) async throws -> T {
-        try await send(RedisCommand(name, repeat each arguments)).decode(as: T.self)
     }
 
     // MARK: Sending from the loop

@@ -131,6 +131,9 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
 
     /// Sends `pending` to the node its keys belong to, or parks it until that is known.
     func route(_ pending: consuming PendingCommand) {
+        if let cancellation = pending.handler.cancellation, cancellation.isCancelled {
+            return pending.handler.complete(.failure(CancellationError()))
+        }
         guard let topology, !primaryHandles.isEmpty else {
             switch phase {
             case .closed: return fail(pending, .clientClosed)

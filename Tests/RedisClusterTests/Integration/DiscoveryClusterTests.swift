@@ -161,4 +161,25 @@ final class DiscoveryClusterTests: ClusterClientTestCase {
             }
         }
     }
+
+    func testCancellingAWaitingCommandWithdrawsIt() async throws {
+        var config = configuration(ports: [1])
+        config.commandTimeout = .seconds(60)
+        config.clusterRetryStrategy = { _, _ in .milliseconds(50) }  // no cluster: it waits
+        let client = makeClient(config)
+        let task = Task { try await client.send("SET", "never", "sent") }
+        let stats = { await client.statistics().waited }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await stats() == 0 {  // until it is in the waiting queue
+            guard ContinuousClock.now < deadline else { return XCTFail("the command never waited") }
+            await Task.yield()
+        }
+        task.cancel()
+        do {
+            _ = try await task.value
+            XCTFail("a cancelled command must not succeed")
+        } catch is CancellationError {
+            // withdrawn before it was sent
+        }
+    }
 }
