@@ -41,32 +41,22 @@ struct Options {
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < arguments.count else { fail("missing value for \(arguments[i - 1])") }
-            return arguments[i]
-        }
-        func number(_ text: String) -> Double {
-            guard let n = Double(text), n >= 0 else { fail("not a number: \(text)") }
-            return n
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--host": options.host = value()
-            case "--port": options.port = Int(number(value()))
-            case "--in-flight": options.inFlight = max(1, Int(number(value())))
-            case "--warmup": options.warmup = number(value())
-            case "--seconds", "--duration": options.seconds = max(0.1, number(value()))
-            case "--keys": options.keys = max(1, Int(number(value())))
-            case "--value-size": options.valueSize = max(1, Int(number(value())))
-            case "--busy-poll": options.busyPollMicroseconds = Int(number(value()))
+        var reader = CommandLineOptions(arguments, tool: "ClusterBenchmark")
+        while let flag = reader.nextFlag() {
+            switch flag {
+            case "--host": options.host = reader.value()
+            case "--port": options.port = Int(reader.number())
+            case "--in-flight": options.inFlight = max(1, Int(reader.number()))
+            case "--warmup": options.warmup = reader.number()
+            case "--seconds", "--duration": options.seconds = max(0.1, reader.number())
+            case "--keys": options.keys = max(1, Int(reader.number()))
+            case "--value-size": options.valueSize = max(1, Int(reader.number()))
+            case "--busy-poll": options.busyPollMicroseconds = Int(reader.number())
             case "-h", "--help":
                 print("usage: ClusterBenchmark [--host H] [--port P] [--in-flight N] [--warmup S] [--seconds S] [--keys N] [--value-size B] [--busy-poll US]")
                 exit(0)
-            default: fail("unknown option \(arguments[i])")
+            default: reader.fail("unknown option \(flag)")
             }
-            i += 1
         }
         return options
     }
@@ -83,7 +73,7 @@ final class Driver: @unchecked Sendable {
     var firstError: String?
     private var outstanding = 0
     private var stopping: EventLoopPromise<Void>?
-    private var random: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private var random = RandomKeys()
     private var nextIsSet = true
     private var onReply: ((Result<RESPValue, any Error>) -> Void)!
 
@@ -102,12 +92,7 @@ final class Driver: @unchecked Sendable {
     }
 
     private func issue() {
-        var r = random
-        r ^= r << 13
-        r ^= r >> 7
-        r ^= r << 17
-        random = r
-        let key = BenchmarkKey(index: Int(truncatingIfNeeded: r % UInt64(keyCount)))
+        let key = BenchmarkKey(index: random.next(below: keyCount))
         let isSet = nextIsSet
         nextIsSet = !isSet
         outstanding += 1

@@ -53,18 +53,14 @@ struct Options {
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < arguments.count else { fail("missing value for \(arguments[i - 1])") }
-            return arguments[i]
-        }
+        var reader = CommandLineOptions(arguments, tool: "RedisBenchmark")
+        func value() -> String { reader.value() }
         func number(_ text: String) -> Double {
             guard let n = Double(text), n >= 0 else { fail("not a number: \(text)") }
             return n
         }
-        while i < arguments.count {
-            switch arguments[i] {
+        while let flag = reader.nextFlag() {
+            switch flag {
             case "--host": options.host = value()
             case "--port": options.port = Int(number(value()))
             case "--warmup": options.warmup = number(value())
@@ -86,9 +82,8 @@ struct Options {
                 print("usage: RedisBenchmark [--host H] [--port P] [--warmup S] [--duration S] [--keys N] [--value-size B] "
                       + "[--settings 1,50,200,p16] [--rb-seconds S] [--redis-benchmark PATH|none] [--busy-poll US] [--repeats N] [--preencoded]")
                 exit(0)
-            default: fail("unknown option \(arguments[i])")
+            default: fail("unknown option \(flag)")
             }
-            i += 1
         }
         return options
     }
@@ -135,7 +130,7 @@ final class Driver: @unchecked Sendable {
     var firstError: String?
     private var outstanding = 0
     private var stopping: EventLoopPromise<Void>?
-    private var random: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private var random = RandomKeys()
     private var nextIsSet = true
     /// One closure for every command: creating it per command would cost an allocation.
     private var onReply: ((Result<RESPValue, any Error>) -> Void)!
@@ -164,13 +159,7 @@ final class Driver: @unchecked Sendable {
     }
 
     private func issue() {
-        // xorshift64: a uniform key, like redis-benchmark -r.
-        var r = random
-        r ^= r << 13
-        r ^= r >> 7
-        r ^= r << 17
-        random = r
-        let index = Int(truncatingIfNeeded: r % UInt64(keyCount))
+        let index = random.next(below: keyCount)
         let isSet = nextIsSet
         nextIsSet = !isSet
         let command: RedisCommand
