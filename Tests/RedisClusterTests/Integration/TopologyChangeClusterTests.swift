@@ -1,3 +1,4 @@
+import Foundation
 import Redis
 import RESP
 import SwiftEV
@@ -149,6 +150,53 @@ final class TopologyChangeClusterTests: ScratchClusterTestCase {
         try await control.restart(port: killed.port)
     }
 
+    func testScaleOutShardIsUsedAndScaleInClosesItsNodes() async throws {
+        let client = try makeClient(refreshInterval: .milliseconds(200))
+        try await client.connect()
+        let events = EventLog()
+        let reader = Task { for await event in client.events { events.append(event) } }
+        defer { reader.cancel() }
+        let (primary, replica) = (control.sparePorts[0], control.sparePorts[1])
+        let slot = 100
+        let key = "{\(SlotKeys.tag(forSlot: slot))}:scale"
+        try await client.send("SET", key, "before")
+        let owner = try await control.owner(ofSlot: slot)
+
+        try await control.addShard(primaryPort: primary, replicaPort: replica, slots: [slot])
+        try await waitForTopology(client) { $0.shards.count == 4 && $0.shard(forSlot: slot)?.primary.endpoint.port == primary }
+        try await client.send("SET", key, "after")
+        let onNewPrimary = try await control.send(primary, ["GET", key]).decode(as: String?.self)
+        XCTAssertEqual(onNewPrimary, "after", "the write went to the new shard")
+        XCTAssertTrue(events.contains { if case .nodeAdded(let node) = $0 { return node.port == primary } else { return false } })
+
+        try await control.removeShard(primaryPort: primary, movingSlotsTo: owner.port)
+        try await waitForTopology(client) { $0.shards.count == 3 }
+        let value = try await client.send("GET", key, as: String?.self)
+        XCTAssertEqual(value, "after", "the key moved back with its slot")
+        XCTAssertTrue(events.contains { if case .nodeRemoved(let node) = $0 { return node.port == primary } else { return false } })
+        // The removed node's connection is closed once idle: the node itself sees no client of ours.
+        try await waitUntil("the removed primary has no client connection of ours") {
+            let clients = try await self.control.send(primary, ["CLIENT", "LIST"]).decode(as: String.self)
+            return clients.split(whereSeparator: \.isNewline).count <= 1  // only ClusterControl's own
+        }
+    }
+
+    private func waitForTopology(_ client: RedisClusterClient, timeout: Duration = .seconds(15),
+                                 _ condition: @escaping @Sendable (ClusterTopology) -> Bool) async throws {
+        try await waitUntil("the client's topology to change") {
+            guard let topology = await client.topology() else { return false }
+            return condition(topology)
+        }
+    }
+
+    private func waitUntil(_ what: String, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { return XCTFail("timed out waiting for \(what)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Waits (bounded) until the load has `increments` more acknowledged increments.
     private func waitForProgress(_ load: IncrementLoad, increments: Int, timeout: Duration = .seconds(30)) async throws {
         let start = try await load.ackedTotal()
@@ -161,5 +209,17 @@ final class TopologyChangeClusterTests: ScratchClusterTestCase {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+}
+
+/// Events a client delivered, collected by a reading task.
+final class EventLog: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private let lock = NSLock()
+    private var events: [ClusterEvent] = []
+    func append(_ event: ClusterEvent) { lock.lock(); events.append(event); lock.unlock() }
+    func contains(where predicate: (ClusterEvent) -> Bool) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return events.contains(where: predicate)
     }
 }
