@@ -27,17 +27,17 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     let pool: NodePool
     let policy: RedirectPolicy
     let logger: Logger
-    private let emit: @Sendable (ClusterEvent) -> Void
+    let emit: @Sendable (ClusterEvent) -> Void
     private let finishEvents: @Sendable () -> Void
 
     private(set) var phase = Phase.starting
-    private(set) var topology: ClusterTopology?
+    var topology: ClusterTopology?
     /// Per shard index of `topology`: the primary's handle, so routing a write is two array loads.
-    private var primaryHandles: [NodeHandle] = []
+    var primaryHandles: [NodeHandle] = []
     private var selector = NodeSelector()
     private var keylessCounter = 0
     var waiting: WaitingQueue<PendingCommand>
-    private var waitTimer: (any LoopTimer)?
+    var waitTimer: (any LoopTimer)?
     var scheduler: RefreshScheduler
     private var refreshTimer: (any LoopTimer)?
     var discovery: DiscoveryRetry
@@ -171,95 +171,6 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     func fail(_ pending: consuming PendingCommand, _ kind: RedisClusterError.Kind) {
         let error = RedisClusterError(kind, command: pending.command.name, redirections: pending.redirections)
         pending.handler.complete(.failure(error))
-    }
-
-    // MARK: Waiting
-
-    /// Parks a command until a refresh may let it through, or its deadline passes.
-    func park(_ pending: consuming PendingCommand, _ reason: WaitReason) {
-        if case .topology = reason, !configuration.enableOfflineQueue { return fail(pending, .offline) }
-        let deadline = pending.deadline ?? (loop.now + configuration.commandTimeout)
-        if deadline <= loop.now { return expire(pending, reason) }
-        let name = pending.command.name
-        let redirections = pending.redirections
-        let handler = pending.handler
-        statistics.waited += 1
-        guard waiting.append(pending, deadline: deadline, reason: reason) else {
-            handler.complete(.failure(RedisClusterError(.offlineQueueFull(limit: waiting.limit), command: name, redirections: redirections)))
-            return
-        }
-        armWaitTimer()
-        if case .topology = reason {} else { requestRefresh(because: "\(reason)") }
-    }
-
-    private func armWaitTimer() {
-        guard let earliest = waiting.earliestDeadline else { waitTimer?.cancel(); return }
-        if waitTimer == nil { waitTimer = loop.makeTimer { [weak self] in self?.expireWaiting() } }
-        waitTimer?.arm(at: earliest)
-    }
-
-    private func expireWaiting() {
-        for entry in waiting.takeExpired(now: loop.now) { expire(entry.element, entry.reason) }
-        armWaitTimer()
-    }
-
-    private func expire(_ pending: consuming PendingCommand, _ reason: WaitReason) {
-        switch reason {
-        case .topology where !lastFailures.isEmpty:
-            fail(pending, .noReachableNode(lastFailures))
-        case .uncoveredSlot(let slot):
-            fail(pending, .slotNotCovered(slot))
-        default:
-            fail(pending, .timedOutWaiting(for: reason.description))
-        }
-    }
-
-    /// Routes every parked command again (after a refresh).
-    func releaseWaiting() {
-        guard !waiting.isEmpty else { return }
-        let entries = waiting.takeAll()
-        waitTimer?.cancel()
-        for entry in entries { route(entry.element) }
-    }
-
-    // MARK: Topology
-
-    /// Installs a new topology (from a refresh, or patched by MOVED).
-    func install(_ new: ClusterTopology) {
-        let old = topology
-        topology = new
-        rebuildRoutes()
-        let change = TopologyChange(from: old, to: new)
-        let keep = Set(new.nodes.map(\.endpoint))
-        for endpoint in change.addedNodes { emit(.nodeAdded(endpoint)) }
-        for (endpoint, _) in pool.handles where !keep.contains(endpoint) {
-            if old?.nodes.contains(where: { $0.endpoint == endpoint }) == true { emit(.nodeRemoved(endpoint)) }
-            pool.retire(endpoint)
-        }
-        if old != nil && !change.isEmpty {
-            logger.info("topology changed", metadata: ["change": "\(change)"])
-            emit(.topologyChanged(change))
-        }
-        // Primaries are dialled at once: writes spread over every slot need all of them, and a
-        // failover's new primary is then ready when the commands that waited for it are let go.
-        // Replicas are dialled on first use: most deployments never read from them.
-        for shard in new.shards { pool.connectIfIdle(shard.primary.endpoint) }
-    }
-
-    private func rebuildRoutes() {
-        guard let topology else { primaryHandles = []; return }
-        primaryHandles = topology.shards.map { pool.handle(for: $0.primary.endpoint) }
-    }
-
-    /// After `MOVED`: the slot's new owner, at once, before any refresh.
-    func patch(slot: Int, to endpoint: ClusterEndpoint) {
-        guard topology != nil else { return }
-        let known = topology!.assign(slot: slot, to: endpoint)
-        if !known { rebuildRoutes() }
-    }
-
-    func knowsPrimary(_ endpoint: ClusterEndpoint) -> Bool {
-        primaryHandles.contains { $0.endpoint == endpoint }
     }
 
     // MARK: Later
