@@ -42,7 +42,8 @@ public final class RedisClusterClient: RedisCommandSending, @unchecked Sendable 
         self.configuration = configuration
         let (stream, continuation) = AsyncStream.makeStream(of: ClusterEvent.self, bufferingPolicy: .bufferingNewest(1000))
         self.events = stream
-        let coordinator = ClusterCoordinator(loop: eventLoop, configuration: configuration, logger: logger) { event in
+        let coordinator = ClusterCoordinator(loop: eventLoop, configuration: configuration, logger: logger,
+                                             connector: NodePool.redisConnector(on: eventLoop)) { event in
             continuation.yield(event)
         } finish: {
             // Only `close()` ends the stream: a client that gave up discovering may start again.
@@ -186,7 +187,7 @@ extension ClusterCoordinator {
             // A PING through the pool dials the node if needed and tells when it is usable.
             pool.probe(node.endpoint, RedisCommand("PING"), timeout: configuration.slotsRefreshTimeout) { [weak self] _ in
                 guard let self else { return }
-                found[index] = pool.handles[node.endpoint]?.connection
+                found[index] = pool.handles[node.endpoint]?.connection as? RedisConnection
                 remaining -= 1
                 if remaining == 0 { promise.succeed(found.compactMap { $0 }) }
             }

@@ -22,7 +22,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         case closed
     }
 
-    let loop: LibevEventLoop
+    let loop: any EventLoop
     let configuration: RedisClusterConfiguration
     let pool: NodePool
     let policy: RedirectPolicy
@@ -48,14 +48,15 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     var refreshCount: Int { statistics.refreshes }
     var refreshRound = 0
 
-    init(loop: LibevEventLoop, configuration: RedisClusterConfiguration, logger: Logger,
+    init(loop: any EventLoop, configuration: RedisClusterConfiguration, logger: Logger,
+         connector: @escaping NodeConnector,
          emit: @escaping @Sendable (ClusterEvent) -> Void, finish: @escaping @Sendable () -> Void) {
         self.loop = loop
         self.configuration = configuration
         self.logger = logger
         self.emit = emit
         self.finishEvents = finish
-        self.pool = NodePool(loop: loop, settings: configuration)
+        self.pool = NodePool(loop: loop, settings: configuration, connector: connector)
         self.policy = RedirectPolicy(
             maxRedirections: configuration.maxRedirections, retryDelayOnMoved: configuration.retryDelayOnMoved,
             retryDelayOnTryAgain: configuration.retryDelayOnTryAgain,

@@ -12,7 +12,7 @@ final class NodeHandle {
         /// client's own topology queries) wait apart: if the dial fails they fail with its
         /// cause instead of being routed elsewhere like user commands.
         case connecting(Deque<PendingCommand>, probes: [Probe])
-        case ready(RedisConnection)
+        case ready(any NodeConnection)
         /// The last attempt failed or the connection was lost; not dialled again before `until`.
         case down(until: Deadline, cause: NodeFailure.Cause)
         case closed
@@ -41,7 +41,7 @@ final class NodeHandle {
         var completion: (Result<RESPValue, any Error>) -> Void
     }
 
-    var connection: RedisConnection? {
+    var connection: (any NodeConnection)? {
         if case .ready(let connection) = state { return connection }
         return nil
     }

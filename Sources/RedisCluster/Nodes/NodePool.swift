@@ -22,16 +22,18 @@ protocol NodePoolDelegate: AnyObject {
 /// routed to it: they wait in its own bounded queue while it is being dialled and bounce back
 /// to the coordinator (which waits for a new topology) when the dial fails.
 final class NodePool: NodeChannelDelegate {
-    let loop: LibevEventLoop
+    let loop: any EventLoop
+    private let connector: NodeConnector
     weak var delegate: (any NodePoolDelegate)?
     private let settings: RedisClusterConfiguration
     private(set) var handles: [ClusterEndpoint: NodeHandle] = [:]
     private var byCorrelator: [ObjectIdentifier: ClusterEndpoint] = [:]
     private var closing = false
 
-    init(loop: LibevEventLoop, settings: RedisClusterConfiguration) {
+    init(loop: any EventLoop, settings: RedisClusterConfiguration, connector: @escaping NodeConnector) {
         self.loop = loop
         self.settings = settings
+        self.connector = connector
     }
 
     /// The handle for `endpoint`, created (not dialled) when new. `seed` credentials override
@@ -71,7 +73,7 @@ final class NodePool: NodeChannelDelegate {
         let endpoint = handle.endpoint
         switch handle.state {
         case .ready(let connection):
-            guard !connection.channel.isClosed else {
+            guard !connection.isClosing else {
                 // Closing right now: the callers of the commands it just failed may send again
                 // before its close is reported. Count it lost at once and route around it.
                 connectionClosed(handle)
@@ -143,8 +145,7 @@ final class NodePool: NodeChannelDelegate {
         handle.state = .connecting(queue, probes: probes)
         let address = settings.connectAddress(for: handle.endpoint)
         let endpoint = handle.endpoint
-        RedisConnection.connectOnLoop(host: address.host, port: address.port, configuration: handle.configuration,
-                                      delegate: self, on: loop).whenComplete { [self] result in
+        connector(address, handle.configuration, self).whenComplete { [self] result in
             guard let handle = handles[endpoint], handle.generation == generation else {
                 if case .success(let connection) = result { connection.close() }
                 return
@@ -158,7 +159,7 @@ final class NodePool: NodeChannelDelegate {
         }
     }
 
-    private func connected(_ handle: NodeHandle, _ connection: RedisConnection) {
+    private func connected(_ handle: NodeHandle, _ connection: any NodeConnection) {
         guard case .connecting(let queue, let probes) = handle.state else { connection.close(); return }
         handle.backoff.succeeded()
         handle.state = .ready(connection)

@@ -1,0 +1,35 @@
+import Redis
+import SwiftEV
+
+/// What the node pool needs of a connection to one node. `RedisConnection` is the real one;
+/// tests of the coordinator put scripted nodes on the in-memory loop in its place, to produce
+/// what a real cluster cannot on demand (a node that redirects to itself, a clock to advance).
+protocol NodeConnection: AnyObject, Sendable {
+    func send(_ pending: PendingCommand)
+    func send(batch: [PendingCommand])
+    /// True from the moment the connection starts closing (its callers may already be failing).
+    var isClosing: Bool { get }
+    var closeFuture: EventLoopFuture<Void> { get }
+    @discardableResult func close() -> EventLoopFuture<Void>
+    var pendingCommandCount: Int { get }
+    /// The correlator that reports this connection's redirects and losses to the pool.
+    var correlator: CommandCorrelator { get }
+}
+
+extension RedisConnection: NodeConnection {
+    var isClosing: Bool { channel.isClosed }
+}
+
+/// Opens a connection to `address` whose correlator reports to `delegate`. Runs on the loop.
+typealias NodeConnector = (_ address: ClusterEndpoint, _ configuration: RedisConnectionConfiguration,
+                           _ delegate: any NodeChannelDelegate) -> EventLoopFuture<any NodeConnection>
+
+extension NodePool {
+    /// The real connector: a `RedisConnection` on `loop`.
+    static func redisConnector(on loop: LibevEventLoop) -> NodeConnector {
+        { address, configuration, delegate in
+            RedisConnection.connectOnLoop(host: address.host, port: address.port, configuration: configuration,
+                                          delegate: delegate, on: loop).map { $0 as any NodeConnection }
+        }
+    }
+}
