@@ -19,6 +19,14 @@ struct EncodedCommandScanner {
         var i = index
         guard i < count, bytes[i] == prefix else { return nil }
         i += 1
+        // Most headers of a command are one digit (`$3\r\n`): no loop for them.
+        if i + 2 < count, bytes[i + 1] == 13 {
+            let digit = bytes[i] &- 48
+            if digit <= 9 {
+                index = i + 3
+                return Int(digit)
+            }
+        }
         let firstDigit = i
         var value = 0
         while i < count {
