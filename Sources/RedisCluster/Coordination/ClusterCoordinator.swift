@@ -35,6 +35,8 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     /// Per shard index of `topology`: the primary's handle, so routing a write is two array loads.
     var primaryHandles: [NodeHandle] = []
     private var selector = NodeSelector()
+    /// `scaleReads == .primary`, decided once (reading the enum per command would copy it).
+    private let readsFromPrimaries: Bool
     private var keylessCounter = 0
     var waiting: WaitingQueue<PendingCommand>
     var waitTimer: (any LoopTimer)?
@@ -66,6 +68,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         self.scheduler = RefreshScheduler(minimumInterval: configuration.minimumRefreshInterval,
                                           periodicInterval: configuration.slotsRefreshInterval)
         self.discovery = DiscoveryRetry(strategy: configuration.clusterRetryStrategy)
+        if case .primary = configuration.scaleReads { readsFromPrimaries = true } else { readsFromPrimaries = false }
         pool.delegate = self
     }
 
@@ -135,7 +138,9 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         if let cancellation = pending.handler.cancellation, cancellation.isCancelled {
             return pending.handler.complete(.failure(CancellationError()))
         }
-        guard let topology, !primaryHandles.isEmpty else {
+        // `topology` is read in place, never bound to a local: a copy of the value would retain
+        // and release its two arrays for every command.
+        guard topology != nil, !primaryHandles.isEmpty else {
             switch phase {
             case .closed: return fail(pending, .clientClosed)
             case .failed:
@@ -149,15 +154,15 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         }
         switch CommandRouter.route(pending.command) {
         case .slot(let slot):
-            guard let index = topology.shardIndex(forSlot: slot) else {
+            guard let index = topology?.shardIndex(forSlot: slot) else {
                 requestRefresh(because: "slot \(slot) not covered")
                 return park(pending, .uncoveredSlot(slot))
             }
-            if case .primary = configuration.scaleReads {
+            if readsFromPrimaries {
                 pool.send(pending, via: primaryHandles[index])
             } else {
                 let isReadOnly = pending.command.isReadOnly
-                let target = selector.select(in: topology.shards[index], command: pending.command,
+                let target = selector.select(in: topology!.shards[index], command: pending.command,
                                              isReadOnly: isReadOnly, scaleReads: configuration.scaleReads)
                 pool.send(pending, to: target)
             }
