@@ -2,13 +2,13 @@ import Redis
 import XCTest
 
 final class RedirectionTests: XCTestCase {
-    func testMovedAndAskWithIPv4() {
+    func testMovedAndAskWithIPv4AndHostName() {
         XCTAssertEqual(Redirection(errorText: "MOVED 3999 127.0.0.1:6381", currentHost: "x"), .moved(slot: 3999, host: "127.0.0.1", port: 6381))
-        XCTAssertEqual(Redirection(errorText: "ASK 12182 10.0.0.5:7002", currentHost: "x"), .ask(slot: 12182, host: "10.0.0.5", port: 7002))
+        XCTAssertEqual(Redirection(errorText: "ASK 12182 node-2.swiftev.invalid:7002", currentHost: "x"), .ask(slot: 12182, host: "node-2.swiftev.invalid", port: 7002))
     }
 
     func testEmptyHostMeansTheCurrentHost() {
-        XCTAssertEqual(Redirection(errorText: "MOVED 3999 :6380", currentHost: "redis-a.local"), .moved(slot: 3999, host: "redis-a.local", port: 6380))
+        XCTAssertEqual(Redirection(errorText: "MOVED 3999 :6380", currentHost: "redis-a.swiftev.invalid"), .moved(slot: 3999, host: "redis-a.swiftev.invalid", port: 6380))
     }
 
     func testIPv6HostsBracketedOrNot() {
