@@ -6,65 +6,8 @@ import XCTest
 
 /// The whole node pipeline on the in-memory harness: bytes in, bytes out, manual clock.
 final class NodeChannelTests: XCTestCase {
-    final class Delegate: NodeChannelDelegate {
-        var redirected: [(PendingCommand, Redirection)] = []
-        var returned: [PendingCommand] = []
-        var cause: RedisError?
-        func nodeChannel(_ correlator: CommandCorrelator, redirected command: PendingCommand, by redirection: Redirection) {
-            redirected.append((command, redirection))
-        }
-        func nodeChannel(_ correlator: CommandCorrelator, returned commands: [PendingCommand], cause: RedisError) {
-            returned += commands
-            self.cause = cause
-        }
-    }
-
-    struct Harness {
-        let channel: EmbeddedByteChannel<Never, ByteBuffer>
-        let correlator: CommandCorrelator
-        let ready: EventLoopPromise<RedisServerInfo>
-        var loop: EmbeddedEventLoop { channel.loop }
-
-        init(config: HandshakeStateMachine.Configuration = .init(), timeout: TimeAmount = .seconds(1), maxPending: Int = 100) {
-            let loop = EmbeddedEventLoop()
-            let ready = loop.makePromise(of: RedisServerInfo.self)
-            let correlator = CommandCorrelator(node: "test:1", timeout: timeout, maxPending: maxPending, ready: ready)
-            self.correlator = correlator
-            self.ready = ready
-            self.channel = EmbeddedByteChannel<Never, ByteBuffer>(loop: loop) { pipeline in
-                pipeline
-                    .adding(RESPDecodingStage(node: "test:1"))
-                    .adding(HandshakeStage(config, node: "test:1", timeout: timeout))
-                    .adding(RedirectStage(currentHost: "test"))
-                    .adding(correlator)
-            }
-        }
-
-        func written() -> [String] { channel.readAllOutbound().map(String.init(buffer:)) }
-
-        func reply(_ text: String) throws { try channel.writeInbound(ByteBuffer(string: text)) }
-
-        func send(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
-            let promise = loop.makePromise(of: RESPValue.self)
-            correlator.send(command, handler: .promise(promise))
-            return promise.futureResult
-        }
-
-        /// Completes the RESP3 handshake.
-        func handshake() throws {
-            XCTAssertEqual(written(), ["*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n"])
-            try reply("%2\r\n+proto\r\n:3\r\n+version\r\n+7.0.15\r\n")
-            XCTAssertEqual(try ready.futureResult.result?.get().version, "7.0.15")
-        }
-    }
-
-    private func error(_ future: EventLoopFuture<RESPValue>) -> RedisError? {
-        guard case .failure(let e)? = future.result else { return nil }
-        return e as? RedisError
-    }
-
     func testCommandsWaitForTheHandshakeThenFlowInOrder() throws {
-        let h = Harness()
+        let h = NodeHarness(delegated: false)
         let first = h.send(RedisCommand("SET", "k", "v"))
         let second = h.send(RedisCommand("GET", "k"))
         try h.handshake()
@@ -78,20 +21,20 @@ final class NodeChannelTests: XCTestCase {
     }
 
     func testServerErrorReplyFailsOnlyItsCommandWithCode() throws {
-        let h = Harness()
+        let h = NodeHarness(delegated: false)
         try h.handshake()
         let bad = h.send(RedisCommand("INCR", "s"))
         let good = h.send(RedisCommand("PING"))
         try h.reply("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n+PONG\r\n")
-        guard case .server(let reply)? = error(bad)?.kind else { return XCTFail("expected a server error") }
+        guard case .server(let reply)? = redisError(bad)?.kind else { return XCTFail("expected a server error") }
         XCTAssertEqual(reply.code, "WRONGTYPE")
-        XCTAssertEqual(error(bad)?.command, "INCR")
+        XCTAssertEqual(redisError(bad)?.command, "INCR")
         XCTAssertEqual(try good.result?.get(), .simpleString("PONG"))
     }
 
     func testRedirectGoesToTheDelegateNotTheCaller() throws {
-        let h = Harness()
-        let delegate = Delegate()
+        let h = NodeHarness(delegated: false)
+        let delegate = RecordingDelegate()
         h.correlator.delegate = delegate
         try h.handshake()
         let moved = h.send(RedisCommand("GET", "foo"))
@@ -103,15 +46,15 @@ final class NodeChannelTests: XCTestCase {
     }
 
     func testRedirectWithoutDelegateFailsWithTypedSignal() throws {
-        let h = Harness()
+        let h = NodeHarness(delegated: false)
         try h.handshake()
         let asked = h.send(RedisCommand("GET", "foo"))
         try h.reply("-ASK 1 :7005\r\n")
-        guard case .redirected(.ask(1, "test", 7005))? = error(asked)?.kind else { return XCTFail("\(String(describing: asked.result))") }
+        guard case .redirected(.ask(1, "test", 7005))? = redisError(asked)?.kind else { return XCTFail("\(String(describing: asked.result))") }
     }
 
     func testPushFramesGoToTheirOwnConsumer() throws {
-        let h = Harness()
+        let h = NodeHarness(delegated: false)
         try h.handshake()
         var pushes: [RESPValue] = []
         h.correlator.onPush = { pushes.append($0) }
@@ -122,13 +65,13 @@ final class NodeChannelTests: XCTestCase {
     }
 
     func testTimeoutFailsOldestAndDropsItsLateReply() throws {
-        let h = Harness(timeout: .seconds(1))
+        let h = NodeHarness(delegated: false, timeout: .seconds(1))
         try h.handshake()
         let slow = h.send(RedisCommand("SET", "a", "1"))
         h.loop.advanceTime(by: .milliseconds(500))
         let later = h.send(RedisCommand("GET", "a"))
         h.loop.advanceTime(by: .milliseconds(600))
-        guard case .timeout(.unknown)? = error(slow)?.kind else { return XCTFail("\(String(describing: slow.result))") }
+        guard case .timeout(.unknown)? = redisError(slow)?.kind else { return XCTFail("\(String(describing: slow.result))") }
         XCTAssertNil(later.result, "the next command has its own deadline")
         try h.reply("+OK\r\n$1\r\n1\r\n")
         XCTAssertEqual(try later.result?.get(), .bulkString("1"), "the late reply must be dropped, not given to the next command")
@@ -136,18 +79,18 @@ final class NodeChannelTests: XCTestCase {
     }
 
     func testUnsentCommandsTimeOutAsNotSent() throws {
-        let h = Harness(timeout: .seconds(1))
+        let h = NodeHarness(delegated: false, timeout: .seconds(1))
         let stuck = h.send(RedisCommand("GET", "a"))  // the handshake never completes
         h.loop.advanceTime(by: .milliseconds(900))
         XCTAssertNil(stuck.result)
         h.loop.advanceTime(by: .milliseconds(200))
-        guard case .timeout? = error(stuck)?.kind else { return XCTFail("\(String(describing: stuck.result))") }
+        guard case .timeout? = redisError(stuck)?.kind else { return XCTFail("\(String(describing: stuck.result))") }
         XCTAssertFalse(h.channel.isActive, "a handshake that never answers closes the connection")
     }
 
     func testConnectionLossSplitsNeverSentFromOutcomeUnknown() throws {
-        let h = Harness()
-        let delegate = Delegate()
+        let h = NodeHarness(delegated: false)
+        let delegate = RecordingDelegate()
         h.correlator.delegate = delegate
         try h.handshake()
         let sentWrite = h.send(RedisCommand("SET", "a", "1"))
@@ -157,7 +100,7 @@ final class NodeChannelTests: XCTestCase {
         XCTAssertEqual(h.channel.unflushedOutboundCount, 1)
         struct Reset: Error {}
         h.channel.closeFromPeer(error: Reset())
-        guard case .connectionClosed(.unknown)? = error(sentWrite)?.kind else { return XCTFail("\(String(describing: sentWrite.result))") }
+        guard case .connectionClosed(.unknown)? = redisError(sentWrite)?.kind else { return XCTFail("\(String(describing: sentWrite.result))") }
         XCTAssertNil(sentRead.result, "a read-only command that was sent is returned for a retry")
         XCTAssertNil(stuckWrite.result, "a write that never left is returned for re-dispatch")
         XCTAssertEqual(delegate.returned.map(\.command.name), ["GET", "SET"])
@@ -166,8 +109,8 @@ final class NodeChannelTests: XCTestCase {
     }
 
     func testCommandsNotYetSentAreReturnedForRedispatch() throws {
-        let h = Harness()
-        let delegate = Delegate()
+        let h = NodeHarness(delegated: false)
+        let delegate = RecordingDelegate()
         h.correlator.delegate = delegate
         let waiting = h.send(RedisCommand("SET", "a", "1"))  // held: handshake not done
         h.channel.closeFromPeer()
@@ -177,20 +120,20 @@ final class NodeChannelTests: XCTestCase {
     }
 
     func testWithoutDelegateUnsentCommandsFailAsNotSent() throws {
-        let h = Harness()
+        let h = NodeHarness(delegated: false)
         let waiting = h.send(RedisCommand("SET", "a", "1"))
         h.channel.closeFromPeer()
-        guard case .connectionClosed(.notSent)? = error(waiting)?.kind else { return XCTFail("\(String(describing: waiting.result))") }
-        XCTAssertTrue(error(waiting)!.isSafeToRetry)
+        guard case .connectionClosed(.notSent)? = redisError(waiting)?.kind else { return XCTFail("\(String(describing: waiting.result))") }
+        XCTAssertTrue(redisError(waiting)!.isSafeToRetry)
         XCTAssertThrowsError(try h.ready.futureResult.result?.get())
     }
 
     func testHandshakeRefusalFailsReadyAndCommandsWithTheCause() throws {
-        let h = Harness(config: .init(password: "bad"))
+        let h = NodeHarness(delegated: false, config: .init(password: "bad"))
         let waiting = h.send(RedisCommand("GET", "a"))
         _ = h.written()
         XCTAssertThrowsError(try h.reply("-WRONGPASS invalid username-password pair or user is disabled.\r\n"))
-        guard case .handshakeFailed("HELLO", let reply)? = error(waiting)?.kind else { return XCTFail("\(String(describing: waiting.result))") }
+        guard case .handshakeFailed("HELLO", let reply)? = redisError(waiting)?.kind else { return XCTFail("\(String(describing: waiting.result))") }
         XCTAssertEqual(reply.code, "WRONGPASS")
         XCTAssertFalse(h.channel.isActive)
         guard case .failure(let e)? = h.ready.futureResult.result, case .handshakeFailed? = (e as? RedisError)?.kind else {
@@ -199,33 +142,33 @@ final class NodeChannelTests: XCTestCase {
     }
 
     func testMalformedReplyIsAProtocolErrorAndCloses() throws {
-        let h = Harness()
+        let h = NodeHarness(delegated: false)
         try h.handshake()
         let get = h.send(RedisCommand("GET", "a"))
         XCTAssertThrowsError(try h.reply("?what\r\n"))
-        guard case .protocolError? = error(get)?.kind else { return XCTFail("\(String(describing: get.result))") }
+        guard case .protocolError? = redisError(get)?.kind else { return XCTFail("\(String(describing: get.result))") }
         XCTAssertFalse(h.channel.isActive)
     }
 
     func testReplyWithNoCommandWaitingClosesTheConnection() throws {
-        let h = Harness()
+        let h = NodeHarness(delegated: false)
         try h.handshake()
         try h.reply("+surprise\r\n")
         XCTAssertFalse(h.channel.isActive)
     }
 
     func testPendingCommandsAreBounded() throws {
-        let h = Harness(maxPending: 2)
+        let h = NodeHarness(maxPending: 2)
         let a = h.send(RedisCommand("GET", "a"))
         let b = h.send(RedisCommand("GET", "b"))
         let c = h.send(RedisCommand("GET", "c"))
         XCTAssertNil(a.result)
         XCTAssertNil(b.result)
-        guard case .tooManyPendingCommands(2)? = error(c)?.kind else { return XCTFail("\(String(describing: c.result))") }
+        guard case .tooManyPendingCommands(2)? = redisError(c)?.kind else { return XCTFail("\(String(describing: c.result))") }
     }
 
     func testCompletionMaySendMoreCommandsReentrantly() throws {
-        let h = Harness()
+        let h = NodeHarness(delegated: false)
         try h.handshake()
         var second: EventLoopFuture<RESPValue>?
         h.send(RedisCommand("GET", "a")).whenSuccess { _ in second = h.send(RedisCommand("GET", "b")) }

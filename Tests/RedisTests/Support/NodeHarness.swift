@@ -30,19 +30,22 @@ struct NodeHarness {
     let delegate = RecordingDelegate()
     var loop: EmbeddedEventLoop { channel.loop }
 
-    init(handshake: Bool = true, timeout: TimeAmount = .seconds(1), maxPending: Int = 100, front: Front = { $0 }) {
+    /// - Parameter delegated: whether `delegate` records the correlator's hand-overs (without
+    ///   one, redirects and lost commands fail their callers).
+    init(delegated: Bool = true, handshake: Bool = true, config: HandshakeStateMachine.Configuration = .init(), timeout: TimeAmount = .seconds(1),
+         maxPending: Int = 100, front: Front = { $0 }) {
         let loop = EmbeddedEventLoop()
         let ready = loop.makePromise(of: RedisServerInfo.self)
         let correlator = CommandCorrelator(node: "test:1", timeout: timeout, maxPending: maxPending,
                                            waitsForHandshake: handshake, ready: ready)
-        correlator.delegate = delegate
+        if delegated { correlator.delegate = delegate }
         self.correlator = correlator
         self.ready = ready
         self.channel = EmbeddedByteChannel<Never, ByteBuffer>(loop: loop) { pipeline in
             let decoding = front(pipeline).adding(RESPDecodingStage(node: "test:1"))
             if handshake {
                 return decoding
-                    .adding(HandshakeStage(.init(), node: "test:1", timeout: timeout))
+                    .adding(HandshakeStage(config, node: "test:1", timeout: timeout))
                     .adding(RedirectStage(currentHost: "test"))
                     .adding(correlator)
             }
