@@ -115,19 +115,10 @@ public final class RedisConnection: RedisCommandSending, @unchecked Sendable {
     /// this throws `RedisError` with kind `.cancelled`.
     @discardableResult
     public func send(_ command: RedisCommand) async throws -> RESPValue {
-        let cancellation = CommandCancellation()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let handler = ReplyHandler.continuation(continuation, cancellation: cancellation)
-                let queued = eventLoop.tryExecute { [self] in
-                    correlator.send(command, handler: handler)
-                }
-                if !queued {
-                    continuation.resume(throwing: RedisError(.connectionClosed(.notSent), node: node, command: command.name))
-                }
+        try await ReplyHandler.awaitReply(refused: { RedisError(.connectionClosed(.notSent), node: node, command: command.name) }) { handler in
+            eventLoop.tryExecute { [self] in
+                correlator.send(command, handler: handler)
             }
-        } onCancel: {
-            cancellation.cancel()
         }
     }
 

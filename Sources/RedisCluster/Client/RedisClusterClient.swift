@@ -103,17 +103,10 @@ public final class RedisClusterClient: RedisCommandSending, @unchecked Sendable 
     /// `RedisError` `.cancelled`. A command waiting for a topology is dropped when it is routed.
     @discardableResult
     public func send(_ command: RedisCommand) async throws -> RESPValue {
-        let cancellation = CommandCancellation()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let handler = ReplyHandler.continuation(continuation, cancellation: cancellation)
-                let queued = eventLoop.tryExecute { [coordinator] in
-                    coordinator.submit(PendingCommand(command: command, handler: handler))
-                }
-                if !queued { continuation.resume(throwing: RedisClusterError(.clientClosed, command: command.name)) }
+        try await ReplyHandler.awaitReply(refused: { RedisClusterError(.clientClosed, command: command.name) }) { handler in
+            eventLoop.tryExecute { [coordinator] in
+                coordinator.submit(PendingCommand(command: command, handler: handler))
             }
-        } onCancel: {
-            cancellation.cancel()
         }
     }
 
