@@ -64,7 +64,7 @@ struct Options {
 
 /// Keeps `inFlight` commands outstanding from the client's loop. Loop-confined
 /// (`@unchecked Sendable` only to be created and read through `loop.submit`).
-final class Driver: @unchecked Sendable {
+final class Driver: LoopDriver, @unchecked Sendable {
     let client: RedisClusterClient
     let keyCount: Int
     let value: ByteBuffer
@@ -129,19 +129,11 @@ let driver = try loop.submit {
     driver.start(options.inFlight)
     return driver
 }.wait()
-sleep(seconds: options.warmup)
-let start = try loop.submit { Snapshot.take(ops: driver.ops, errors: driver.errors) }.wait()
-sleep(seconds: options.seconds)
-let end = try loop.submit { Snapshot.take(ops: driver.ops, errors: driver.errors) }.wait()
-try loop.submit { () -> EventLoopFuture<Void> in
-    let stopped = loop.makePromise(of: Void.self)
-    driver.stop(stopped)
-    return stopped.futureResult
-}.wait().wait()
-if let failure = try loop.submit({ driver.firstError.map { (count: driver.errors, first: $0) } }).wait() {
-    fail("\(failure.count) command(s) failed, the first with: \(failure.first)")
+let m: BenchmarkMeasurement
+switch try measure(driver, on: loop, warmup: options.warmup, duration: options.seconds) {
+case .success(let measurement): m = measurement
+case .failure(let failure): fail("\(failure)")
 }
-let m = BenchmarkMeasurement(from: start, to: end)
 func f(_ x: Double, _ d: Int) -> String { String(format: "%.\(d)f", x) }
 print("ops/s=\(f(m.opsPerSecond, 0)) cpu_us_per_op=\(f(m.cpuMicrosPerOp, 2)) user_us_per_op=\(f(m.userMicrosPerOp, 2)) "
       + "sys_us_per_op=\(f(m.systemMicrosPerOp, 2)) allocs_per_op=\(m.allocationsPerOp.map { f($0, 2) } ?? "n/a") errors=\(m.errors)")

@@ -116,7 +116,7 @@ func fail(_ message: String) -> Never {
 
 /// Drives one connection from its loop with the callback API: no future, no task per command.
 /// Loop-confined (`@unchecked Sendable` only to be created and read through `loop.submit`).
-final class Driver: @unchecked Sendable {
+final class Driver: LoopDriver, @unchecked Sendable {
     let connection: RedisConnection
     let setting: Setting
     let keyCount: Int
@@ -199,19 +199,10 @@ func measureSwiftEV(_ connection: RedisConnection, _ setting: Setting, _ options
         driver.start()
         return driver
     }.wait()
-    sleep(seconds: options.warmup)
-    let start = try loop.submit { Snapshot.take(ops: driver.ops, errors: driver.errors) }.wait()
-    sleep(seconds: options.duration)
-    let end = try loop.submit { Snapshot.take(ops: driver.ops, errors: driver.errors) }.wait()
-    try loop.submit { () -> EventLoopFuture<Void> in
-        let stopped = loop.makePromise(of: Void.self)
-        driver.stop(stopped)
-        return stopped.futureResult
-    }.wait().wait()
-    if let failure = try loop.submit({ driver.firstError.map { (count: driver.errors, first: $0) } }).wait() {
-        fail("\(setting): \(failure.count) command(s) failed, the first with: \(failure.first)")
+    switch try measure(driver, on: loop, warmup: options.warmup, duration: options.duration) {
+    case .success(let measurement): return measurement
+    case .failure(let failure): fail("\(setting): \(failure)")
     }
-    return BenchmarkMeasurement(from: start, to: end)
 }
 
 // MARK: redis-benchmark
