@@ -30,13 +30,7 @@ enum KeyFinder {
             let last: Int, step: Int
             switch keySpec.findKeys {
             case .range(let lastKey, let keyStep, let limit):
-                if lastKey >= 0 {
-                    last = first + lastKey
-                } else if limit <= 0 {
-                    last = argc + lastKey
-                } else {
-                    last = first + ((argc - first) / limit + lastKey)
-                }
+                last = KeyRule.lastKeyIndex(first: first, lastKey: lastKey, limit: limit, argumentCount: argc)
                 step = keyStep
             case .keyNum(let keyNumIndex, let firstKey, let keyStep):
                 let countIndex = first + keyNumIndex

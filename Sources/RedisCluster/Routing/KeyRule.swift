@@ -30,19 +30,22 @@ struct KeyRule: Sendable {
         }
     }
 
+    /// The index of a range key spec's last key: `lastKey` counts from the first key when
+    /// ≥ 0, from the end when negative, and a `limit` > 1 keeps only that part of the rest
+    /// (the server's own arithmetic).
+    @inline(__always)
+    static func lastKeyIndex(first: Int, lastKey: Int, limit: Int, argumentCount argc: Int) -> Int {
+        if lastKey >= 0 { return first + lastKey }
+        if limit <= 0 { return argc + lastKey }
+        return first + ((argc - first) / limit + lastKey)
+    }
+
     /// First and last key index and the step for `argc` arguments (the server's arithmetic),
     /// or nil when the arguments do not reach a key.
     @inline(__always)
     func range(argumentCount argc: Int) -> (first: Int, last: Int, step: Int)? {
-        let first = Int(begin), lastKey = Int(lastKey), limit = Int(limit)
-        let last: Int
-        if lastKey >= 0 {
-            last = first + lastKey
-        } else if limit <= 0 {
-            last = argc + lastKey
-        } else {
-            last = first + ((argc - first) / limit + lastKey)
-        }
+        let first = Int(begin)
+        let last = Self.lastKeyIndex(first: first, lastKey: Int(lastKey), limit: Int(limit), argumentCount: argc)
         guard step > 0, first >= 1, first <= last, last < argc else { return nil }
         return (first, last, Int(step))
     }
