@@ -118,7 +118,7 @@ extension ClusterCoordinator {
         if let failure = error as? NodeFailure { return failure }
         if let reply = ClusterCoordinator.serverError(error) {
             if reply.message.contains("cluster support disabled") { return NodeFailure(endpoint: endpoint, cause: .notClusterNode("\(reply)")) }
-            if ["NOAUTH", "WRONGPASS", "NOPERM"].contains(reply.code) { return NodeFailure(endpoint: endpoint, cause: .authenticationFailed(reply)) }
+            if NodePool.authenticationCodes.contains(reply.code) { return NodeFailure(endpoint: endpoint, cause: .authenticationFailed(reply)) }
             return NodeFailure(endpoint: endpoint, cause: .other("\(reply)"))
         }
         if let error = error as? RedisError, case .timeout = error.kind { return NodeFailure(endpoint: endpoint, cause: .timedOut) }

@@ -262,11 +262,14 @@ final class NodePool: NodeChannelDelegate {
 
     // MARK: Errors
 
+    /// Server error codes that mean the credentials were refused (retrying will not help).
+    static let authenticationCodes: Set<String> = ["WRONGPASS", "NOAUTH", "NOPERM"]
+
     /// Sorts a connect or handshake failure into the causes users act on differently.
     static func classify(_ error: any Error) -> NodeFailure.Cause {
         if let error = error as? RedisError {
             switch error.kind {
-            case .handshakeFailed(_, let reply) where ["WRONGPASS", "NOAUTH", "NOPERM"].contains(reply.code):
+            case .handshakeFailed(_, let reply) where authenticationCodes.contains(reply.code):
                 return .authenticationFailed(reply)
             case .handshakeFailed(let step, let reply):
                 return .other("handshake refused at \(step): \(reply)")
