@@ -146,11 +146,6 @@ public final class RedisClusterClient: RedisCommandSending, @unchecked Sendable 
         return try await future.get()
     }
 
-    /// Topology refreshes started so far (for tests and diagnostics).
-    public func refreshCount() async -> Int {
-        await statistics().refreshes
-    }
-
     /// What the client has had to do so far: refreshes, redirects followed, retries, waits.
     public func statistics() async -> ClusterStatistics {
         (try? await eventLoop.submit { [coordinator] in coordinator.statistics }.get()) ?? ClusterStatistics()

@@ -47,7 +47,6 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     /// Why the last refresh or discovery round failed, per node (for errors).
     var lastFailures: [NodeFailure] = []
     var statistics = ClusterStatistics()
-    var refreshCount: Int { statistics.refreshes }
     var refreshRound = 0
 
     init(loop: any EventLoop, configuration: RedisClusterConfiguration, logger: Logger,

@@ -129,14 +129,14 @@ final class RoutingClusterTests: ClusterClientTestCase {
         wrong.slots = [0...16383]
         let fake = ClusterTopology(shards: [wrong])
         try await client.eventLoop.submit { [coordinator = client.coordinatorForTests] in coordinator.install(fake) }.get()
-        let before = await client.refreshCount()
+        let before = await client.statistics().refreshes
         let keys = Self.keysCoveringEverySlot(prefix: "storm").values.filter { key in
             !only.slots.contains { $0.contains(SlotKeys.slot(of: key)) }
         }.prefix(1000)
         XCTAssertEqual(keys.count, 1000)
         let done = try await Self.runOnLoop(client, Array(keys), window: 1000) { RedisCommand("SET", $0, "x") }
         XCTAssertEqual(done, 1000)
-        let refreshes = await client.refreshCount() - before
+        let refreshes = await client.statistics().refreshes - before
         XCTAssertGreaterThanOrEqual(refreshes, 1)
         XCTAssertLessThanOrEqual(refreshes, 2, "one refresh for the burst (plus at most one that joined it)")
         let healed = await client.topology()

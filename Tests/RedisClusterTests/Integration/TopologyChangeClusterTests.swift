@@ -51,7 +51,7 @@ final class TopologyChangeClusterTests: ScratchClusterTestCase {
         let owner = try await control.owner(ofSlot: slot)
         let target = try await otherPrimary(than: owner.port)
         try await control.migrateSlot(slot, to: target)
-        let refreshesBefore = await client.refreshCount()
+        let refreshesBefore = await client.statistics().refreshes
 
         let value = try await client.send("GET", key, as: String?.self)
         XCTAssertEqual(value, "before", "the key moved with its slot and the GET followed MOVED")
@@ -59,7 +59,7 @@ final class TopologyChangeClusterTests: ScratchClusterTestCase {
         XCTAssertEqual(stats.movedFollowed, 1)
         let table = await client.topology()
         XCTAssertEqual(table?.shard(forSlot: slot)?.primary.endpoint.port, target, "slot patched at once")
-        let refreshesAfter = await client.refreshCount()
+        let refreshesAfter = await client.statistics().refreshes
         XCTAssertEqual(refreshesAfter, refreshesBefore, "MOVED to a known primary needs no refresh")
         // The next command goes straight to the new owner.
         try await client.send("SET", key, "after")
