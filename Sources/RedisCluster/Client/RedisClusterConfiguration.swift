@@ -103,18 +103,11 @@ public struct RedisClusterConfiguration: Sendable {
     /// The address to dial for an advertised endpoint: `natMap`, then `natMapper`, then `dnsLookup`.
     public func connectAddress(for endpoint: ClusterEndpoint) -> ClusterEndpoint {
         var target = natMap[endpoint] ?? natMapper?(endpoint) ?? endpoint
-        if let dnsLookup, !target.host.isNumericAddress, let resolved = dnsLookup(target.host) {
+        // An IPv4/IPv6 literal needs no lookup: SocketAddress parses exactly those.
+        if let dnsLookup, (try? SocketAddress(ip: target.host, port: target.port)) == nil,
+           let resolved = dnsLookup(target.host) {
             target.host = resolved
         }
         return target
-    }
-}
-
-extension String {
-    /// An IPv4 or IPv6 literal (no resolution needed).
-    var isNumericAddress: Bool {
-        if contains(":") { return true }
-        let parts = split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
     }
 }
