@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "Redis", targets: ["Redis"]),
         .library(name: "RedisCluster", targets: ["RedisCluster"]),
+        .library(name: "SwiftEVHTTP", targets: ["SwiftEVHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
@@ -106,5 +107,16 @@ let package = Package(
         .target(name: "CRESPFuzzSupport", path: "Fuzz/CRESPFuzzSupport"),
         .executableTarget(name: "RESPFuzz", dependencies: ["RESP", "CRESPFuzzSupport"], path: "Fuzz/RESPFuzz", swiftSettings: strict),
         .executableTarget(name: "RESPDecodeBench", dependencies: ["RESP"], path: "Benchmarks/RESPDecodeBench", swiftSettings: strict),
+        // HTTP/1.1 as framework stages: request parser, decoder/encoder stages, ordered server stage.
+        .target(
+            name: "SwiftEVHTTP",
+            dependencies: ["SwiftEV", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "SwiftEVHTTPTests", dependencies: ["SwiftEVHTTP", "SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
+        // libFuzzer target for the HTTP request parser; a plain build replays a corpus (scripts/fuzz-http.sh).
+        .executableTarget(name: "HTTPFuzz", dependencies: ["SwiftEVHTTP", "CRESPFuzzSupport"], path: "Fuzz/HTTPFuzz", swiftSettings: strict),
+        // Hello-world HTTP server over the stages, driven by wrk (Benchmarks/run-http.sh). Not a test.
+        .executableTarget(name: "HTTPBench", dependencies: ["SwiftEVHTTP", "SwiftEV"], path: "Benchmarks/HTTPBench", swiftSettings: strict),
     ]
 )

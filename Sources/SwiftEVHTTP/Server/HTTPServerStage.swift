@@ -1,0 +1,244 @@
+import DequeModule
+import SwiftEV
+
+/// The last stage of an HTTP server connection: gathers each request with its body, hands it
+/// to the handler, and writes the answers in request order.
+///
+/// Also does what a connection owes the protocol: `100 Continue` when a client waits for it
+/// (after any earlier answers, so the interim answer cannot overtake them); the answer to a
+/// refused request (its `HTTPParseError.status`, then close); `Connection: close` honoured
+/// after the answer it applies to; the read timeout. Install it with `addingHTTPServer`.
+public final class HTTPServerStage: ChannelStage {
+    public typealias InboundIn = HTTPRequestPart
+    public typealias InboundOut = Never
+    public typealias OutboundIn = Never
+    public typealias OutboundOut = HTTPResponsePart
+
+    /// One request waiting for its answer, or its answer waiting for earlier ones.
+    struct Slot {
+        var response: HTTPResponse?
+        let keepAlive: Bool
+        let isHead: Bool
+        let version: HTTPVersion
+    }
+
+    private let handler: any HTTPRequestHandler
+    private let configuration: HTTPServerConfiguration
+    private let decoder: HTTPRequestDecoderStage?
+    @exclusivity(unchecked) private var context: Context?
+    /// Set in `stageAdded`, before any request can arrive.
+    private(set) var eventLoop: (any EventLoop)!
+
+    // The request being received.
+    @exclusivity(unchecked) private var head: HTTPRequestHead?
+    @exclusivity(unchecked) private var body: ByteBuffer?
+    @exclusivity(unchecked) private var bodyGathered = false
+
+    // Answers owed, in request order; `slots[i]` belongs to sequence `firstSequence + i`.
+    @exclusivity(unchecked) private var slots = Deque<Slot>()
+    @exclusivity(unchecked) private var firstSequence = 0
+    @exclusivity(unchecked) private var nextSequence = 0
+    /// The current request waits for `100 Continue` behind earlier answers.
+    @exclusivity(unchecked) private var continueOwed = false
+    /// No more requests are taken: one was refused, or asked to close the connection.
+    @exclusivity(unchecked) private var noMoreRequests = false
+    @exclusivity(unchecked) private var closed = false
+    /// Inside a batch of reads: answers given now are flushed once, at its end.
+    @exclusivity(unchecked) private var reading = false
+    @exclusivity(unchecked) private var flushOwed = false
+    @exclusivity(unchecked) private var timer: (any LoopTimer)?
+
+    /// - Parameters:
+    ///   - handler: gets every request of the connection.
+    ///   - decoder: the connection's decoder, paused while `maxPendingRequests` answers are owed.
+    public init(handler: any HTTPRequestHandler, configuration: HTTPServerConfiguration = .init(), decoder: HTTPRequestDecoderStage? = nil) {
+        self.handler = handler
+        self.configuration = configuration
+        self.decoder = decoder
+    }
+
+    public func stageAdded(context: Context) {
+        self.context = context
+        eventLoop = context.eventLoop
+    }
+
+    public func stageRemoved(context: Context) {
+        closed = true
+        timer?.cancel()
+        timer = nil
+        slots.removeAll()
+        self.context = nil
+    }
+
+    public func channelActive(context: Context) {
+        armReadTimeout()
+        context.fireActive()
+    }
+
+    public func channelInactive(context: Context) {
+        closed = true
+        timer?.cancel()
+        slots.removeAll()
+        context.fireInactive()
+    }
+
+    public func write(context: Context, data: Never, promise: EventLoopPromise<Void>?) {}
+
+    // MARK: Requests
+
+    public func channelRead(context: Context, data: HTTPRequestPart) {
+        guard !noMoreRequests, !closed else { return }
+        reading = true
+        switch data {
+        case .head(let head):
+            self.head = head
+            body = nil
+            bodyGathered = false
+            if head.expectsContinue {
+                if slots.isEmpty { writeContinue(context: context) } else { continueOwed = true }
+            }
+        case .body(let part):
+            receiveBody(part)
+        case .end:
+            finishRequest(context: context)
+        }
+    }
+
+    private func receiveBody(_ part: ByteBuffer) {
+        guard var gathered = body else {
+            body = part  // a body that arrives in one piece stays a slice of the read buffer
+            return
+        }
+        body = nil
+        if !bodyGathered {
+            var fresh = ByteBuffer(capacity: max(head?.contentLength ?? 0, 2 * (gathered.readableBytes + part.readableBytes)))
+            fresh.writeBuffer(gathered)
+            gathered = fresh
+            bodyGathered = true
+        }
+        gathered.writeBuffer(part)
+        body = gathered
+    }
+
+    private func finishRequest(context: Context) {
+        guard let head else { return }
+        self.head = nil
+        let body = self.body ?? head.targetBytes.getSlice(at: head.targetBytes.readerIndex, length: 0)!
+        self.body = nil
+        continueOwed = false  // the body is here: no interim answer needed any more
+        timer?.cancel()
+        let sequence = nextSequence
+        nextSequence += 1
+        slots.append(Slot(response: nil, keepAlive: head.keepAlive, isHead: head.method == .HEAD, version: head.version))
+        if !head.keepAlive {
+            // RFC 9112 §9.6: nothing after a request with `Connection: close` is processed.
+            noMoreRequests = true
+            decoder?.pause()
+        } else if slots.count >= configuration.maxPendingRequests {
+            decoder?.pause()
+        }
+        handler.handle(HTTPRequest(head: head, body: body), responder: HTTPResponder(connection: self, sequence: sequence))
+    }
+
+    public func channelReadComplete(context: Context) {
+        reading = false
+        if flushOwed {
+            flushOwed = false
+            context.flush()
+        }
+        context.fireReadComplete()
+    }
+
+    public func errorCaught(context: Context, error: any Error) {
+        guard let refused = error as? HTTPParseError, !noMoreRequests, !closed else {
+            context.fireError(error)
+            return
+        }
+        // Answer the refused request after the ones before it, then close.
+        noMoreRequests = true
+        head = nil
+        body = nil
+        continueOwed = false
+        timer?.cancel()
+        var response = HTTPResponse.text(refused.status, refused.reason + "\n")
+        response.keepAlive = false
+        nextSequence += 1
+        slots.append(Slot(response: response, keepAlive: false, isHead: false, version: .http1_1))
+        context.fireError(error)
+        writeAnswered()
+    }
+
+    // MARK: Answers
+
+    /// Called through an `HTTPResponder`, on the loop.
+    func complete(_ sequence: Int, with response: HTTPResponse) {
+        guard !closed, sequence >= firstSequence, sequence < nextSequence else { return }
+        let index = sequence - firstSequence
+        guard slots[index].response == nil else { return }
+        slots[index].response = response
+        if index == 0 { writeAnswered() }
+    }
+
+    /// Writes the answers at the front of the queue that are ready.
+    private func writeAnswered() {
+        guard let context else { return }
+        var wrote = false
+        while let first = slots.first, let response = first.response {
+            slots.removeFirst()
+            firstSequence += 1
+            wrote = true
+            let keepAlive = first.keepAlive && response.keepAlive
+            let length = response.body?.readableBytes ?? 0
+            context.write(.head(HTTPResponseHead(
+                status: response.status, version: first.version, headers: response.headers,
+                contentLength: length, keepAlive: keepAlive, isHeadResponse: first.isHead)))
+            if let body = response.body, length > 0, !first.isHead { context.write(.body(body)) }
+            if !keepAlive {
+                closeAfterWriting(context: context)
+                return
+            }
+            context.write(.end)
+        }
+        guard wrote else { return }
+        if slots.isEmpty {
+            if continueOwed {
+                continueOwed = false
+                context.write(.head(HTTPResponseHead(status: .continue)))
+            }
+            armReadTimeout()
+        }
+        if slots.count < configuration.maxPendingRequests && !noMoreRequests { decoder?.resume() }
+        if reading { flushOwed = true } else { context.flush() }
+    }
+
+    private func closeAfterWriting(context: Context) {
+        noMoreRequests = true
+        slots.removeAll()
+        timer?.cancel()
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.write(.end, promise: written)
+        context.flush()
+        written.futureResult.whenComplete { _ in context.close() }
+    }
+
+    private func writeContinue(context: Context) {
+        context.write(.head(HTTPResponseHead(status: .continue)))
+        if reading { flushOwed = true } else { context.flush() }
+    }
+
+    // MARK: Read timeout
+
+    private func armReadTimeout() {
+        guard let timeout = configuration.requestReadTimeout, !noMoreRequests, !closed, let context else { return }
+        let timer = self.timer ?? context.eventLoop.makeTimer { [unowned self] in readTimedOut() }
+        self.timer = timer
+        timer.arm(at: context.eventLoop.now + timeout)
+    }
+
+    private func readTimedOut() {
+        guard let context, slots.isEmpty, !closed else { return }
+        noMoreRequests = true
+        context.fireError(HTTPServerError.requestReadTimeout)
+        context.close()
+    }
+}
