@@ -21,6 +21,9 @@ public struct TCPServer: Sendable {
     public var childOptions = ChannelOptions()
     /// The kernel's queue of connections not yet accepted.
     public var backlog: Int32 = 256
+    /// Sets `SO_REUSEPORT`: several listeners (one per loop, see `bind(host:port:on:childPipeline:)`)
+    /// share one port and the kernel spreads new connections over them.
+    public var reusePort = false
 
     public init(group: LibevEventLoopGroup) {
         self.group = group
@@ -33,8 +36,36 @@ public struct TCPServer: Sendable {
         port: Int,
         childPipeline: @escaping @Sendable (PipelineBuilder<ByteBuffer, ByteBuffer>) throws -> PipelineBuilder<In, Out>
     ) -> EventLoopFuture<Channel> {
-        let loop = group.next()
+        bind(host: host, port: port, listenerLoop: group.next(), pinned: false, childPipeline: childPipeline)
+    }
+
+    /// Binds a listener on `loop` whose connections all stay on `loop`: with `reusePort`, one
+    /// listener per loop of the group on the same port makes share-nothing servers (each loop
+    /// accepts and serves its own connections; no hand-over between threads).
+    ///
+    /// ```swift
+    /// var server = TCPServer(group: group)
+    /// server.reusePort = true
+    /// let listeners = try group.loops.map { try server.bind(host: "127.0.0.1", port: 8080, on: $0) { $0 }.wait() }
+    /// ```
+    public func bind<In, Out>(
+        host: String,
+        port: Int,
+        on loop: LibevEventLoop,
+        childPipeline: @escaping @Sendable (PipelineBuilder<ByteBuffer, ByteBuffer>) throws -> PipelineBuilder<In, Out>
+    ) -> EventLoopFuture<Channel> {
+        bind(host: host, port: port, listenerLoop: loop, pinned: true, childPipeline: childPipeline)
+    }
+
+    private func bind<In, Out>(
+        host: String,
+        port: Int,
+        listenerLoop loop: LibevEventLoop,
+        pinned: Bool,
+        childPipeline: @escaping @Sendable (PipelineBuilder<ByteBuffer, ByteBuffer>) throws -> PipelineBuilder<In, Out>
+    ) -> EventLoopFuture<Channel> {
         let group = self.group
+        let reusePort = self.reusePort
         let options = childOptions
         let backlog = self.backlog
         return loop.submit {
@@ -42,6 +73,7 @@ public struct TCPServer: Sendable {
             let name = address.description
             let fd = try Sockets.make(family: address.family, address: name)
             Sockets.setOption(fd, SOL_SOCKET, SO_REUSEADDR)
+            if reusePort { Sockets.setOption(fd, SOL_SOCKET, SO_REUSEPORT) }
             if address.family == AF_INET6 { Sockets.setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY) }
             guard address.withSockAddr({ Glibc.bind(fd, $0, $1) }) == 0, listen(fd, backlog) == 0 else {
                 let code = errno
@@ -49,7 +81,7 @@ public struct TCPServer: Sendable {
                 throw SocketError(errno: code, call: "bind", address: name)
             }
             let channel = Channel(eventLoop: loop)
-            let listener = Listener(loop: loop, channel: channel, fd: fd, group: group, logger: options.logger) { childFD, childLoop, peer in
+            let listener = Listener(loop: loop, channel: channel, fd: fd, group: group, pinned: pinned, logger: options.logger) { childFD, childLoop, peer in
                 let handedOver = childLoop.tryExecute {
                     // A loop that is shutting down has closed its channels and will not close
                     // one adopted now: refuse the connection rather than leak its descriptor.
@@ -82,19 +114,22 @@ final class Listener: ChannelTransport {
     private unowned let loop: LibevEventLoop
     private unowned(unsafe) let channel: Channel
     private let group: LibevEventLoopGroup
+    /// Accepted connections stay on `loop` instead of going round the group.
+    private let pinned: Bool
     private var fd: Int32
     private let watcher = UnsafeMutablePointer<ev_io>.allocate(capacity: 1)
     private let accepted: @Sendable (Int32, LibevEventLoop, String) -> Void
     private var backoff: (any LoopTimer)?
     private let logger: Logger
 
-    init(loop: LibevEventLoop, channel: Channel, fd: Int32, group: LibevEventLoopGroup, logger: Logger,
+    init(loop: LibevEventLoop, channel: Channel, fd: Int32, group: LibevEventLoopGroup, pinned: Bool = false, logger: Logger,
          accepted: @escaping @Sendable (Int32, LibevEventLoop, String) -> Void) {
         self.logger = logger
         self.loop = loop
         self.channel = channel
         self.fd = fd
         self.group = group
+        self.pinned = pinned
         self.accepted = accepted
         swiftev_io_init(watcher, { _, w, _ in
             Unmanaged<Listener>.fromOpaque(w!.pointee.data).takeUnretainedValue().acceptAll()
@@ -114,7 +149,7 @@ final class Listener: ChannelTransport {
             let child = swiftev_accept(fd)
             if child >= 0 {
                 let peer = Sockets.remoteAddress(child)?.description ?? "unknown peer"
-                accepted(child, group.next(), peer)
+                accepted(child, pinned ? loop : group.next(), peer)
                 continue
             }
             let code = errno
