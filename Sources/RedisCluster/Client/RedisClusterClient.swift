@@ -130,6 +130,26 @@ public final class RedisClusterClient: RedisCommandSending, @unchecked Sendable 
         coordinator.submit(PendingCommand(command: command, handler: .callback(on: eventLoop, onReply)))
     }
 
+    /// Queues `command` on the connection to the primary that serves `slot`, whatever its own
+    /// keys say: for a command about that connection's state, such as `WAIT` after a write to a
+    /// key of that slot (the write's reply came from that primary, over the client's one
+    /// connection to it). `onReply` runs on the loop. Must be called on the loop.
+    ///
+    /// ```swift
+    /// cluster.submit(RedisCommand("SET", key, value)) { _ in
+    ///     cluster.submit(RedisCommand("WAIT", 1, 500), toPrimaryOf: HashSlot.slot(forKey: key)) { print($0) }
+    /// }
+    /// ```
+    ///
+    /// Fails with `slotNotCovered` when no shard serves the slot right now, `clientClosed` after
+    /// `close()`: it never waits for a topology (the node it meant may be gone by then). If the
+    /// connection was re-established since the write, `WAIT` runs on the new one and counts
+    /// nothing of the earlier write.
+    public func submit(_ command: RedisCommand, toPrimaryOf slot: Int, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        eventLoop.preconditionInEventLoop()
+        coordinator.submit(PendingCommand(command: command, handler: .callback(on: eventLoop, onReply)), toPrimaryOf: slot)
+    }
+
     // MARK: Inspecting
 
     /// The topology the client routes by (nil before discovery).

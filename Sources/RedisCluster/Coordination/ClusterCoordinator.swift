@@ -132,6 +132,17 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         route(pending)
     }
 
+    /// Sends `pending` to the primary of `slot`'s shard as the topology stands now (see
+    /// `RedisClusterClient.submit(_:toPrimaryOf:onReply:)`): no parking, no key routing.
+    func submit(_ pending: consuming PendingCommand, toPrimaryOf slot: Int) {
+        if pending.deadline == nil { pending.deadline = loop.now + configuration.commandTimeout }
+        if case .closed = phase { return fail(pending, .clientClosed) }
+        guard let index = topology?.shardIndex(forSlot: slot), index < primaryHandles.count else {
+            return fail(pending, .slotNotCovered(slot))
+        }
+        pool.send(pending, via: primaryHandles[index])
+    }
+
     /// Sends `pending` to the node its keys belong to, or parks it until that is known.
     func route(_ pending: consuming PendingCommand) {
         if let cancellation = pending.handler.cancellation, cancellation.isCancelled {
