@@ -19,6 +19,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The example cache service only: metrics with a Prometheus exporter, command-line flags.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // C shim over libev: the watcher set-up macros become callable functions.
@@ -118,5 +122,32 @@ let package = Package(
         .executableTarget(name: "HTTPFuzz", dependencies: ["SwiftEVHTTP", "CRESPFuzzSupport"], path: "Fuzz/HTTPFuzz", swiftSettings: strict),
         // Hello-world HTTP server over the stages, driven by wrk (Benchmarks/run-http.sh). Not a test.
         .executableTarget(name: "HTTPBench", dependencies: ["SwiftEVHTTP", "SwiftEV"], path: "Benchmarks/HTTPBench", swiftSettings: strict),
+        // The example cache service: per loop, one HTTP listener and one cluster client. Its
+        // logic (routes, keys, reply mapping, configuration) and runtime in CacheServiceCore;
+        // the executable only parses flags and waits for a signal.
+        .target(
+            name: "CacheServiceCore",
+            dependencies: [
+                "SwiftEV", "SwiftEVHTTP", "RESP", "Redis", "RedisCluster",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Examples/CacheService/Core",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "CacheService",
+            dependencies: [
+                "CacheServiceCore", "SwiftEV",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/CacheService/Main",
+            swiftSettings: strict
+        ),
+        // Unit tests of the service's plain values, and the built executable against the real
+        // cluster through real TCP clients.
+        .testTarget(name: "CacheServiceTests", dependencies: ["CacheServiceCore", "RESP", "Redis", "RedisCluster", "SwiftEV"], swiftSettings: strict),
     ]
 )

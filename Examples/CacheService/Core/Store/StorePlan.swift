@@ -1,0 +1,103 @@
+import Redis
+import RedisCluster
+import RESP
+import SwiftEV
+
+/// The Redis side of each request: which command to send, and what its reply means as an HTTP
+/// answer. Plain functions of values, so every mapping is tested without a cluster.
+public enum StorePlan {
+    /// The command for a store request (`nil` for `/healthz` and `/metrics`).
+    public static func command(for request: CacheRequest, value: ByteBuffer) -> RedisCommand? {
+        switch request {
+        case .put(let key, let ttl?, _): return RedisCommand("SET", key.bytes, value, "EX", ttl)
+        case .put(let key, nil, _): return RedisCommand("SET", key.bytes, value)
+        case .get(let key): return RedisCommand("GET", key.bytes)
+        case .delete(let key): return RedisCommand("DEL", key.bytes)
+        case .increment(let key, let step): return RedisCommand("INCRBY", key.bytes, step)
+        case .health, .metrics: return nil
+        }
+    }
+
+    /// What a reply (or failure) of `request`'s command becomes.
+    public static func response(for request: CacheRequest, reply: Result<RESPValue, any Error>) -> Answer {
+        let value: RESPValue
+        switch reply {
+        case .success(let v): value = v.withoutAttributes
+        case .failure(let error as RedisError):
+            if case .server(let serverError) = error.kind, let conflict = conflict(serverError, request) { return .done(conflict) }
+            return .failed(StoreFailure(error))
+        case .failure(let error):
+            return .failed(StoreFailure(error))
+        }
+        // RESP2/RESP3 connections may answer errors as values rather than failures.
+        if let serverError = RESPServerError(value) {
+            return response(for: request, reply: .failure(RedisError(.server(serverError), node: "?")))
+        }
+        switch (request, value) {
+        case (.put(let key, _, let wait), _) where value.isOK:
+            return wait > 0 ? .waitForReplicas(wait, slot: HashSlot.slot(forKey: key.bytes)) : .done(.noContent)
+        case (.get, .bulkString(let bytes?)), (.get, .verbatimString(_, let bytes)):
+            return .done(CacheResponse(status: 200, contentType: .octetStream, body: bytes))
+        case (.get, _) where value.isNull:
+            return .done(.error(status: 404, message: "no such key", outcome: nil))
+        case (.delete, .integer(let removed)):
+            return .done(removed > 0 ? .noContent : .error(status: 404, message: "no such key", outcome: nil))
+        case (.increment, .integer(let newValue)):
+            return .done(.text(200, String(newValue)))
+        default:
+            return .failed(StoreFailure(status: 503, outcome: .unknown, kind: "protocol",
+                                        message: "unexpected reply \(value.typeName) to \(request.route.rawValue)"))
+        }
+    }
+
+    /// `WAIT N` with a timeout: fewer replicas confirming in time means the write ran on the
+    /// primary but may be lost in a failover, so its durable outcome is unknown.
+    public static func waitCommand(replicas: Int, timeout: TimeAmount) -> RedisCommand {
+        RedisCommand("WAIT", replicas, max(1, timeout.nanoseconds / 1_000_000))
+    }
+
+    public static func waitResponse(wanted: Int, reply: Result<RESPValue, any Error>) -> Answer {
+        switch reply {
+        case .success(.integer(let confirmed)) where confirmed >= wanted:
+            return .done(.noContent)
+        case .success(.integer(let confirmed)):
+            return .failed(StoreFailure(status: 504, outcome: .unknown, kind: "replication",
+                                        message: "the primary applied the write but only \(confirmed) of \(wanted) replicas confirmed it in time"))
+        case .success(let other):
+            return .failed(StoreFailure(status: 503, outcome: .unknown, kind: "protocol",
+                                        message: "the primary applied the write; unexpected reply \(other.typeName) to WAIT"))
+        case .failure(let error):
+            var failure = StoreFailure(error)
+            // Whatever happened to WAIT, the write before it was acknowledged.
+            failure.outcome = .unknown
+            failure.message = "the primary applied the write; waiting for replicas failed: \(failure.message)"
+            return .failed(failure)
+        }
+    }
+
+    /// `WRONGTYPE` and INCRBY's "not an integer"/"overflow" are the key's fault, not the store's.
+    static func conflict(_ error: RESPServerError, _ request: CacheRequest) -> CacheResponse? {
+        if error.code == "WRONGTYPE" {
+            return .error(status: 409, message: "the key holds another kind of value (\(error.message))", outcome: nil)
+        }
+        if case .increment = request, error.code == "ERR",
+           error.message.contains("not an integer") || error.message.contains("overflow") {
+            return .error(status: 409, message: "the key holds a non-integer or the result would overflow (\(error.message))", outcome: nil)
+        }
+        return nil
+    }
+
+    public enum Answer: Sendable {
+        case done(CacheResponse)
+        case failed(StoreFailure)
+        /// The write is acknowledged; send `WAIT n` to the primary of `slot`.
+        case waitForReplicas(Int, slot: Int)
+    }
+}
+
+extension RESPValue {
+    var isOK: Bool {
+        if case .simpleString(let text) = self { return text.readableBytes == 2 && String(buffer: text) == "OK" }
+        return false
+    }
+}
