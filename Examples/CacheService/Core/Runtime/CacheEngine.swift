@@ -26,8 +26,6 @@ final class CacheEngine {
     var health = HealthState.discovering(lastError: nil)
     /// Requests parsed but not answered yet (shutdown waits for zero).
     private(set) var requestsInFlight = 0
-    /// Set when shutdown begins: every answer from then on closes its connection.
-    private(set) var isDraining = false
 
     init(loop: LibevEventLoop, client: RedisClusterClient, configuration: ServiceConfiguration,
          metrics: ServiceMetrics, registry: PrometheusCollectorRegistry, logger: Logger) {
@@ -53,7 +51,6 @@ final class CacheEngine {
     }
 
     func startDraining() {
-        isDraining = true
         health = .shuttingDown
     }
 

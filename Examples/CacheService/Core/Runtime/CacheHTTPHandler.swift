@@ -15,7 +15,10 @@ final class CacheHTTPHandler: HTTPRequestHandler {
         let engine = self.engine
         request.head.targetBytes.withUnsafeReadableBytes { target in
             engine.handle(method: request.head.method.description, target: target, body: request.body) { response in
-                responder.respond(Self.httpResponse(response, keepAlive: !engine.isDraining))
+                // Kept alive even while draining: answering `keepAlive: false` with pipelined
+                // requests pending crashes HTTPServerStage (reported in notes/http-feedback.md);
+                // the shutdown closes connections itself once the requests in flight are answered.
+                responder.respond(Self.httpResponse(response, keepAlive: true))
             }
         }
     }

@@ -98,6 +98,9 @@ public final class CacheServer: Sendable {
             var http = HTTPServerConfiguration()
             http.limits.maxBodySize = configuration.maxValueBytes
             http.requestReadTimeout = configuration.idleTimeout
+            // More than this many pipelined requests in one read stall the connection in
+            // HTTPServerStage (reported in notes/http-feedback.md); the default is 256.
+            http.maxPendingRequests = 4096
             for engine in engines {
                 // With port 0 the first listener picks a port; the others join it.
                 let port = listeners.first?.localAddress?.port ?? configuration.listen.port
