@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Cache service benchmark (issue 10): wrk against the example cache service on a local 6-node
+# cluster (3 primaries + 3 replicas), side by side in one run with its peers:
+#
+#   ours         Examples/CacheService (release), CACHE_LOOPS loops (default: cores).
+#   hb-valkey    the same API on Hummingbird 2 + valkey-swift's cluster client
+#                (Benchmarks/CachePeers, a separate package; valkey-swift cloned into
+#                Benchmarks/CachePeers/.deps from VALKEY_SWIFT_GIT). Skipped when it does not build.
+#   webdis       Debian's webdis (C, libevent) on one standalone redis-server, mapped onto its
+#                own URL scheme (GET /GET/k.txt answers the raw value; PUT /SET/k takes the
+#                value as its body). Skipped when webdis is not installed.
+#
+# Workloads, each DURATION seconds, at 50 and 200 connections (wrk, WRK_THREADS threads):
+#   get   GET of 10,000 pre-loaded 64-byte values, uniform keys
+#   mix   50/50 PUT (64 bytes) / GET, uniform keys
+# Per row: requests/s, p50 and p99 latency (wrk --latency), non-2xx answers, and the server
+# process' CPU (user+system from /proc/PID/stat) per 1,000 requests. Then RSS of each server
+# before and after RSS_SECONDS (default 60) of the 200-connection mix.
+# wrk, Redis and the server share the machine's cores: numbers are relative, and noisy on a
+# shared machine.
+#
+# Usage: Benchmarks/run-cache.sh
+# Environment:
+#   BASE_PORT       first of the 6 cluster ports (default 7940); the standalone node for
+#                   webdis is BASE_PORT+10
+#   SERVICE_PORT    ours (default 8380); hb-valkey SERVICE_PORT+1, webdis SERVICE_PORT+2
+#   DURATION        seconds per measured row (default 10)   RSS_SECONDS (default 60)
+#   CONNECTIONS     (default 50,200)   WRK_THREADS (default 2)   CACHE_LOOPS (default: cores)
+#   PEERS           which to run (default ours,hb-valkey,webdis)
+#   VALKEY_SWIFT_GIT  where to clone valkey-swift from (default https://github.com/valkey-io/valkey-swift)
+#   VALKEY_SWIFT_REF  its tag (default 1.4.0)
+#   SKIP_BUILD=1    use what is built
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+cd "$repo"
+
+BASE_PORT="${BASE_PORT:-7940}"
+SERVICE_PORT="${SERVICE_PORT:-8380}"
+DURATION="${DURATION:-10}"
+RSS_SECONDS="${RSS_SECONDS:-60}"
+CONNECTIONS="${CONNECTIONS:-50,200}"
+WRK_THREADS="${WRK_THREADS:-2}"
+PEERS="${PEERS:-ours,hb-valkey,webdis}"
+KEYS=10000
+STANDALONE_PORT=$((BASE_PORT + 10))
+VALKEY_SWIFT_GIT="${VALKEY_SWIFT_GIT:-https://github.com/valkey-io/valkey-swift}"
+VALKEY_SWIFT_REF="${VALKEY_SWIFT_REF:-1.4.0}"
+CLUSTER=("$repo/scripts/redis-cluster.sh" --name cachebench --base-port "$BASE_PORT")
+export KEYS
+
+log() { printf 'run-cache: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+for tool in wrk redis-server redis-cli swift python3; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found (apt-get install wrk redis-server)"
+done
+IFS=, read -r -a connections <<<"$CONNECTIONS"
+want() { [[ ",$PEERS," == *",$1,"* ]]; }
+
+# --- Builds
+if [[ "${SKIP_BUILD:-0}" != 1 ]] && want ours; then
+    log "building CacheService (release)"
+    swift build -c release --product CacheService >&2
+fi
+ours_bin="$(swift build -c release --show-bin-path)/CacheService"
+peers_dir="$here/CachePeers"
+hb_bin=""
+if want hb-valkey; then
+    if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+        if [[ ! -d "$peers_dir/.deps/valkey-swift" ]]; then
+            mkdir -p "$peers_dir/.deps"
+            git clone -q "$VALKEY_SWIFT_GIT" "$peers_dir/.deps/valkey-swift" && git -C "$peers_dir/.deps/valkey-swift" checkout -q "$VALKEY_SWIFT_REF" \
+                || log "note: could not clone valkey-swift from $VALKEY_SWIFT_GIT"
+        fi
+        log "building the Hummingbird + valkey-swift peer (release; minutes on a first build)"
+        (cd "$peers_dir" && swift build -c release --product HummingbirdValkeyCache >&2) || log "note: the hb-valkey peer does not build; skipped"
+    fi
+    candidate="$(cd "$peers_dir" && swift build -c release --show-bin-path 2>/dev/null)/HummingbirdValkeyCache"
+    [[ -x "$candidate" ]] && hb_bin="$candidate"
+fi
+webdis_bin=""
+if want webdis; then
+    webdis_bin="$(command -v webdis || true)"
+    [[ -n "$webdis_bin" ]] || log "note: webdis not installed (apt-get install webdis); skipped"
+fi
+
+# --- Redis: the cluster for ours and hb-valkey, one standalone node for webdis.
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    [[ -n "$server_pid" ]] && { kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+    redis-cli -p "$STANDALONE_PORT" shutdown nosave >/dev/null 2>&1 || true
+    "${CLUSTER[@]}" stop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+"${CLUSTER[@]}" start >&2
+seeds="127.0.0.1:$BASE_PORT,127.0.0.1:$((BASE_PORT + 1)),127.0.0.1:$((BASE_PORT + 2))"
+if [[ -n "$webdis_bin" ]]; then
+    redis-server --port "$STANDALONE_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+        --logfile "$work/standalone.log" --dir "$work" >/dev/null
+fi
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+wait_http() {  # port path
+    for _ in $(seq 1 300); do
+        curl -fs -o /dev/null "http://127.0.0.1:$1$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+ms() {  # wrk latency "1.23ms" / "456.00us" / "1.02s" -> ms
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+
+rows=()
+rss_rows=()
+# measure NAME PID PORT SCRIPT CONNS SECONDS -> appends a row
+measure() {
+    local name="$1" pid="$2" port="$3" script="$4" conns="$5" seconds="$6" out t0 t1 requests rps p50 p99 errors cpu
+    t0="$(cpu_ticks "$pid")"
+    out="$(wrk -t "$WRK_THREADS" -c "$conns" -d "${seconds}s" --latency -s "$here/cache/$script.lua" "http://127.0.0.1:$port" 2>&1)" || true
+    t1="$(cpu_ticks "$pid")"
+    requests="$(awk '/requests in/ {print $1}' <<<"$out")"
+    rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")"
+    p50="$(ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
+    p99="$(ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+    errors="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
+    errors="${errors:-0}"
+    if [[ -n "$requests" && "$requests" -gt 0 ]]; then
+        cpu="$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.1f", t * 1000 / hz / (n / 1000) }')"
+    else
+        cpu="-"
+    fi
+    rows+=("$(printf '%-10s %-4s %5s %10s %9s %9s %9s %14s' "$name" "$script" "$conns" "${rps:--}" "$p50" "$p99" "$errors" "$cpu")")
+    log "$name $script c=$conns: ${rps:-?} req/s p50 ${p50} ms p99 ${p99} ms non-2xx $errors cpu ${cpu} ms/1000"
+}
+
+# run_server NAME PORT GET_PATH PUT_PATH HEALTH_PATH command...
+run_server() {
+    local name="$1" port="$2"
+    export GET_PATH="$3" PUT_PATH="$4"
+    local health="$5"
+    shift 5
+    "$@" >"$work/$name.out" 2>"$work/$name.err" &
+    server_pid=$!
+    if ! wait_http "$port" "$health"; then
+        log "note: $name did not come up; skipped ($(tail -n 3 "$work/$name.err" | tr '\n' ' '))"
+        kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""
+        return
+    fi
+    python3 "$here/cache/preload.py" "$port" "$PUT_PATH" "$KEYS" >&2
+    # Warm-up (connections, JIT-less but caches and pools), not measured.
+    wrk -t "$WRK_THREADS" -c 200 -d 2s -s "$here/cache/mix.lua" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+    for conns in "${connections[@]}"; do
+        measure "$name" "$server_pid" "$port" get "$conns" "$DURATION"
+        measure "$name" "$server_pid" "$port" mix "$conns" "$DURATION"
+    done
+    local before after
+    before="$(rss_kib "$server_pid")"
+    measure "$name" "$server_pid" "$port" mix 200 "$RSS_SECONDS"
+    after="$(rss_kib "$server_pid")"
+    rss_rows+=("$(printf '%-10s %10s %10s' "$name" "$((before / 1024))" "$((after / 1024))")")
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+
+if want ours; then
+    run_server ours "$SERVICE_PORT" "/v1/cache/bench:%d" "/v1/cache/bench:%d" /healthz \
+        env REDIS_HOSTS="$seeds" CACHE_LISTEN="127.0.0.1:$SERVICE_PORT" CACHE_LOG_LEVEL=warning "$ours_bin"
+fi
+if [[ -n "$hb_bin" ]]; then
+    port=$((SERVICE_PORT + 1))
+    # No health route: a PUT of a probe key answers once the cluster client works.
+    run_server hb-valkey "$port" "/v1/cache/bench:%d" "/v1/cache/bench:%d" "/v1/cache/bench:0" \
+        "$hb_bin" "$port" "$BASE_PORT,$((BASE_PORT + 1)),$((BASE_PORT + 2))"
+fi
+if [[ -n "$webdis_bin" ]]; then
+    port=$((SERVICE_PORT + 2))
+    cat >"$work/webdis.json" <<JSON
+{ "redis_host": "127.0.0.1", "redis_port": $STANDALONE_PORT, "http_host": "127.0.0.1", "http_port": $port,
+  "threads": $(getconf _NPROCESSORS_ONLN), "pool_size": 20, "daemonize": false, "websockets": false,
+  "database": 0, "verbosity": 3, "logfile": "$work/webdis.log",
+  "acl": [ { "disabled": ["DEBUG", "FLUSHDB", "FLUSHALL"] } ] }
+JSON
+    redis-cli -p "$STANDALONE_PORT" set bench:0 x >/dev/null
+    run_server webdis "$port" "/GET/bench:%d.txt" "/SET/bench:%d" "/GET/bench:0.txt" "$webdis_bin" "$work/webdis.json"
+fi
+
+echo
+echo "Cache service benchmark: $(nproc) cores shared by wrk ($WRK_THREADS threads), Redis and the server; ${DURATION}s per row"
+printf '%-10s %-4s %5s %10s %9s %9s %9s %14s\n' server load conns "req/s" "p50 ms" "p99 ms" "non-2xx" "cpu ms/1000req"
+printf '%s\n' "${rows[@]}"
+echo
+echo "Resident memory around ${RSS_SECONDS}s of the 200-connection mix (MiB):"
+printf '%-10s %10s %10s\n' server before after
+printf '%s\n' "${rss_rows[@]}"
