@@ -94,9 +94,9 @@ public final class HTTPServerStage: ChannelStage {
             self.head = head
             body = nil
             bodyGathered = false
-            if head.expectsContinue {
-                if slots.isEmpty { writeContinue(context: context) } else { continueOwed = true }
-            }
+            // Decided at the end of the read batch or of earlier answers: a client that sent
+            // the body without waiting gets no interim answer.
+            continueOwed = head.expectsContinue
         case .body(let part):
             receiveBody(part)
         case .end:
@@ -142,6 +142,7 @@ public final class HTTPServerStage: ChannelStage {
 
     public func channelReadComplete(context: Context) {
         reading = false
+        if continueOwed && slots.isEmpty { writeContinue(context: context) }
         if flushOwed {
             flushOwed = false
             context.flush()
@@ -201,14 +202,14 @@ public final class HTTPServerStage: ChannelStage {
         }
         guard wrote else { return }
         if slots.isEmpty {
-            if continueOwed {
-                continueOwed = false
-                context.write(.head(HTTPResponseHead(status: .continue)))
-            }
+            if continueOwed && !reading { writeContinue(context: context) }
             armReadTimeout()
         }
         if slots.count < configuration.maxPendingRequests && !noMoreRequests { decoder?.resume() }
-        if reading { flushOwed = true } else { context.flush() }
+        if reading { flushOwed = true } else {
+            flushOwed = false
+            context.flush()
+        }
     }
 
     private func closeAfterWriting(context: Context) {
@@ -221,9 +222,11 @@ public final class HTTPServerStage: ChannelStage {
         written.futureResult.whenComplete { _ in context.close() }
     }
 
+    /// Written before the flush that follows (end of a read batch, or of `writeAnswered`).
     private func writeContinue(context: Context) {
+        continueOwed = false
         context.write(.head(HTTPResponseHead(status: .continue)))
-        if reading { flushOwed = true } else { context.flush() }
+        flushOwed = true
     }
 
     // MARK: Read timeout
