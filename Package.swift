@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(name: "SwiftEVHTTPTests", dependencies: ["SwiftEVHTTP", "SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
         // libFuzzer target for the HTTP request parser; a plain build replays a corpus (scripts/fuzz-http.sh).
-        .executableTarget(name: "HTTPFuzz", dependencies: ["SwiftEVHTTP", "CRESPFuzzSupport"], path: "Fuzz/HTTPFuzz", swiftSettings: strict),
+        .executableTarget(name: "HTTPFuzz", dependencies: ["SwiftEVHTTP", "SwiftEV", "SwiftEVTesting", "CRESPFuzzSupport"], path: "Fuzz/HTTPFuzz", swiftSettings: strict),
         // Hello-world HTTP server over the stages, driven by wrk (Benchmarks/run-http.sh). Not a test.
         .executableTarget(name: "HTTPBench", dependencies: ["SwiftEVHTTP", "SwiftEV"], path: "Benchmarks/HTTPBench", swiftSettings: strict),
     ]
