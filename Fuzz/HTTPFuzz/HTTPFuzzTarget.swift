@@ -8,6 +8,7 @@ import SwiftEVTesting
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeBufferPointer(start: data, count: size)
+    guard size > 0 else { return 0 }
     for limits in [HTTPOutcome.smallLimits, .default] {
         let whole = HTTPOutcome(input, limits: limits) { $0 }
         var step = 0

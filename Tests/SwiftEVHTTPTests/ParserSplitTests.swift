@@ -57,4 +57,14 @@ final class ParserSplitTests: XCTestCase {
         }
         XCTAssertEqual(mergeBodies(parts), parse(Self.pipelined).parts)
     }
+
+    /// Found by the fuzzer: a line over the limit that ends in a bare LF is "too long" whether
+    /// its line feed arrives with it or later.
+    func testOverlongLineWithBareLineFeedFailsTheSameWayInPieces() {
+        let limits = HTTPRequestParser.Limits(maxRequestLineLength: 32)
+        let input = Array(("GET /" + String(repeating: "a", count: 40) + "\nHost: a\r\n\r\n").utf8)
+        let whole = parse(input, limits: limits)
+        XCTAssertEqual(whole.error?.kind, .requestLineTooLong(limit: 32))
+        XCTAssertEqual(parse(input, cuts: Array(0...input.count), limits: limits), whole)
+    }
 }
