@@ -74,10 +74,11 @@ done
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 malloc_count() {
     local before
-    before="$(wc -l < "$counts" 2>/dev/null || echo 0)"
+    before=0
+    [[ -f "$counts" ]] && before="$(wc -l < "$counts")"
     kill -USR1 "$server_pid"
     for _ in $(seq 50); do
-        [[ "$(wc -l < "$counts" 2>/dev/null || echo 0)" -gt "$before" ]] && break
+        [[ -f "$counts" && "$(wc -l < "$counts")" -gt "$before" ]] && break
         sleep 0.02
     done
     tail -1 "$counts" | sed -E 's/count=([0-9]+).*/\1/'
