@@ -86,6 +86,17 @@ final class RealClientTests: XCTestCase {
             order.append(f.read(length).decode().split()[1])
         print("in order" if order == ["/slow?ms=%d" % ((50 - i) % 5) for i in range(50)] else order)
         s.close()
+        # Requests followed by a shutdown of the client's sending side are still answered.
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /slow?ms=30 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET /thread HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        print(data.count(b"HTTP/1.1 200 OK"), b"GET /thread len=0" in data)
         # A smuggling attempt is refused and the connection closed.
         s = socket.create_connection(("127.0.0.1", port))
         s.sendall(b"POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n")
@@ -105,6 +116,7 @@ final class RealClientTests: XCTestCase {
         200 GET /thread len=0 sum=0
         200 text/plain; charset=utf-8 POST /echo len=5 sum=\(Self.sum(Array("abcde".utf8)))
         in order
+        2 True
         HTTP/1.1 400 Bad Request True
 
         """)

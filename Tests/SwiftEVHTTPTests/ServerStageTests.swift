@@ -119,4 +119,22 @@ final class ServerStageTests: XCTestCase {
         XCTAssertEqual(buffers.count, 1)
         XCTAssertEqual(buffers.first.map { String(buffer: $0) }?.components(separatedBy: "HTTP/1.1 200 OK").count, 4)
     }
+
+    func testRequestsBeforeTheClientShutsDownItsSideAreAnsweredThenTheConnectionCloses() {
+        let harness = ServerHarness()
+        harness.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nGET /3 HTTP/1.1\r\nHo")
+        harness.channel.channel.triggerUserEvent(ChannelEvent.inputClosed)
+        XCTAssertFalse(harness.isClosed)
+        harness.responders[1].respond(HTTPResponse(status: .noContent))
+        harness.responders[0].respond(HTTPResponse(status: .noContent))
+        XCTAssertEqual(harness.output(), "HTTP/1.1 204 No Content\r\ndate: *\r\n\r\nHTTP/1.1 204 No Content\r\nconnection: close\r\ndate: *\r\n\r\n")
+        XCTAssertTrue(harness.isClosed)
+        XCTAssertEqual(harness.requests.count, 2)
+    }
+
+    func testAClientThatShutsDownWithNothingOwedIsClosedAtOnce() {
+        let harness = ServerHarness()
+        harness.channel.channel.triggerUserEvent(ChannelEvent.inputClosed)
+        XCTAssertTrue(harness.isClosed)
+    }
 }

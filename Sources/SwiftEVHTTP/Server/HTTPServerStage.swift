@@ -42,6 +42,8 @@ public final class HTTPServerStage: ChannelStage {
     @exclusivity(unchecked) private var continueOwed = false
     /// No more requests are taken: one was refused, or asked to close the connection.
     @exclusivity(unchecked) private var noMoreRequests = false
+    /// The client shut down its sending side: close once the answers owed are written.
+    @exclusivity(unchecked) private var inputClosed = false
     @exclusivity(unchecked) private var closed = false
     /// Inside a batch of reads: answers given now are flushed once, at its end.
     @exclusivity(unchecked) private var reading = false
@@ -150,6 +152,21 @@ public final class HTTPServerStage: ChannelStage {
         context.fireReadComplete()
     }
 
+    /// The client shut down its sending side (`ChannelOptions.allowHalfClosure`, which
+    /// `bindHTTP` sets): what it sent before is still answered, then the connection closes.
+    public func userInboundEventTriggered(context: Context, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed, !closed, !inputClosed {
+            inputClosed = true
+            noMoreRequests = true
+            head = nil  // a request cut short by the shutdown is never complete
+            body = nil
+            continueOwed = false
+            timer?.cancel()
+            if slots.isEmpty { context.close() }
+        }
+        context.fireUserEvent(event)
+    }
+
     public func errorCaught(context: Context, error: any Error) {
         guard let refused = error as? HTTPParseError, !noMoreRequests, !closed else {
             context.fireError(error)
@@ -188,7 +205,7 @@ public final class HTTPServerStage: ChannelStage {
             slots.removeFirst()
             firstSequence += 1
             wrote = true
-            let keepAlive = first.keepAlive && response.keepAlive
+            let keepAlive = first.keepAlive && response.keepAlive && !(inputClosed && slots.isEmpty)
             let length = response.body?.readableBytes ?? 0
             context.write(.head(HTTPResponseHead(
                 status: response.status, version: first.version, headers: response.headers,
