@@ -201,8 +201,9 @@ public final class HTTPServerStage: ChannelStage {
     private func writeAnswered() {
         guard let context else { return }
         var wrote = false
-        while let first = slots.first, let response = first.response {
-            slots.removeFirst()
+        while !slots.isEmpty, slots[slots.startIndex].response != nil {
+            let first = slots.removeFirst()  // moved out, not copied
+            let response = first.response!
             firstSequence += 1
             wrote = true
             let keepAlive = first.keepAlive && response.keepAlive && !(inputClosed && slots.isEmpty)
