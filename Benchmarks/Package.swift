@@ -27,7 +27,7 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
-        // The SwiftNIO peer of HTTPBench (../Benchmarks/HTTPBench) for run-http.sh.
+        // The SwiftNIO peer of the main package's HTTPBench, for run-http.sh.
         .executableTarget(
             name: "NIOHTTPHello",
             dependencies: [
