@@ -60,6 +60,11 @@ final class RealClientTests: XCTestCase {
         let script = """
         import http.client, socket, sys
         port = int(sys.argv[1])
+        def read_until_closed(s):
+            data = b""
+            while chunk := s.recv(4096):
+                data += chunk
+            return data
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         for path in ["/echo", "/slow?ms=20", "/thread"]:
             c.request("GET", path)
@@ -90,22 +95,12 @@ final class RealClientTests: XCTestCase {
         s = socket.create_connection(("127.0.0.1", port))
         s.sendall(b"GET /slow?ms=30 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET /thread HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
         s.shutdown(socket.SHUT_WR)
-        data = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_closed(s)
         print(data.count(b"HTTP/1.1 200 OK"), b"GET /thread len=0" in data)
         # A smuggling attempt is refused and the connection closed.
         s = socket.create_connection(("127.0.0.1", port))
         s.sendall(b"POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n")
-        data = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_closed(s)
         print(data.split(b"\\r\\n")[0].decode(), data.endswith(b"both Content-Length and Transfer-Encoding\\n"))
         """
         let result = try runTool(["python3", "-c", script, String(server.port)], mergingErrors: true)
