@@ -10,7 +10,7 @@
 # Usage: Benchmarks/run-http.sh
 # Environment:
 #   IMPLS         servers to run: swiftev, nio              (default "swiftev nio")
-#   PORT          server port                               (default 7290)
+#   PORT          server port                               (default 7480)
 #   CONNS         connection counts                         (default "50 200")
 #   DURATION      measured seconds per setting              (default 10)
 #   WARMUP        warm-up seconds per setting               (default 2)
@@ -26,7 +26,7 @@ repo="$(dirname "$here")"
 cd "$repo"
 
 IMPLS="${IMPLS:-swiftev nio}"
-PORT="${PORT:-7290}"
+PORT="${PORT:-7480}"
 CONNS="${CONNS:-50 200}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
