@@ -117,9 +117,9 @@ let package = Package(
             dependencies: ["SwiftEV", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict
         ),
-        .testTarget(name: "SwiftEVHTTPTests", dependencies: ["SwiftEVHTTP", "SwiftEV", "SwiftEVTesting"], swiftSettings: strict),
+        .testTarget(name: "SwiftEVHTTPTests", dependencies: ["SwiftEVHTTP", "SwiftEV", "SwiftEVTesting", "CAllocationCounter"], swiftSettings: strict),
         // libFuzzer target for the HTTP request parser; a plain build replays a corpus (scripts/fuzz-http.sh).
-        .executableTarget(name: "HTTPFuzz", dependencies: ["SwiftEVHTTP", "CRESPFuzzSupport"], path: "Fuzz/HTTPFuzz", swiftSettings: strict),
+        .executableTarget(name: "HTTPFuzz", dependencies: ["SwiftEVHTTP", "SwiftEV", "SwiftEVTesting", "CRESPFuzzSupport"], path: "Fuzz/HTTPFuzz", swiftSettings: strict),
         // Hello-world HTTP server over the stages, driven by wrk (Benchmarks/run-http.sh). Not a test.
         .executableTarget(name: "HTTPBench", dependencies: ["SwiftEVHTTP", "SwiftEV"], path: "Benchmarks/HTTPBench", swiftSettings: strict),
         // The example cache service: per loop, one HTTP listener and one cluster client. Its

@@ -7,7 +7,7 @@
 # Usage: scripts/setup.sh
 set -euo pipefail
 
-PACKAGES=(libev-dev redis-server redis-tools)
+PACKAGES=(libev-dev redis-server redis-tools curl)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -25,6 +25,7 @@ else
     # Not a dpkg system: fall back to checking for the tools themselves.
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
     if [ ! -e /usr/include/ev.h ] && [ ! -e /usr/local/include/ev.h ]; then
         missing+=(libev-dev)
     fi

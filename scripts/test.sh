@@ -43,6 +43,8 @@ log "swift test exited with $rc"
 # when SWIFTEV_FUZZ_SECONDS > 0 (CI sets 30), a short libFuzzer run.
 log "replaying the RESP fuzz corpus"
 swift run --skip-build RESPFuzz Fuzz/corpus/* || rc=1
+log "replaying the HTTP fuzz corpus"
+swift run --skip-build HTTPFuzz Fuzz/http-corpus/* || rc=1
 if [ "${SWIFTEV_FUZZ_SECONDS:-0}" -gt 0 ]; then
     log "fuzzing the RESP decoder for ${SWIFTEV_FUZZ_SECONDS}s"
     "$SCRIPT_DIR/fuzz-resp.sh" "$SWIFTEV_FUZZ_SECONDS" 2>&1 | grep -E "stat::number_of_executed_units|DONE|ERROR|crash|deadly" || rc=1

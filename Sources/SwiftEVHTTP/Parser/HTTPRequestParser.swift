@@ -131,6 +131,8 @@ public struct HTTPRequestParser: Sendable {
             return nil
         }
         lineSearched = 0
+        // The same verdict as when the line arrives in pieces: too long before anything else.
+        if lf - lineStart > limit + 1 { throw failure(tooLong, at: start) }
         guard lf > lineStart, buffer.getInteger(at: lf - 1, as: UInt8.self) == HTTPBytes.cr else {
             throw failure(.bareLineFeed, at: lf - buffer.readerIndex)
         }

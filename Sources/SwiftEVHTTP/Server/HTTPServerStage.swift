@@ -42,6 +42,8 @@ public final class HTTPServerStage: ChannelStage {
     @exclusivity(unchecked) private var continueOwed = false
     /// No more requests are taken: one was refused, or asked to close the connection.
     @exclusivity(unchecked) private var noMoreRequests = false
+    /// The client shut down its sending side: close once the answers owed are written.
+    @exclusivity(unchecked) private var inputClosed = false
     @exclusivity(unchecked) private var closed = false
     /// Inside a batch of reads: answers given now are flushed once, at its end.
     @exclusivity(unchecked) private var reading = false
@@ -94,9 +96,9 @@ public final class HTTPServerStage: ChannelStage {
             self.head = head
             body = nil
             bodyGathered = false
-            if head.expectsContinue {
-                if slots.isEmpty { writeContinue(context: context) } else { continueOwed = true }
-            }
+            // Decided at the end of the read batch or of earlier answers: a client that sent
+            // the body without waiting gets no interim answer.
+            continueOwed = head.expectsContinue
         case .body(let part):
             receiveBody(part)
         case .end:
@@ -142,11 +144,27 @@ public final class HTTPServerStage: ChannelStage {
 
     public func channelReadComplete(context: Context) {
         reading = false
+        if continueOwed && slots.isEmpty { writeContinue(context: context) }
         if flushOwed {
             flushOwed = false
             context.flush()
         }
         context.fireReadComplete()
+    }
+
+    /// The client shut down its sending side (`ChannelOptions.allowHalfClosure`, which
+    /// `bindHTTP` sets): what it sent before is still answered, then the connection closes.
+    public func userInboundEventTriggered(context: Context, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed, !closed, !inputClosed {
+            inputClosed = true
+            noMoreRequests = true
+            head = nil  // a request cut short by the shutdown is never complete
+            body = nil
+            continueOwed = false
+            timer?.cancel()
+            if slots.isEmpty { context.close() }
+        }
+        context.fireUserEvent(event)
     }
 
     public func errorCaught(context: Context, error: any Error) {
@@ -183,11 +201,12 @@ public final class HTTPServerStage: ChannelStage {
     private func writeAnswered() {
         guard let context else { return }
         var wrote = false
-        while let first = slots.first, let response = first.response {
-            slots.removeFirst()
+        while !slots.isEmpty, slots[slots.startIndex].response != nil {
+            let first = slots.removeFirst()  // moved out, not copied
+            let response = first.response!
             firstSequence += 1
             wrote = true
-            let keepAlive = first.keepAlive && response.keepAlive
+            let keepAlive = first.keepAlive && response.keepAlive && !(inputClosed && slots.isEmpty)
             let length = response.body?.readableBytes ?? 0
             context.write(.head(HTTPResponseHead(
                 status: response.status, version: first.version, headers: response.headers,
@@ -201,14 +220,14 @@ public final class HTTPServerStage: ChannelStage {
         }
         guard wrote else { return }
         if slots.isEmpty {
-            if continueOwed {
-                continueOwed = false
-                context.write(.head(HTTPResponseHead(status: .continue)))
-            }
+            if continueOwed && !reading { writeContinue(context: context) }
             armReadTimeout()
         }
         if slots.count < configuration.maxPendingRequests && !noMoreRequests { decoder?.resume() }
-        if reading { flushOwed = true } else { context.flush() }
+        if reading { flushOwed = true } else {
+            flushOwed = false
+            context.flush()
+        }
     }
 
     private func closeAfterWriting(context: Context) {
@@ -221,9 +240,11 @@ public final class HTTPServerStage: ChannelStage {
         written.futureResult.whenComplete { _ in context.close() }
     }
 
+    /// Written before the flush that follows (end of a read batch, or of `writeAnswered`).
     private func writeContinue(context: Context) {
+        continueOwed = false
         context.write(.head(HTTPResponseHead(status: .continue)))
-        if reading { flushOwed = true } else { context.flush() }
+        flushOwed = true
     }
 
     // MARK: Read timeout

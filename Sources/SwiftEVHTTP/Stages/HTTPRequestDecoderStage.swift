@@ -91,11 +91,15 @@ public final class HTTPRequestDecoderStage: InboundOnlyStage {
     /// the connection closes) until `resume`. For a server with many answers outstanding.
     public func pause() { paused = true }
 
-    /// Parses what was kept while paused, and carries on.
+    /// Parses what was kept while paused, and carries on. Called outside a read, it ends the
+    /// parts it passes on with `channelReadComplete`, as a read would.
     public func resume() {
         guard paused else { return }
         paused = false
-        if let context, !stopped { decodeBuffered(context: context) }
+        // Inside our own read loop (an answer given synchronously), that loop goes on by itself.
+        guard let context, !stopped, !decoding else { return }
+        decodeBuffered(context: context)
+        context.fireReadComplete()
     }
 
     /// True while part of a request has been received.

@@ -1,0 +1,119 @@
+import Foundation
+import SwiftEV
+import SwiftEVHTTP
+import XCTest
+
+/// curl and Python's http.client against a real server over TCP.
+final class RealClientTests: XCTestCase {
+    var server: RealServer!
+
+    override func setUpWithError() throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.limits.maxBodySize = 1 << 20
+        server = try RealServer(configuration: configuration)
+    }
+
+    override func tearDown() {
+        server.stop()
+    }
+
+    private var base: String { "http://127.0.0.1:\(server.port)" }
+
+    private static func sum(_ data: [UInt8]) -> Int { data.reduce(0) { $0 &+ Int($1) } }
+
+    func testCurlReusesTheConnectionForSeveralRequests() throws {
+        try requireTool("curl")
+        let result = try runTool(["curl", "-sS", "-w", " %{http_code} %{num_connects}\n", "\(base)/echo?a=1", "\(base)/slow?ms=30", "\(base)/thread"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.output, "GET /echo?a=1 len=0 sum=0 200 1\nGET /slow?ms=30 len=0 sum=0 200 0\nGET /thread len=0 sum=0 200 0\n")
+    }
+
+    func testCurlUploadWithExpectContinue() throws {
+        try requireTool("curl")
+        let body = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        // -H Expect makes curl wait for 100 Continue before sending the body.
+        let result = try runTool(["curl", "-sS", "-X", "PUT", "-H", "Expect: 100-continue", "--data-binary", "@-", "-o", "/dev/stdout",
+                              "-w", "\n%{http_code}", "\(base)/echo"], stdin: Data(body))
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.output, "PUT /echo len=300000 sum=\(Self.sum(body))\n200")
+    }
+
+    func testCurlChunkedUpload() throws {
+        try requireTool("curl")
+        let body = Array(repeating: UInt8(ascii: "c"), count: 70_000)
+        let result = try runTool(["curl", "-sS", "-H", "Transfer-Encoding: chunked", "--data-binary", "@-", "\(base)/echo"], stdin: Data(body))
+        XCTAssertEqual(result.output, "POST /echo len=70000 sum=\(Self.sum(body))")
+    }
+
+    func testCurlHeadAndRefusedUpload() throws {
+        try requireTool("curl")
+        let head = try runTool(["curl", "-sS", "-I", "\(base)/echo"])
+        XCTAssertTrue(head.output.hasPrefix("HTTP/1.1 200 OK\r\n"), head.output)
+        XCTAssertTrue(head.output.contains("content-length: 22\r\n"), head.output)
+        let tooLarge = try runTool(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect: 100-continue",
+                                "--data-binary", "@-", "\(base)/echo"], stdin: Data(count: (1 << 20) + 1))
+        XCTAssertEqual(tooLarge.output, "413")
+    }
+
+    func testPythonHTTPClient() throws {
+        try requireTool("python3")
+        let script = """
+        import http.client, socket, sys
+        port = int(sys.argv[1])
+        def read_until_closed(s):
+            data = b""
+            while chunk := s.recv(4096):
+                data += chunk
+            return data
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for path in ["/echo", "/slow?ms=20", "/thread"]:
+            c.request("GET", path)
+            r = c.getresponse()
+            print(r.status, r.read().decode())
+        c.request("POST", "/echo", body=iter([b"ab", b"cde"]), encode_chunked=True)
+        r = c.getresponse()
+        print(r.status, r.getheader("Content-Type"), r.read().decode())
+        c.close()
+        # Pipelined on a raw socket: 50 requests in one write, answers read back in order.
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"".join(b"GET /slow?ms=%d HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" % ((50 - i) % 5) for i in range(50)))
+        f = s.makefile("rb")
+        order = []
+        for i in range(50):
+            assert f.readline().startswith(b"HTTP/1.1 200 OK")
+            length = 0
+            while True:
+                line = f.readline()
+                if line == b"\\r\\n":
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            order.append(f.read(length).decode().split()[1])
+        print("in order" if order == ["/slow?ms=%d" % ((50 - i) % 5) for i in range(50)] else order)
+        s.close()
+        # Requests followed by a shutdown of the client's sending side are still answered.
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /slow?ms=30 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET /thread HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+        s.shutdown(socket.SHUT_WR)
+        data = read_until_closed(s)
+        print(data.count(b"HTTP/1.1 200 OK"), b"GET /thread len=0" in data)
+        # A smuggling attempt is refused and the connection closed.
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n")
+        data = read_until_closed(s)
+        print(data.split(b"\\r\\n")[0].decode(), data.endswith(b"both Content-Length and Transfer-Encoding\\n"))
+        """
+        let result = try runTool(["python3", "-c", script, String(server.port)], mergingErrors: true)
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(result.output, """
+        200 GET /echo len=0 sum=0
+        200 GET /slow?ms=20 len=0 sum=0
+        200 GET /thread len=0 sum=0
+        200 text/plain; charset=utf-8 POST /echo len=5 sum=\(Self.sum(Array("abcde".utf8)))
+        in order
+        2 True
+        HTTP/1.1 400 Bad Request True
+
+        """)
+    }
+}
