@@ -106,5 +106,12 @@ let package = Package(
         .target(name: "CRESPFuzzSupport", path: "Fuzz/CRESPFuzzSupport"),
         .executableTarget(name: "RESPFuzz", dependencies: ["RESP", "CRESPFuzzSupport"], path: "Fuzz/RESPFuzz", swiftSettings: strict),
         .executableTarget(name: "RESPDecodeBench", dependencies: ["RESP"], path: "Benchmarks/RESPDecodeBench", swiftSettings: strict),
+        // ns and allocations per command: typed encoders vs the raw send forms. Not a test.
+        .executableTarget(
+            name: "CommandEncodeBench",
+            dependencies: ["Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
+            path: "Benchmarks/CommandEncodeBench",
+            swiftSettings: strict
+        ),
     ]
 )
