@@ -45,12 +45,19 @@ struct ArgumentTypes {
             enums.append(OptionEnum(name: name, argument: argument, command: command))
             return "RedisArguments.\(name)"
         case .block:
-            let values = argument.valueChildren
-            let inner = path + SwiftName.upperCamel(argument.name)
-            if values.count == 1 { return try valueType(values[0], generic: generic, path: inner) }
-            let fields = try values.map { "\(SwiftName.escaped($0.label)): \(try valueType($0, generic: generic, path: inner))" }
-            return "(\(fields.joined(separator: ", ")))"
+            let fields = try blockFields(argument, generic: generic, path: path)
+            return argument.valueChildren.count == 1 ? fields : "(\(fields))"
         }
+    }
+
+    /// A block's values: `label: Type, …` (a tuple's elements, a case's associated values), or
+    /// the one value's type alone when there is one.
+    private mutating func blockFields(_ block: TypedArgument, generic: Bool, path: String) throws -> String {
+        let values = block.valueChildren
+        let inner = path + SwiftName.upperCamel(block.name)
+        if values.count == 1 { return try valueType(values[0], generic: generic, path: inner) }
+        return try values.map { "\(SwiftName.escaped($0.label)): \(try valueType($0, generic: generic, path: inner))" }
+            .joined(separator: ", ")
     }
 
     /// The enum cases of a `oneof`: a payload-less case per token, labelled associated values
@@ -61,11 +68,7 @@ struct ArgumentTypes {
             let name = SwiftName.escaped(child.label)
             if child.isFlag { return "case \(name)" }
             if case .block = child.kind, !child.multiple {
-                let values = child.valueChildren
-                let inner = option.name + SwiftName.upperCamel(child.name)
-                if values.count == 1 { return "case \(name)(\(try valueType(values[0], generic: false, path: inner)))" }
-                let fields = try values.map { "\(SwiftName.escaped($0.label)): \(try valueType($0, generic: false, path: inner))" }
-                return "case \(name)(\(fields.joined(separator: ", ")))"
+                return "case \(name)(\(try blockFields(child, generic: false, path: option.name)))"
             }
             return "case \(name)(\(try valueType(child, generic: false, path: option.name)))"
         }
