@@ -46,6 +46,14 @@ final class TypedCommandEncodingTests: XCTestCase {
         assertSame(.eval(script: "return 1", keys: ["a", "b"], args: ["x"]), ["EVAL", "return 1", 2, "a", "b", "x"])
         assertSame(.eval(script: "return 1"), ["EVAL", "return 1", 0])
         assertSame(.configGet(["maxmemory", "port"]), ["CONFIG", "GET", "maxmemory", "port"])
+        assertSame(.lmpop(["a", "b"], where: .left, count: 3), ["LMPOP", 2, "a", "b", "LEFT", "COUNT", 3])
+        assertSame(.zunion(["a", "b"], weights: [1, 2], aggregate: .max, withscores: true),
+                   ["ZUNION", 2, "a", "b", "WEIGHTS", 1, 2, "AGGREGATE", "MAX", "WITHSCORES"])
+        assertSame(.geosearch("g", from: .longitudeLatitude(longitude: 15.0, latitude: 37.5), by: .box(width: 400, height: 300, unit: .km),
+                              order: .asc, count: (count: 2, any: true), withdist: true),
+                   ["GEOSEARCH", "g", "FROMLONLAT", 15.0, 37.5, "BYBOX", 400.0, 300.0, "KM", "ASC", "COUNT", 2, "ANY", "WITHDIST"])
+        assertSame(.clusterSetslot(slot: 7, subcommand: .migrating("abc")), ["CLUSTER", "SETSLOT", 7, "MIGRATING", "abc"])
+        assertSame(.clientList(id: [1, 2]), ["CLIENT", "LIST", "ID", 1, 2])
         assertSame(.objectEncoding("k"), ["OBJECT", "ENCODING", "k"])
     }
 
