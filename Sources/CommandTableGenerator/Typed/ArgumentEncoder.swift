@@ -37,10 +37,7 @@ struct ArgumentEncoder {
     }
 
     mutating func token(_ token: String) {
-        switch mode {
-        case .count: line("\(Self.counter) += 1")
-        case .write: line("\(Self.buffer).writeRESPBulk(\(stringLiteral(token)))")
-        }
+        leaf(stringLiteral(token))
     }
 
     private mutating func leaf(_ expression: String) {
@@ -53,7 +50,7 @@ struct ArgumentEncoder {
     /// One argument whose value (if it takes one) is `expression`.
     mutating func argument(_ argument: TypedArgument, _ expression: String?) {
         if let list = argument.countOf {
-            return leaf("\(list).count")
+            return leaf("\(SwiftName.escaped(list)).count")
         }
         let value = expression ?? "_"
         if argument.optional {
