@@ -9,7 +9,13 @@
 //     LD_PRELOAD=/tmp/libmalloccount.so .build/release/CommandEncodeBench
 //
 // (without the preload the allocation column says n/a). Best of 50 runs: on a shared machine
-// the best run is the one not preempted.
+// the best run is the one not preempted. For instruction counts, which the machine's noise does
+// not move, run one row and one encoder under callgrind with fewer runs, collecting only inside
+// `encodeAll` ((1 + runs x 20) x 1024 commands; strip the binary's debug info first if
+// valgrind cannot read it):
+//
+//     ENCODE_BENCH_RUNS=2 valgrind --tool=callgrind --toggle-collect='$s18CommandEncodeBench9encodeAll*' \
+//         .build/release/CommandEncodeBench GET typed      # or variadic, array
 import BenchmarkSupport
 import Foundation
 import Redis
@@ -24,19 +30,27 @@ struct Result {
     var allocations: Double?
 }
 
-func measure(_ encode: (String) -> RedisCommand) -> Result {
+let runs = ProcessInfo.processInfo.environment["ENCODE_BENCH_RUNS"].flatMap { Int($0) } ?? 50
+let onlyEncoder = CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : nil
+
+/// Encodes a command for every key, `rounds` times: the code callgrind counts (its own symbol).
+@inline(never)
+func encodeAll(_ encode: (String) -> RedisCommand, rounds: Int) -> Int {
     var checksum = 0
-    for key in keys { checksum &+= encode(key).bytes.readableBytes } // warm-up
+    for _ in 0..<rounds {
+        for key in keys { checksum &+= encode(key).bytes.readableBytes }
+    }
+    return checksum
+}
+
+func measure(_ encode: (String) -> RedisCommand) -> Result {
+    var checksum = encodeAll(encode, rounds: 1) // warm-up
     let rounds = 20
     var best = Duration.seconds(1_000)
     var allocations: Double?
-    for _ in 0..<50 {
+    for _ in 0..<runs {
         let before = mallocCount?()
-        let elapsed = ContinuousClock().measure {
-            for _ in 0..<rounds {
-                for key in keys { checksum &+= encode(key).bytes.readableBytes }
-            }
-        }
+        let elapsed = ContinuousClock().measure { checksum &+= encodeAll(encode, rounds: rounds) }
         if let before, let after = mallocCount?() {
             allocations = min(allocations ?? .infinity, Double(after - before) / Double(rounds * keys.count))
         }
@@ -47,18 +61,21 @@ func measure(_ encode: (String) -> RedisCommand) -> Result {
     return Result(nanoseconds: (Double(seconds) * 1e9 + Double(attoseconds) / 1e9) / Double(rounds * keys.count), allocations: allocations)
 }
 
-func row(_ label: String, typed: (String) -> RedisCommand, variadic: (String) -> RedisCommand, array: (String) -> RedisCommand) {
+func row(_ label: String, typed: @escaping (String) -> RedisCommand, variadic: @escaping (String) -> RedisCommand,
+         array: @escaping (String) -> RedisCommand) {
     if CommandLine.arguments.count > 1, !label.hasPrefix(CommandLine.arguments[1]) { return }
     // The three encodings must be the same bytes, or the comparison means nothing.
     precondition(typed(keys[1]).bytes == variadic(keys[1]).bytes && variadic(keys[1]).bytes == array(keys[1]).bytes, label)
-    let results = [measure(typed), measure(variadic), measure(array)]
-    let cells = results.map { r in
-        String(format: "%6.1f ns %@", r.nanoseconds, r.allocations.map { String(format: "%4.1f alloc", $0) } ?? "  n/a alloc")
+    let encoders = [("typed", typed), ("variadic", variadic), ("array", array)]
+    let cells = encoders.map { name, encode in
+        guard onlyEncoder == nil || onlyEncoder == name else { return "          -         " }
+        let r = measure(encode)
+        return String(format: "%6.1f ns %@", r.nanoseconds, r.allocations.map { String(format: "%4.1f alloc", $0) } ?? "  n/a alloc")
     }
     print(label.padding(toLength: 34, withPad: " ", startingAt: 0) + cells.joined(separator: "   "))
 }
 
-print("CommandEncodeBench: per command, best of 50 runs of 20 x 1024 keys; allocation counter: "
+print("CommandEncodeBench: per command, best of \(runs) runs of 20 x 1024 keys; allocation counter: "
       + (mallocCount == nil ? "not preloaded" : "libmalloccount.so"))
 print("command".padding(toLength: 34, withPad: " ", startingAt: 0)
       + "typed method           variadic send(\"X\", …)  array send([…])")
