@@ -149,5 +149,12 @@ let package = Package(
         // Unit tests of the service's plain values, and the built executable against the real
         // cluster through real TCP clients.
         .testTarget(name: "CacheServiceTests", dependencies: ["CacheServiceCore", "RESP", "Redis", "RedisCluster", "SwiftEV"], swiftSettings: strict),
+        // ns and allocations per command: typed encoders vs the raw send forms. Not a test.
+        .executableTarget(
+            name: "CommandEncodeBench",
+            dependencies: ["Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
+            path: "Benchmarks/CommandEncodeBench",
+            swiftSettings: strict
+        ),
     ]
 )

@@ -68,7 +68,27 @@ struct CommandData: Decodable {
     struct Doc: Decodable {
         var group: String?
         var since: String?
+        var summary: String?
+        var complexity: String?
+        var docFlags: [String]?
+        var replacedBy: String?
+        var arguments: [Argument]?
         var subcommands: [String: Doc]?
+
+        enum CodingKeys: String, CodingKey {
+            case group, since, summary, complexity, arguments, subcommands
+            case docFlags = "doc_flags", replacedBy = "replaced_by"
+        }
+    }
+
+    /// One argument of `COMMAND DOCS`: a leaf (`key`, `string`, `integer`, …), a `pure-token`,
+    /// or a `oneof`/`block` of nested arguments.
+    struct Argument: Decodable {
+        var name: String
+        var type: String
+        var token: String?
+        var flags: [String]?
+        var arguments: [Argument]?
     }
 
     var server: Server?

@@ -8,6 +8,11 @@ public enum CommandTableGeneratorError: Error, Equatable, CustomStringConvertibl
     case unknownKeySpecFlag(command: String, flag: String)
     case malformedKeySpec(command: String, detail: String)
     case duplicateCommand(String)
+    case unknownArgumentType(command: String, argument: String, type: String)
+    case unknownReplyType(command: String, type: String)
+    case unknownCommandInTypedConfig(section: String, command: String)
+    case unknownArgumentInTypedConfig(command: String, argument: String)
+    case nameClash(String)
 
     public var description: String {
         switch self {
@@ -18,6 +23,15 @@ public enum CommandTableGeneratorError: Error, Equatable, CustomStringConvertibl
         case .unknownKeySpecFlag(let command, let flag): return "\(command): unknown key spec flag '\(flag)' (add it to KeySpecFlags)"
         case .malformedKeySpec(let command, let detail): return "\(command): malformed key spec: \(detail)"
         case .duplicateCommand(let name): return "command '\(name)' appears twice"
+        case .unknownArgumentType(let command, let argument, let type):
+            return "\(command): argument '\(argument)' has unknown type '\(type)' (teach TypedArgument about it)"
+        case .unknownReplyType(let command, let type):
+            return "\(command): reply type '\(type)' is not one the generator knows (see TypedCommandConfig.replyTypes)"
+        case .unknownCommandInTypedConfig(let section, let command):
+            return "typed-commands.json '\(section)' names '\(command)', which the command data does not have"
+        case .unknownArgumentInTypedConfig(let command, let argument):
+            return "typed-commands.json 'labels' renames '\(argument)' of \(command), which has no such top-level argument"
+        case .nameClash(let detail): return "generated name clash: \(detail)"
         }
     }
 }

@@ -51,7 +51,7 @@ public enum CommandTableRenderer {
 
     private static func write(_ command: CommandData.Command, doc: CommandData.Doc?, indent: Int, into out: inout String) throws {
         let pad = String(repeating: " ", count: indent)
-        var fields = ["name: \(literal(command.name))", "arity: \(command.arity)"]
+        var fields = ["name: \(stringLiteral(command.name))", "arity: \(command.arity)"]
         let flags = try command.flags.map { flag -> String in
             guard let member = commandFlags[flag] else { throw CommandTableGeneratorError.unknownFlag(command: command.name, flag: flag) }
             return member
@@ -74,8 +74,8 @@ public enum CommandTableRenderer {
         }
         if let tips = try tips(command.tips, command: command.name) { lines.append("tips: \(tips)") }
         var docFields: [String] = []
-        if let group = doc?.group, !group.isEmpty { docFields.append("group: \(literal(group))") }
-        if let since = doc?.since, !since.isEmpty { docFields.append("since: \(literal(since))") }
+        if let group = doc?.group, !group.isEmpty { docFields.append("group: \(stringLiteral(group))") }
+        if let since = doc?.since, !since.isEmpty { docFields.append("since: \(stringLiteral(since))") }
         if !docFields.isEmpty { lines.append(docFields.joined(separator: ", ")) }
         if !command.subcommands.isEmpty {
             try checkUnique(command.subcommands.map(\.name))
@@ -105,7 +105,7 @@ public enum CommandTableRenderer {
             guard case .string(let keyword)? = spec.beginSearch.spec["keyword"] else {
                 throw CommandTableGeneratorError.malformedKeySpec(command: command, detail: "keyword search without a keyword")
             }
-            begin = ".keyword(\(literal(keyword)), startFrom: \(try int(spec.beginSearch, "startfrom")))"
+            begin = ".keyword(\(stringLiteral(keyword)), startFrom: \(try int(spec.beginSearch, "startfrom")))"
         case "unknown":
             begin = ".unknown"
         default:
@@ -157,19 +157,6 @@ public enum CommandTableRenderer {
     private static func optionList(_ members: [String], order: [String]) -> String {
         let present = Set(members)
         return "[" + order.filter(present.contains).map { ".\($0)" }.joined(separator: ", ") + "]"
-    }
-
-    private static func literal(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case " "..."~": out.unicodeScalars.append(scalar)
-            default: out += "\\u{\(String(scalar.value, radix: 16))}"
-            }
-        }
-        return out + "\""
     }
 
     // Server spelling → member of the `Redis` target's option sets, in declaration order.
