@@ -5,6 +5,7 @@ import SwiftEV
 /// What the node pool hands back: redirected commands and commands a node could not take.
 extension ClusterCoordinator {
     func nodePool(_ pool: NodePool, redirected command: PendingCommand, by redirection: Redirection, from node: ClusterEndpoint) {
+        if ClusterCommandPolicy.of(command.command).isFanOut { return failPinned(command, node: node, .redirected(redirection)) }
         var pending = command
         let decision = policy.decide(redirection, history: pending.redirections, sender: node,
                                      knowsPrimary: { self.knowsPrimary($0) }, now: loop.now,
@@ -41,7 +42,13 @@ extension ClusterCoordinator {
     func nodePool(_ pool: NodePool, bounced commands: [PendingCommand], from node: ClusterEndpoint, cause: NodeFailure.Cause) {
         // Never written, or read-only (the node layer fails written writes with an unknown
         // outcome itself): safe to send again once the slot's owner is reachable.
-        for pending in commands { park(pending, .node(node, cause.description)) }
+        for pending in commands {
+            if ClusterCommandPolicy.of(pending.command).isFanOut {
+                failPinned(pending, node: node, .connectionClosed(pending.wasSent ? .unknown : .notSent), underlying: cause.description)
+            } else {
+                park(pending, .node(node, cause.description))
+            }
+        }
     }
 
     func nodePool(_ pool: NodePool, connected node: ClusterEndpoint) {

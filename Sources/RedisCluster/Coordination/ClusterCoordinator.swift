@@ -36,7 +36,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     var primaryHandles: [NodeHandle] = []
     private var selector = NodeSelector()
     /// `scaleReads == .primary`, decided once (reading the enum per command would copy it).
-    private let readsFromPrimaries: Bool
+    let readsFromPrimaries: Bool
     private var keylessCounter = 0
     var waiting: WaitingQueue<PendingCommand>
     var waitTimer: (any LoopTimer)?
@@ -166,9 +166,13 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
                 pool.send(pending, to: target)
             }
         case .keyless:
+            if case .fanOut(let targets, let response) = ClusterCommandPolicy.of(pending.command) {
+                return fanOut(pending, targets, response)
+            }
             keylessCounter &+= 1
             pool.send(pending, via: primaryHandles[keylessCounter % primaryHandles.count])
         case .crossSlot(let keys):
+            if let split = MultiKeySplit(pending.command) { return send(pending, split: split) }
             fail(pending, .crossSlot(keys))
         }
     }
