@@ -106,5 +106,13 @@ let package = Package(
         .target(name: "CRESPFuzzSupport", path: "Fuzz/CRESPFuzzSupport"),
         .executableTarget(name: "RESPFuzz", dependencies: ["RESP", "CRESPFuzzSupport"], path: "Fuzz/RESPFuzz", swiftSettings: strict),
         .executableTarget(name: "RESPDecodeBench", dependencies: ["RESP"], path: "Benchmarks/RESPDecodeBench", swiftSettings: strict),
+        // Split multi-key commands and cluster pipelines, per key (Benchmarks/run-cluster-batch.sh
+        // runs it beside lvbench and redis-benchmark --cluster). Not a test.
+        .executableTarget(
+            name: "ClusterBatchBenchmark",
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
+            path: "Benchmarks/ClusterBatchBenchmark",
+            swiftSettings: strict
+        ),
     ]
 )

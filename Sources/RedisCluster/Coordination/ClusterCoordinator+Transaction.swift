@@ -83,7 +83,7 @@ extension ClusterCoordinator {
     }
 
     /// The slot's primary, or any primary for a keyless transaction.
-    private func transactionNode(_ slot: Int?) -> ClusterEndpoint? {
+    func transactionNode(_ slot: Int?) -> ClusterEndpoint? {
         guard topology != nil, !primaryHandles.isEmpty else { return nil }
         guard let slot else { return primaryHandles[0].endpoint }
         return topology?.shardIndex(forSlot: slot).map { primaryHandles[$0].endpoint }

@@ -33,12 +33,7 @@ public struct TransactionPlan: Sendable {
             }
         }
         if crossed {
-            let keys = commands.flatMap { command in
-                CommandRouter.keys(in: command).map {
-                    CommandRoute.KeySlot(key: String(decoding: $0, as: UTF8.self), slot: HashSlot.slot(forKey: $0))
-                }
-            }
-            throw RedisClusterError(.crossSlot(keys), command: "MULTI")
+            throw RedisClusterError(.crossSlot(commands.flatMap(CommandRouter.keySlots)), command: "MULTI")
         }
         self.commands = commands
         self.slot = slot

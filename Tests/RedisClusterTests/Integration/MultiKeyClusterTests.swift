@@ -276,4 +276,39 @@ final class MultiKeyClusterTests: ClusterClientTestCase {
             XCTAssertEqual(listed.count, 0, "deleted on \(port)")
         }
     }
+
+    func testWatchTransactionAbortsWhenAWatchedKeyChangesAndCommitsOtherwise() async throws {
+        let client = try await connectedClient()
+        let key = "{watch:\(UUID().uuidString)}:balance"
+        cleanUp(client, ["DEL", key])
+        try await client.send("SET", key, 10)
+
+        // Someone else writes the key between our read and EXEC: nothing of ours runs.
+        let aborted = try await client.transaction(watching: [key]) { connection in
+            let balance = try await connection.send("GET", key, as: Int.self)
+            try await client.send("SET", key, 100)
+            return [RedisCommand("SET", key, balance + 1)]
+        }
+        XCTAssertNil(aborted)
+        let untouched = try await client.send("GET", key, as: Int.self)
+        XCTAssertEqual(untouched, 100)
+
+        let committed = try await client.transaction(watching: [key]) { connection in
+            let balance = try await connection.send("GET", key, as: Int.self)
+            return [RedisCommand("SET", key, balance + 1), RedisCommand("GET", key)]
+        }
+        let results = try XCTUnwrap(committed)
+        XCTAssertEqual(try results[0].get(), .simpleString("OK"))
+        XCTAssertEqual(try results[1].get().decode(as: Int.self), 101)
+
+        do {
+            _ = try await client.transaction(watching: [key]) { _ in [RedisCommand("SET", "{elsewhere}x", 1)] }
+            XCTFail("a command outside the watched slot must be refused")
+        } catch let error as RedisClusterError {
+            guard case .crossSlot(let keys) = error.kind else { return XCTFail("\(error)") }
+            XCTAssertEqual(keys.map(\.key), [key, "{elsewhere}x"])
+        }
+        let exists = try await client.send("EXISTS", "{elsewhere}x", as: Int.self)
+        XCTAssertEqual(exists, 0, "nothing of the refused transaction ran")
+    }
 }
