@@ -12,11 +12,9 @@ extension ClusterCoordinator {
                                      deadline: pending.deadline ?? .distantFuture)
         pending.redirections.append(redirection)
         logger.trace("redirect", metadata: ["from": "\(node)", "signal": "\(redirection)", "decision": "\(decision)"])
+        account(decision, for: redirection)
         switch decision {
-        case .send(let target, let asking, let delay, let slot, let refresh):
-            if asking { statistics.askFollowed += 1 } else { statistics.movedFollowed += 1 }
-            if let slot { patch(slot: slot, to: target) }
-            if refresh { requestRefresh(because: "MOVED to unknown \(target)") }
+        case .send(let target, let asking, let delay, _, _):
             pending.asking = asking
             let moving = pending
             after(delay) { [weak self] in
@@ -25,9 +23,7 @@ extension ClusterCoordinator {
                 }
                 pool.send(moving, to: target)
             }
-        case .reroute(let delay, let refresh):
-            statistics.retries += 1
-            if refresh { requestRefresh(because: "\(redirection)") }
+        case .reroute(let delay, _):
             pending.asking = false
             let moving = pending
             after(delay) { [weak self] in
@@ -36,6 +32,22 @@ extension ClusterCoordinator {
             }
         case .fail(let kind):
             fail(pending, kind)
+        }
+    }
+
+    /// What following a decision means for the client itself, whatever follows it (a command,
+    /// a transaction): counted, the slot table patched, a refresh asked for.
+    func account(_ decision: RedirectPolicy.Decision, for redirection: Redirection) {
+        switch decision {
+        case .send(let target, let asking, _, let slot, let refresh):
+            if asking { statistics.askFollowed += 1 } else { statistics.movedFollowed += 1 }
+            if let slot { patch(slot: slot, to: target) }
+            if refresh { requestRefresh(because: "MOVED to unknown \(target)") }
+        case .reroute(_, let refresh):
+            statistics.retries += 1
+            if refresh { requestRefresh(because: "\(redirection)") }
+        case .fail:
+            break
         }
     }
 

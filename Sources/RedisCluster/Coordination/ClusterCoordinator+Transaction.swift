@@ -112,17 +112,13 @@ extension ClusterCoordinator {
             let decision = policy.decide(redirection, history: run.redirections, sender: node,
                                          knowsPrimary: { self.knowsPrimary($0) }, now: loop.now, deadline: run.deadline)
             run.redirections.append(redirection)
+            account(decision, for: redirection)
             switch decision {
-            case .send(let target, let asking, let delay, let slot, let refresh):
-                if asking { statistics.askFollowed += 1 } else { statistics.movedFollowed += 1 }
-                if let slot { patch(slot: slot, to: target) }
-                if refresh { requestRefresh(because: "MOVED to unknown \(target)") }
+            case .send(let target, let asking, let delay, _, _):
                 run.target = target
                 run.asking = asking
                 retry(run, after: delay)
-            case .reroute(let delay, let refresh):
-                statistics.retries += 1
-                if refresh { requestRefresh(because: "\(redirection)") }
+            case .reroute(let delay, _):
                 run.target = nil
                 run.asking = false
                 retry(run, after: delay)

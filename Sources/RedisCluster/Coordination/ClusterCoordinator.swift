@@ -151,7 +151,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
             }
             return park(pending, .topology)
         }
-        switch CommandRouter.route(pending.command) {
+        switch CommandRouter.routeWithoutListing(pending.command) {
         case .slot(let slot):
             guard let index = topology?.shardIndex(forSlot: slot) else {
                 requestRefresh(because: "slot \(slot) not covered")
@@ -171,8 +171,9 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
             }
             keylessCounter &+= 1
             pool.send(pending, via: primaryHandles[keylessCounter % primaryHandles.count])
-        case .crossSlot(let keys):
+        case .crossSlot:
             if let split = MultiKeySplit(pending.command) { return send(pending, split: split) }
+            guard case .crossSlot(let keys) = CommandRouter.route(pending.command) else { return fail(pending, .crossSlot([])) }
             fail(pending, .crossSlot(keys))
         }
     }

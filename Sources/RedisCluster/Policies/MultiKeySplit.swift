@@ -20,8 +20,9 @@ public struct MultiKeySplit: Sendable {
         public var slot: Int
         /// The command with only this slot's keys (and their values, for `MSET`).
         public var command: RedisCommand
-        /// For each key of this part, in order, its index among the command's keys.
-        public var keyIndices: [Int]
+        /// For each key of this part, in order, its index among the command's keys (a slice
+        /// of one array shared by every part).
+        public var keyIndices: ArraySlice<Int>
     }
 
     public let name: String
@@ -65,28 +66,41 @@ public struct MultiKeySplit: Sendable {
         }
         // The arguments of the last group run to its step (MSET's last value).
         let groupsEnd = min(argc, last + step)
+        // Each key's part (slots numbered by first appearance), then the keys ordered by part
+        // in one flat array (a counting sort): a part's keys are a slice of it, so the number
+        // of allocations does not grow with the number of parts.
         var partOfSlot: [Int: Int] = [:]
         var slots: [Int] = []
-        var groups: [[Int]] = []
-        var keyIndex = 0
+        var partOfKey: [Int] = []
+        partOfKey.reserveCapacity((last - first) / step + 1)
         var position = first
         while position <= last {
             let slot = HashSlot.slot(forKey: UnsafeBufferPointer(rebasing: bytes[contents[position]]))
             if let part = partOfSlot[slot] {
-                groups[part].append(keyIndex)
+                partOfKey.append(part)
             } else {
                 partOfSlot[slot] = slots.count
+                partOfKey.append(slots.count)
                 slots.append(slot)
-                groups.append([keyIndex])
             }
-            keyIndex += 1
             position += step
+        }
+        let keyCount = partOfKey.count
+        var starts = [Int](repeating: 0, count: slots.count + 1)
+        for part in partOfKey { starts[part + 1] += 1 }
+        for part in 0..<slots.count { starts[part + 1] += starts[part] }
+        var ordered = [Int](repeating: 0, count: keyCount)
+        var next = starts
+        for (key, part) in partOfKey.enumerated() {
+            ordered[next[part]] = key
+            next[part] += 1
         }
         let prefix = 0..<first
         let suffix = groupsEnd..<argc
         var parts: [Part] = []
         parts.reserveCapacity(slots.count)
-        for (slot, keys) in zip(slots, groups) {
+        for (part, slot) in slots.enumerated() {
+            let keys = ordered[starts[part]..<starts[part + 1]]
             var size = 16
             for index in prefix { size += spans[index].count }
             for index in suffix { size += spans[index].count }
@@ -108,7 +122,7 @@ public struct MultiKeySplit: Sendable {
             let command = RedisCommand(bytes: out, isReadOnly: readOnly)
             parts.append(Part(slot: slot, command: command, keyIndices: keys))
         }
-        return (parts, keyIndex)
+        return (parts, keyCount)
     }
 
     /// The caller's reply from the parts' replies (in `parts` order): `MGET`'s values back in

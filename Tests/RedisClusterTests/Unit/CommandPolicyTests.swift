@@ -33,7 +33,7 @@ final class CommandPolicyTests: XCTestCase {
         let split = try XCTUnwrap(MultiKeySplit(RedisCommand("MGET", "a", "b", "{a}x", "b")))
         XCTAssertEqual(split.keyCount, 4)
         XCTAssertEqual(split.parts.map(\.slot), [HashSlot.slot(forKey: "a"), HashSlot.slot(forKey: "b")])
-        XCTAssertEqual(split.parts.map(\.keyIndices), [[0, 2], [1, 3]])
+        XCTAssertEqual(split.parts.map { Array($0.keyIndices) }, [[0, 2], [1, 3]])
         XCTAssertEqual(split.parts[0].command.bytes, RedisCommand("MGET", "a", "{a}x").bytes)
         XCTAssertEqual(split.parts[1].command.bytes, RedisCommand("MGET", "b", "b").bytes)
         XCTAssertTrue(split.parts[0].command.isReadOnly)
@@ -61,6 +61,15 @@ final class CommandPolicyTests: XCTestCase {
         XCTAssertEqual(error.failures.map(\.target), ["slot \(HashSlot.slot(forKey: "b"))"])
         XCTAssertFalse(error.isSafeToRetry, "one part ran")
         XCTAssertTrue(error.description.contains("outcome unknown"), error.description)
+    }
+
+    func testTheCoordinatorsRouteSkipsListingCrossSlotKeys() {
+        XCTAssertEqual(CommandRouter.routeWithoutListing(RedisCommand("MGET", "a", "b")), .crossSlot([]))
+        XCTAssertEqual(CommandRouter.routeWithoutListing(RedisCommand("ZUNIONSTORE", "d", 2, "a", "b")), .crossSlot([]))
+        XCTAssertEqual(CommandRouter.routeWithoutListing(RedisCommand("MGET", "{t}a", "{t}b")), .slot(HashSlot.slot(forKey: "t")))
+        XCTAssertEqual(CommandRouter.routeWithoutListing(RedisCommand("PING")), .keyless)
+        guard case .crossSlot(let keys) = CommandRouter.route(RedisCommand("MGET", "a", "b")) else { return XCTFail() }
+        XCTAssertEqual(keys.map(\.key), ["a", "b"], "the public route still lists them")
     }
 
     func testOnlySplittableCommandsSplit() {
