@@ -20,7 +20,8 @@ extension RedisClusterClient {
     /// `RedisClusterError` `.crossSlot` (for the commands: after `body` ran, before `MULTI`).
     /// When the slot moves (`MOVED` on `WATCH` or on the transaction) nothing has run: the
     /// whole sequence, `body` included, runs again on the new owner. An `EXEC` sent without a
-    /// reply throws `ClusterTransactionError` `.outcomeUnknown`. Costs one connect per call.
+    /// reply throws `ClusterTransactionError` `.outcomeUnknown`. `body` should only read: it
+    /// may run more than once. Costs one connect per call.
     public func transaction(watching keys: [any RESPArgument],
                             _ body: (_ connection: RedisConnection) async throws -> [RedisCommand])
         async throws -> [Result<RESPValue, any Error>]? {
