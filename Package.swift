@@ -154,6 +154,12 @@ let package = Package(
             name: "CommandEncodeBench",
             dependencies: ["Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
             path: "Benchmarks/CommandEncodeBench",
+        // Split multi-key commands and cluster pipelines, per key (Benchmarks/run-cluster-batch.sh
+        // runs it beside lvbench and redis-benchmark --cluster). Not a test.
+        .executableTarget(
+            name: "ClusterBatchBenchmark",
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
+            path: "Benchmarks/ClusterBatchBenchmark",
             swiftSettings: strict
         ),
     ]

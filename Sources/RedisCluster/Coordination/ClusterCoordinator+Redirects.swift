@@ -5,17 +5,16 @@ import SwiftEV
 /// What the node pool hands back: redirected commands and commands a node could not take.
 extension ClusterCoordinator {
     func nodePool(_ pool: NodePool, redirected command: PendingCommand, by redirection: Redirection, from node: ClusterEndpoint) {
+        if ClusterCommandPolicy.of(command.command).isFanOut { return failPinned(command, node: node, .redirected(redirection)) }
         var pending = command
         let decision = policy.decide(redirection, history: pending.redirections, sender: node,
                                      knowsPrimary: { self.knowsPrimary($0) }, now: loop.now,
                                      deadline: pending.deadline ?? .distantFuture)
         pending.redirections.append(redirection)
         logger.trace("redirect", metadata: ["from": "\(node)", "signal": "\(redirection)", "decision": "\(decision)"])
+        account(decision, for: redirection)
         switch decision {
-        case .send(let target, let asking, let delay, let slot, let refresh):
-            if asking { statistics.askFollowed += 1 } else { statistics.movedFollowed += 1 }
-            if let slot { patch(slot: slot, to: target) }
-            if refresh { requestRefresh(because: "MOVED to unknown \(target)") }
+        case .send(let target, let asking, let delay, _, _):
             pending.asking = asking
             let moving = pending
             after(delay) { [weak self] in
@@ -24,9 +23,7 @@ extension ClusterCoordinator {
                 }
                 pool.send(moving, to: target)
             }
-        case .reroute(let delay, let refresh):
-            statistics.retries += 1
-            if refresh { requestRefresh(because: "\(redirection)") }
+        case .reroute(let delay, _):
             pending.asking = false
             let moving = pending
             after(delay) { [weak self] in
@@ -38,10 +35,32 @@ extension ClusterCoordinator {
         }
     }
 
+    /// What following a decision means for the client itself, whatever follows it (a command,
+    /// a transaction): counted, the slot table patched, a refresh asked for.
+    func account(_ decision: RedirectPolicy.Decision, for redirection: Redirection) {
+        switch decision {
+        case .send(let target, let asking, _, let slot, let refresh):
+            if asking { statistics.askFollowed += 1 } else { statistics.movedFollowed += 1 }
+            if let slot { patch(slot: slot, to: target) }
+            if refresh { requestRefresh(because: "MOVED to unknown \(target)") }
+        case .reroute(_, let refresh):
+            statistics.retries += 1
+            if refresh { requestRefresh(because: "\(redirection)") }
+        case .fail:
+            break
+        }
+    }
+
     func nodePool(_ pool: NodePool, bounced commands: [PendingCommand], from node: ClusterEndpoint, cause: NodeFailure.Cause) {
         // Never written, or read-only (the node layer fails written writes with an unknown
         // outcome itself): safe to send again once the slot's owner is reachable.
-        for pending in commands { park(pending, .node(node, cause.description)) }
+        for pending in commands {
+            if ClusterCommandPolicy.of(pending.command).isFanOut {
+                failPinned(pending, node: node, .connectionClosed(pending.wasSent ? .unknown : .notSent), underlying: cause.description)
+            } else {
+                park(pending, .node(node, cause.description))
+            }
+        }
     }
 
     func nodePool(_ pool: NodePool, connected node: ClusterEndpoint) {

@@ -36,7 +36,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     var primaryHandles: [NodeHandle] = []
     private var selector = NodeSelector()
     /// `scaleReads == .primary`, decided once (reading the enum per command would copy it).
-    private let readsFromPrimaries: Bool
+    let readsFromPrimaries: Bool
     private var keylessCounter = 0
     var waiting: WaitingQueue<PendingCommand>
     var waitTimer: (any LoopTimer)?
@@ -162,7 +162,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
             }
             return park(pending, .topology)
         }
-        switch CommandRouter.route(pending.command) {
+        switch CommandRouter.routeWithoutListing(pending.command) {
         case .slot(let slot):
             guard let index = topology?.shardIndex(forSlot: slot) else {
                 requestRefresh(because: "slot \(slot) not covered")
@@ -177,9 +177,14 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
                 pool.send(pending, to: target)
             }
         case .keyless:
+            if case .fanOut(let targets, let response) = ClusterCommandPolicy.of(pending.command) {
+                return fanOut(pending, targets, response)
+            }
             keylessCounter &+= 1
             pool.send(pending, via: primaryHandles[keylessCounter % primaryHandles.count])
-        case .crossSlot(let keys):
+        case .crossSlot:
+            if let split = MultiKeySplit(pending.command) { return send(pending, split: split) }
+            guard case .crossSlot(let keys) = CommandRouter.route(pending.command) else { return fail(pending, .crossSlot([])) }
             fail(pending, .crossSlot(keys))
         }
     }

@@ -21,6 +21,14 @@ public enum CommandRouter {
         }
     }
 
+    /// `route`, but a cross-slot command answers `.crossSlot([])`: for the coordinator, which
+    /// splits most such commands (`MGET` of 100 keys) and lists the keys only to refuse one.
+    static func routeWithoutListing(_ command: RedisCommand) -> CommandRoute {
+        command.bytes.withUnsafeReadableBytes { raw in
+            route(encoded: raw.bindMemory(to: UInt8.self), listing: false)
+        }
+    }
+
     /// The argument indices (0 is the command name) of the command's keys, in key-spec order:
     /// what `COMMAND GETKEYS` answers (so without the shard channels that `route` hashes).
     public static func keyPositions(in command: RedisCommand) -> [Int] {
@@ -36,7 +44,7 @@ public enum CommandRouter {
         return keys
     }
 
-    static func route(encoded bytes: UnsafeBufferPointer<UInt8>) -> CommandRoute {
+    static func route(encoded bytes: UnsafeBufferPointer<UInt8>, listing: Bool = true) -> CommandRoute {
         // The hot path (one run of keys at fixed positions: GET, SET, MGET, MSET, HSET…) reads
         // the arguments in one forward pass, nothing stored; the rest index them first.
         var scanner = EncodedCommandScanner(bytes)
@@ -62,16 +70,16 @@ public enum CommandRouter {
                 for _ in 0..<step { current = scanner.nextBulk() }
                 position += step
                 guard let key = current else { return .keyless }
-                if HashSlot.slot(forKey: key) != slot { return routeIndexed(bytes) }
+                if HashSlot.slot(forKey: key) != slot { return listing ? routeIndexed(bytes) : .crossSlot([]) }
             }
             return .slot(slot)
         case .general:
-            return routeIndexed(bytes)
+            return routeIndexed(bytes, listing: listing)
         }
     }
 
     /// Any command, its arguments indexed first (a stack buffer for small commands).
-    private static func routeIndexed(_ bytes: UnsafeBufferPointer<UInt8>) -> CommandRoute {
+    private static func routeIndexed(_ bytes: UnsafeBufferPointer<UInt8>, listing: Bool = true) -> CommandRoute {
         EncodedArguments.withArguments(of: bytes) { arguments -> CommandRoute in
             guard let spec = spec(of: arguments) else { return .keyless }
             var slot = -1
@@ -81,7 +89,8 @@ public enum CommandRouter {
                 if slot < 0 { slot = keySlot } else if keySlot != slot { crossed = true }
             }
             if slot < 0 { return .keyless }
-            return crossed ? crossSlot(spec, arguments) : .slot(slot)
+            guard crossed else { return .slot(slot) }
+            return listing ? crossSlot(spec, arguments) : .crossSlot([])
         } ?? .keyless
     }
 

@@ -1,0 +1,56 @@
+import Redis
+import RESP
+import SwiftEV
+
+/// Commands sent in parts, as their `COMMAND` tips say: fanned out to every primary or node,
+/// or split per slot. The decisions (which nodes, how to cut, how to merge) are plain values
+/// (`ClusterCommandPolicy`, `MultiKeySplit`, `ReplyMerger`); this only sends and collects.
+extension ClusterCoordinator {
+    /// Sends the same command to every primary (or every online node) and merges the replies.
+    /// Each part is pinned to its node: if that node cannot take it, the part fails (see
+    /// `failPinned`) rather than running twice elsewhere (`DBSIZE` would count a shard twice).
+    func fanOut(_ pending: consuming PendingCommand, _ targets: ClusterCommandPolicy.FanOutTargets,
+                _ response: CommandTips.ResponsePolicy?) {
+        let nodes = fanOutNodes(targets)
+        let name = pending.command.name
+        let handler = pending.handler
+        let labels = nodes.map(\.description)
+        let collector = PartCollector(count: nodes.count) { results in
+            handler.complete(ReplyMerger.fanOut(Array(zip(labels, results)), policy: response, command: name))
+        }
+        for (index, node) in nodes.enumerated() {
+            let part = PendingCommand(command: pending.command, handler: .callback(on: loop) { collector.complete(index, $0) },
+                                      deadline: pending.deadline)
+            pool.send(part, to: node)
+        }
+    }
+
+    func fanOutNodes(_ targets: ClusterCommandPolicy.FanOutTargets) -> [ClusterEndpoint] {
+        guard let shards = topology?.shards else { return [] }
+        switch targets {
+        case .allShards:
+            return shards.map(\.primary.endpoint)
+        case .allNodes:
+            // A failed or still-loading replica would only fail its part.
+            return shards.flatMap { [$0.primary] + $0.replicas.filter { $0.health == .online } }.map(\.endpoint)
+        }
+    }
+
+    /// Routes each per-slot part of a split multi-key command on its own (each follows its
+    /// own redirects), all in this loop iteration so each node gets its share in one flush.
+    func send(_ pending: consuming PendingCommand, split: MultiKeySplit) {
+        let handler = pending.handler
+        let collector = PartCollector(count: split.parts.count) { results in handler.complete(split.merge(results)) }
+        for (index, part) in split.parts.enumerated() {
+            route(PendingCommand(command: part.command, handler: .callback(on: loop) { collector.complete(index, $0) },
+                                 deadline: pending.deadline))
+        }
+    }
+
+    /// A fanned-out part that its node redirected or returned. Only parts of fan-outs ever
+    /// reach the pool with a fan-out policy (the caller's command is split before): re-routing
+    /// one would run it on another node, so it fails, naming what happened.
+    func failPinned(_ pending: PendingCommand, node: ClusterEndpoint, _ kind: RedisError.Kind, underlying: String? = nil) {
+        pending.handler.complete(.failure(RedisError(kind, node: node.description, command: pending.command.name, underlying: underlying)))
+    }
+}
