@@ -31,7 +31,7 @@ public final class RedisClusterClient: RedisCommandSending, @unchecked Sendable 
     /// Connects, topology changes, node failures: see `ClusterEvent`. Holds the newest 1,000
     /// events when nobody reads them; ends after `close()`.
     public let events: AsyncStream<ClusterEvent>
-    private let coordinator: ClusterCoordinator
+    let coordinator: ClusterCoordinator
 
     /// Creates the client and starts discovering the cluster at once; commands sent before it
     /// is ready wait in the offline queue.
