@@ -106,5 +106,13 @@ let package = Package(
         .target(name: "CRESPFuzzSupport", path: "Fuzz/CRESPFuzzSupport"),
         .executableTarget(name: "RESPFuzz", dependencies: ["RESP", "CRESPFuzzSupport"], path: "Fuzz/RESPFuzz", swiftSettings: strict),
         .executableTarget(name: "RESPDecodeBench", dependencies: ["RESP"], path: "Benchmarks/RESPDecodeBench", swiftSettings: strict),
+        // Sharded pub/sub messages/s and cluster-wide SCAN keys/s (Benchmarks/run-pubsub-scan.sh
+        // runs it beside redis-benchmark and redis-cli). Not a test.
+        .executableTarget(
+            name: "PubSubScanBenchmark",
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
+            path: "Benchmarks/PubSubScanBenchmark",
+            swiftSettings: strict
+        ),
     ]
 )

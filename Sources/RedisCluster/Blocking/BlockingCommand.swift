@@ -25,13 +25,6 @@ enum BlockingCommand {
         case lastSeconds, firstSeconds, blockMilliseconds
     }
 
-    private static let positions: [String: TimeoutPosition] = [
-        "BLPOP": .lastSeconds, "BRPOP": .lastSeconds, "BRPOPLPUSH": .lastSeconds, "BLMOVE": .lastSeconds,
-        "BZPOPMIN": .lastSeconds, "BZPOPMAX": .lastSeconds,
-        "BLMPOP": .firstSeconds, "BZMPOP": .firstSeconds,
-        "XREAD": .blockMilliseconds, "XREADGROUP": .blockMilliseconds,
-    ]
-
     /// How long the command may block; nil for a command that does not block. A timeout the
     /// server will refuse (negative, not a number) counts as `.forever`: the server answers at once.
     static func wait(of command: RedisCommand) -> Wait? {
@@ -89,15 +82,30 @@ enum BlockingCommand {
             guard newlines == 2 else { return nil }
             var end = index
             while end < raw.count, raw[end] != UInt8(ascii: "\r") { end += 1 }
-            let length = end - index
-            guard length >= 5, length <= 10 else { return nil }
-            let first = raw[index] & 0xDF
-            guard first == UInt8(ascii: "B") || first == UInt8(ascii: "X") else { return nil }
-            var name = [UInt8](repeating: 0, count: length)
-            for i in 0..<length { name[i] = raw[index + i] & 0xDF }
-            return names[name]
+            let name = UnsafeRawBufferPointer(rebasing: raw[index..<end])
+            // By length first, then letter by letter: no allocation on the routing path.
+            switch name.count {
+            case 5:
+                if matches(name, "BLPOP") || matches(name, "BRPOP") { return .lastSeconds }
+                return matches(name, "XREAD") ? .blockMilliseconds : nil
+            case 6:
+                if matches(name, "BLMOVE") { return .lastSeconds }
+                return matches(name, "BLMPOP") || matches(name, "BZMPOP") ? .firstSeconds : nil
+            case 8:
+                return matches(name, "BZPOPMIN") || matches(name, "BZPOPMAX") ? .lastSeconds : nil
+            case 10:
+                if matches(name, "BRPOPLPUSH") { return .lastSeconds }
+                return matches(name, "XREADGROUP") ? .blockMilliseconds : nil
+            default:
+                return nil
+            }
         }
     }
 
-    private static let names: [[UInt8]: TimeoutPosition] = Dictionary(uniqueKeysWithValues: positions.map { (Array($0.key.utf8), $0.value) })
+    /// Case-insensitive comparison with an upper-case ASCII word of the same length.
+    private static func matches(_ name: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+        let upper = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for i in 0..<upper.count where name[i] & 0xDF != upper[i] { return false }
+        return true
+    }
 }

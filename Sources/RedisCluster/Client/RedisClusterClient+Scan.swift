@@ -65,11 +65,15 @@ public struct ClusterScan: AsyncSequence, Sendable {
 }
 
 /// One iteration's driver, made on the loop at the first `next()` and stopped when the iterator
-/// is dropped. `@unchecked Sendable`: `driver` is only created, read and stopped on the loop.
+/// is dropped. `@unchecked Sendable`: `driver` is only created, read and stopped on the loop;
+/// `buffered`/`index` only by the task iterating (an iterator is not shared between tasks).
 final class ScanSession: @unchecked Sendable {
     private let client: RedisClusterClient
     private let options: ClusterScanDriver.Options
     private var driver: ClusterScanDriver?
+    /// Events taken from the driver in one hop, not yet returned. Only touched by the iterating task.
+    private var buffered: [ClusterScanEvent] = []
+    private var index = 0
 
     init(client: RedisClusterClient, options: ClusterScanDriver.Options) {
         self.client = client
@@ -77,14 +81,21 @@ final class ScanSession: @unchecked Sendable {
     }
 
     func next() async throws -> ClusterScanEvent? {
-        let future = try await client.eventLoop.submit { [self] () -> EventLoopFuture<ClusterScanEvent?> in
+        if index < buffered.count {
+            index += 1
+            return buffered[index - 1]
+        }
+        let future = try await client.eventLoop.submit { [self] () -> EventLoopFuture<[ClusterScanEvent]> in
             if let driver { return driver.next() }
             let coordinator = client.coordinator
             let driver = ClusterScanDriver(coordinator: coordinator, options: options)
             self.driver = driver
             return coordinator.whenReady().flatMap { driver.next() }
         }.get()
-        return try await future.get()
+        buffered = try await future.get()
+        guard !buffered.isEmpty else { return nil }
+        index = 1
+        return buffered[0]
     }
 
     deinit {

@@ -6,8 +6,10 @@ import SwiftEV
 /// Runs one cluster-wide scan on the coordinator's loop: a `SCAN` per primary, each on a
 /// connection of its own (so a cursor can never be re-routed to another node by the client's
 /// recovery paths), bracketed by `CLUSTER NODES` to learn what the node really served, and as
-/// many rounds as `ScanCoverage` needs. Pages are read on demand: each node has at most one
-/// page waiting for the consumer, so a slow reader slows the scan instead of filling memory.
+/// many rounds as `ScanCoverage` needs. Pages are read ahead of the consumer up to
+/// `readAheadKeys` keys waiting; beyond that a node's next `SCAN` waits until its page is taken,
+/// so a slow reader slows the scan instead of filling memory. The consumer takes every waiting
+/// page in one hop.
 final class ClusterScanDriver {
     struct Options: Sendable {
         var match: String?
@@ -26,7 +28,12 @@ final class ClusterScanDriver {
     private var problems: [String] = []
     /// Pages the consumer has not taken yet, each with what continues its node's scan.
     private var ready = Deque<(ClusterScanEvent, (() -> Void)?)>()
-    private var waiter: EventLoopPromise<ClusterScanEvent?>?
+    private var waiter: EventLoopPromise<[ClusterScanEvent]>?
+    /// Keys in `ready`.
+    private var readyKeys = 0
+    /// Measured with Benchmarks/run-pubsub-scan.sh: one page per node in flight made small
+    /// COUNTs latency-bound (each page waited for the consumer's hop).
+    static let readAheadKeys = 10_000
     private var outcome: Result<Void, any Error>?
     private var connections: [ObjectIdentifier: any NodeConnection] = [:]
     private var delegates: [DedicatedChannelDelegate] = []
@@ -40,22 +47,27 @@ final class ClusterScanDriver {
 
     // MARK: Consumer side
 
-    /// The next event, nil at the end; fails with why the scan could not finish.
-    func next() -> EventLoopFuture<ClusterScanEvent?> {
+    /// Every event waiting (at least one), empty at the end; fails with why the scan could not finish.
+    func next() -> EventLoopFuture<[ClusterScanEvent]> {
         if round == 0 { startRound(coordinator.topology?.shards.map(\.primary.endpoint) ?? []) }
-        if let (event, resume) = ready.popFirst() {
-            resume?()
-            return loop.makeSucceededFuture(event)
-        }
+        if !ready.isEmpty { return loop.makeSucceededFuture(takeReady()) }
         if let outcome {
             switch outcome {
-            case .success: return loop.makeSucceededFuture(nil)
+            case .success: return loop.makeSucceededFuture([])
             case .failure(let error): return loop.makeFailedFuture(error)
             }
         }
-        let promise = loop.makePromise(of: ClusterScanEvent?.self)
+        let promise = loop.makePromise(of: [ClusterScanEvent].self)
         waiter = promise
         return promise.futureResult
+    }
+
+    private func takeReady() -> [ClusterScanEvent] {
+        let taken = ready
+        ready.removeAll()
+        readyKeys = 0
+        for (_, resume) in taken { resume?() }
+        return taken.map(\.0)
     }
 
     /// The consumer went away: close everything.
@@ -68,13 +80,15 @@ final class ClusterScanDriver {
 
     private func offer(_ event: ClusterScanEvent, then resume: (() -> Void)?) {
         guard !stopped else { return }
+        if case .keys(let keys, _) = event { readyKeys += keys.count }
+        // Below the read-ahead bound the node goes on at once; above it, when the page is taken.
+        let goOn = readyKeys < Self.readAheadKeys
+        ready.append((event, goOn ? nil : resume))
         if let waiter {
             self.waiter = nil
-            waiter.succeed(event)
-            resume?()
-        } else {
-            ready.append((event, resume))
+            waiter.succeed(takeReady())
         }
+        if goOn { resume?() }
     }
 
     private func end(_ result: Result<Void, any Error>) {
@@ -82,7 +96,7 @@ final class ClusterScanDriver {
         guard ready.isEmpty, let waiter else { return }
         self.waiter = nil
         switch result {
-        case .success: waiter.succeed(nil)
+        case .success: waiter.succeed([])
         case .failure(let error): waiter.fail(error)
         }
     }

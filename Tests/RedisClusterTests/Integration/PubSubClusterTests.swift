@@ -22,10 +22,7 @@ final class PubSubClusterTests: ScratchClusterTestCase {
     }
 
     func makeClient(protocolVersion: Int) throws -> RedisClusterClient {
-        let ports = try ClusterTestPorts.list(ClusterTestPorts.scratch, count: 6)
-        var config = RedisClusterConfiguration(seeds: ports.map { .init(host: "127.0.0.1", port: $0) })
-        config.node.protocolVersion = protocolVersion
-        config.commandTimeout = .seconds(10)
+        let config = try scratchClientConfiguration(protocolVersion: protocolVersion, commandTimeout: .seconds(10))
         let client = RedisClusterClient(configuration: config, eventLoop: Self.group.loops[0])
         clients.append(client)
         return client
