@@ -63,24 +63,48 @@ enum PubSubPush: Equatable {
         case .array(let elements?): items = elements
         default: return nil
         }
-        let words: [ByteBuffer?] = items.map {
-            switch $0 {
-            case .bulkString(let text): return text
-            case .simpleString(let text): return text
-            default: return nil
+        guard items.count >= 3, let first = Self.text(items[0]), let kind = Self.kind(first) else { return nil }
+        switch kind {
+        case .message(let family):
+            if family == .pattern {
+                guard items.count >= 4, let pattern = Self.text(items[1]), let c = Self.text(items[2]), let p = Self.text(items[3]) else { return nil }
+                self = .message(kind: .pattern, channel: c, pattern: pattern, payload: p)
+            } else {
+                guard let c = Self.text(items[1]), let p = Self.text(items[2]) else { return nil }
+                self = .message(kind: family, channel: c, pattern: nil, payload: p)
             }
+        case .unsubscribed(let family):
+            guard let c = Self.text(items[1]) else { return nil }
+            self = .unsubscribed(family, c)
         }
-        guard words.count >= 3, let first = words[0] else { return nil }
-        switch String(buffer: first).lowercased() {
-        case "message": guard let c = words[1], let p = words[2] else { return nil }; self = .message(kind: .channel, channel: c, pattern: nil, payload: p)
-        case "smessage": guard let c = words[1], let p = words[2] else { return nil }; self = .message(kind: .shardChannel, channel: c, pattern: nil, payload: p)
-        case "pmessage":
-            guard words.count >= 4, let pattern = words[1], let c = words[2], let p = words[3] else { return nil }
-            self = .message(kind: .pattern, channel: c, pattern: pattern, payload: p)
-        case "sunsubscribe": guard let c = words[1] else { return nil }; self = .unsubscribed(.shardChannel, c)
-        case "unsubscribe": guard let c = words[1] else { return nil }; self = .unsubscribed(.channel, c)
-        case "punsubscribe": guard let c = words[1] else { return nil }; self = .unsubscribed(.pattern, c)
+    }
+
+    private enum Word { case message(PubSubKind), unsubscribed(PubSubKind) }
+
+    private static func text(_ value: RESPValue) -> ByteBuffer? {
+        switch value {
+        case .bulkString(let text): return text
+        case .simpleString(let text): return text
         default: return nil
+        }
+    }
+
+    /// The frame's first word, compared in place (this runs for every message delivered).
+    private static func kind(_ word: ByteBuffer) -> Word? {
+        word.withUnsafeReadableBytes { raw -> Word? in
+            func equals(_ expected: StaticString) -> Bool {
+                guard raw.count == expected.utf8CodeUnitCount else { return false }
+                let bytes = UnsafeRawBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount)
+                for i in 0..<raw.count where raw[i] | 0x20 != bytes[i] { return false }
+                return true
+            }
+            if equals("smessage") { return .message(.shardChannel) }
+            if equals("message") { return .message(.channel) }
+            if equals("pmessage") { return .message(.pattern) }
+            if equals("sunsubscribe") { return .unsubscribed(.shardChannel) }
+            if equals("unsubscribe") { return .unsubscribed(.channel) }
+            if equals("punsubscribe") { return .unsubscribed(.pattern) }
+            return nil
         }
     }
 }
