@@ -160,6 +160,12 @@ let package = Package(
             name: "ClusterBatchBenchmark",
             dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
             path: "Benchmarks/ClusterBatchBenchmark",
+        // Sharded pub/sub messages/s and cluster-wide SCAN keys/s (Benchmarks/run-pubsub-scan.sh
+        // runs it beside redis-benchmark and redis-cli). Not a test.
+        .executableTarget(
+            name: "PubSubScanBenchmark",
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
+            path: "Benchmarks/PubSubScanBenchmark",
             swiftSettings: strict
         ),
     ]

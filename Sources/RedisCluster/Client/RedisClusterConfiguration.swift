@@ -96,6 +96,13 @@ public struct RedisClusterConfiguration: Sendable {
     public var reconnectDelay: TimeAmount = .milliseconds(50)
     public var maxReconnectDelay: TimeAmount = .seconds(2)
 
+    /// Blocking commands (`BLPOP`, `XREAD BLOCK`…) run on connections of their own, at most
+    /// this many per node (default 16); see `RedisClusterClient` "Blocking commands".
+    public var maxBlockingConnectionsPerNode = 16
+    /// Blocking commands that may wait for one of those connections per node (default 1,000);
+    /// more fail at once with `blockingConnectionsBusy` (not sent).
+    public var maxBlockingQueuePerNode = 1_000
+
     public init(seeds: [Seed]) {
         self.seeds = seeds
     }

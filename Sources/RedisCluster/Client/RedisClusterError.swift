@@ -78,6 +78,12 @@ public struct RedisClusterError: Error, Sendable, Equatable, CustomStringConvert
         case offline
         /// The client was closed; the command was not sent.
         case clientClosed
+        /// Every blocking connection to the node is in use and `queued` commands already wait
+        /// for one; the command was not sent.
+        case blockingConnectionsBusy(ClusterEndpoint, limit: Int, queued: Int)
+        /// A cluster-wide `SCAN` could not confirm every slot was scanned (`uncovered` ranges),
+        /// after retrying on their owners; `why` says what went wrong last.
+        case scanIncomplete(uncovered: [ClosedRange<Int>], why: String)
     }
 
     public var kind: Kind
@@ -117,6 +123,11 @@ public struct RedisClusterError: Error, Sendable, Equatable, CustomStringConvert
             return "\(subject)the cluster topology is not known and the offline queue is off; not sent"
         case .clientClosed:
             return "\(subject)the cluster client is closed; not sent"
+        case .blockingConnectionsBusy(let node, let limit, let queued):
+            return "\(subject)all \(limit) blocking connections to \(node) are in use and \(queued) commands wait for one; not sent"
+        case .scanIncomplete(let uncovered, let why):
+            let ranges = uncovered.prefix(8).map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            return "\(subject)SCAN could not confirm slots \(ranges.joined(separator: ","))\(uncovered.count > 8 ? "…" : "") were scanned: \(why)"
         }
     }
 }

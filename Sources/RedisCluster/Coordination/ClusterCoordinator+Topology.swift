@@ -25,6 +25,7 @@ extension ClusterCoordinator {
         // failover's new primary is then ready when the commands that waited for it are let go.
         // Replicas are dialled on first use: most deployments never read from them.
         for shard in new.shards { pool.connectIfIdle(shard.primary.endpoint) }
+        pubSubHub?.topologyChanged()
     }
 
     func rebuildRoutes() {
@@ -37,6 +38,7 @@ extension ClusterCoordinator {
         guard topology != nil else { return }
         let known = topology!.assign(slot: slot, to: endpoint)
         if !known { rebuildRoutes() }
+        pubSubHub?.topologyChanged()
     }
 
     func knowsPrimary(_ endpoint: ClusterEndpoint) -> Bool {

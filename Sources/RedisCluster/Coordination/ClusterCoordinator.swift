@@ -48,6 +48,10 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     var lastFailures: [NodeFailure] = []
     var statistics = ClusterStatistics()
     var refreshRound = 0
+    /// Blocking commands' own connections; made on the first one.
+    lazy var blockingPool = BlockingPool(coordinator: self)
+    /// Subscriptions and their connections; made on the first subscription.
+    var pubSubHub: PubSubHub?
 
     init(loop: any EventLoop, configuration: RedisClusterConfiguration, logger: Logger,
          connector: @escaping NodeConnector,
@@ -128,7 +132,11 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
 
     /// Routes a new command. Its deadline starts now unless it has one.
     func submit(_ pending: consuming PendingCommand) {
-        if pending.deadline == nil { pending.deadline = loop.now + configuration.commandTimeout }
+        if pending.deadline == nil {
+            // A blocking command's deadline comes after its own timeout.
+            let extra = BlockingCommand.extraTime(for: pending.command) ?? .zero
+            pending.deadline = loop.now + configuration.commandTimeout + extra
+        }
         route(pending)
     }
 
@@ -162,6 +170,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
             }
             return park(pending, .topology)
         }
+        if BlockingCommand.wait(of: pending.command) != nil { return routeBlocking(pending) }
         switch CommandRouter.routeWithoutListing(pending.command) {
         case .slot(let slot):
             guard let index = topology?.shardIndex(forSlot: slot) else {
@@ -215,6 +224,8 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         let waiters = readyWaiters
         readyWaiters.removeAll()
         for waiter in waiters { waiter.fail(RedisClusterError(.clientClosed)) }
+        blockingPool.close()
+        pubSubHub?.close()
         let closing = pool.closeAll()
         emit(.end)
         finishEvents()

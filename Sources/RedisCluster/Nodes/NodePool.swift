@@ -23,9 +23,9 @@ protocol NodePoolDelegate: AnyObject {
 /// to the coordinator (which waits for a new topology) when the dial fails.
 final class NodePool: NodeChannelDelegate {
     let loop: any EventLoop
-    private let connector: NodeConnector
+    let connector: NodeConnector
     weak var delegate: (any NodePoolDelegate)?
-    private let settings: RedisClusterConfiguration
+    let settings: RedisClusterConfiguration
     private(set) var handles: [ClusterEndpoint: NodeHandle] = [:]
     private var byCorrelator: [ObjectIdentifier: ClusterEndpoint] = [:]
     private var closing = false
