@@ -154,12 +154,16 @@ let package = Package(
             name: "CommandEncodeBench",
             dependencies: ["Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
             path: "Benchmarks/CommandEncodeBench",
+            swiftSettings: strict
+        ),
         // Split multi-key commands and cluster pipelines, per key (Benchmarks/run-cluster-batch.sh
         // runs it beside lvbench and redis-benchmark --cluster). Not a test.
         .executableTarget(
             name: "ClusterBatchBenchmark",
             dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
             path: "Benchmarks/ClusterBatchBenchmark",
+            swiftSettings: strict
+        ),
         // Sharded pub/sub messages/s and cluster-wide SCAN keys/s (Benchmarks/run-pubsub-scan.sh
         // runs it beside redis-benchmark and redis-cli). Not a test.
         .executableTarget(
