@@ -106,5 +106,15 @@ let package = Package(
         .target(name: "CRESPFuzzSupport", path: "Fuzz/CRESPFuzzSupport"),
         .executableTarget(name: "RESPFuzz", dependencies: ["RESP", "CRESPFuzzSupport"], path: "Fuzz/RESPFuzz", swiftSettings: strict),
         .executableTarget(name: "RESPDecodeBench", dependencies: ["RESP"], path: "Benchmarks/RESPDecodeBench", swiftSettings: strict),
+        // Live topology changes under load (issue 11): the load, its accounting and the scenario
+        // runner, shared by the ClusterChaos executable and the chaos tests. Not timed by tests.
+        .target(
+            name: "ClusterChaosKit",
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV"],
+            path: "Benchmarks/ClusterChaosKit",
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "ClusterChaos", dependencies: ["ClusterChaosKit", "SwiftEV"], path: "Benchmarks/ClusterChaos", swiftSettings: strict),
+        .testTarget(name: "ClusterChaosTests", dependencies: ["ClusterChaosKit", "RedisCluster", "Redis", "RESP", "SwiftEV"], swiftSettings: strict),
     ]
 )

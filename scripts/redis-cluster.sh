@@ -43,6 +43,8 @@
 #                                     role, replication-offset, health
 #                     CLUSTER NODES   127.0.0.1:7032@17032,node-2.swiftev.invalid
 #                   The ip stays 127.0.0.1: nothing routable or private-range is announced.
+#   chaos           7110-7115: 3 + 3, for the live topology tests (ClusterChaosTests), which
+#                   reset it and change it with the operations below (scale-out: 7116, 7117).
 #   any other name  e.g. --name bench --base-port 7900: a plain 3 + 3 cluster.
 #
 # Options (override the presets above):
@@ -62,6 +64,7 @@
 #   SWIFTEV_SCRATCH_BASE_PORT      scratch: first cluster port (default main base + 10)
 #   SWIFTEV_SPARE_BASE_PORT        scratch: first of the two spare ports (default main base + 20)
 #   SWIFTEV_HOSTNAME_BASE_PORT     hostname: first cluster port (default main base + 30)
+#   SWIFTEV_CHAOS_BASE_PORT        chaos: first cluster port (default main base + 110)
 #   SWIFTEV_CLUSTER_DIR            main state directory (default $REPO/.cluster); others
 #                                  use it with -NAME appended
 #   SWIFTEV_CLUSTER_TIMEOUT        seconds to wait for readiness (default 60)
@@ -124,6 +127,10 @@ case "$NAME" in
     hostname)
         BASE_PORT="${SWIFTEV_HOSTNAME_BASE_PORT:-$((MAIN_BASE + 30))}"
         NODES=3 REPLICAS=0 HOSTNAMES=1
+        ;;
+    chaos)
+        # Live topology tests (scale-out adds nodes on the next ports: +6, +7).
+        BASE_PORT="${SWIFTEV_CHAOS_BASE_PORT:-$((MAIN_BASE + 110))}"
         ;;
     *)
         BASE_PORT=""
