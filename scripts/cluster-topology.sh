@@ -22,6 +22,8 @@
 # <state dir>/added-ports, which stop (by working directory) and reset (shut down first) honour.
 
 ADDED_FILE="$CLUSTER_DIR/added-ports"
+# Moving thousands of slots one by one (redis-cli --cluster) takes minutes on a busy machine.
+MOVE_TIMEOUT=$((TIMEOUT * 10))
 
 added_ports() { [ -r "$ADDED_FILE" ] && cat "$ADDED_FILE"; return 0; }
 
@@ -187,7 +189,7 @@ op_reshard() { # slots from to
     require_member "$from"; require_member "$to"
     from_id="$(node_id "$from")" to_id="$(node_id "$to")"
     t0="$(now_ms)"
-    timeout "$TIMEOUT" redis-cli --cluster reshard "$HOST:$from" --cluster-from "$from_id" --cluster-to "$to_id" \
+    timeout "$MOVE_TIMEOUT" redis-cli --cluster reshard "$HOST:$from" --cluster-from "$from_id" --cluster-to "$to_id" \
         --cluster-slots "$n" --cluster-yes --cluster-pipeline 100 >"$CLUSTER_DIR/reshard.out" 2>&1 9>&- ||
         { tail -n 20 "$CLUSTER_DIR/reshard.out" >&2; die "redis-cli --cluster reshard failed"; }
     echo "reshard: moved $n slots from $from to $to in $(elapsed "$t0")"
@@ -232,7 +234,7 @@ op_scale_out() {
     redis-cli --cluster add-node "$HOST:$replica" "$HOST:$existing" --cluster-slave --cluster-master-id "$id" >>"$CLUSTER_DIR/scale.out" 2>&1 9>&- ||
         { tail -n 20 "$CLUSTER_DIR/scale.out" >&2; die "add-node $replica failed"; }
     wait_settled 0 "replica $replica joined" >/dev/null
-    timeout "$TIMEOUT" redis-cli --cluster rebalance "$HOST:$existing" --cluster-use-empty-masters --cluster-pipeline 100 >>"$CLUSTER_DIR/scale.out" 2>&1 9>&- ||
+    timeout "$MOVE_TIMEOUT" redis-cli --cluster rebalance "$HOST:$existing" --cluster-use-empty-masters --cluster-pipeline 100 >>"$CLUSTER_DIR/scale.out" 2>&1 9>&- ||
         { tail -n 20 "$CLUSTER_DIR/scale.out" >&2; die "rebalance failed"; }
     echo "scale-out: added primary $primary ($id) with replica $replica and moved $(cli "$primary" CLUSTER NODES | tr -d '\r' | awk '$3 ~ /myself/ { n = 0; for (i = 9; i <= NF; i++) { split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) } print n }') slots onto it in $(elapsed "$t0")"
     wait_settled 1 "scale-out"
@@ -249,7 +251,7 @@ op_scale_in() {
     id="$(node_id "$primary")"
     existing="$(live_ports | grep -vx -e "$primary" -e "$replica")"
     existing="${existing%%$'\n'*}"
-    timeout "$TIMEOUT" redis-cli --cluster rebalance "$HOST:$existing" --cluster-weight "$id=0" --cluster-pipeline 100 >"$CLUSTER_DIR/scale.out" 2>&1 9>&- ||
+    timeout "$MOVE_TIMEOUT" redis-cli --cluster rebalance "$HOST:$existing" --cluster-weight "$id=0" --cluster-pipeline 100 >"$CLUSTER_DIR/scale.out" 2>&1 9>&- ||
         { tail -n 20 "$CLUSTER_DIR/scale.out" >&2; die "rebalance (weight 0 for $primary) failed"; }
     wait_settled 1 "slots moved off $primary"
     redis-cli --cluster del-node "$HOST:$existing" "$(node_id "$replica")" >>"$CLUSTER_DIR/scale.out" 2>&1 9>&- || die "del-node $replica failed"
