@@ -40,7 +40,7 @@ final class LiveTopologyTests: XCTestCase {
         XCTAssertEqual(figures.staleReads, 0, "reads older than an acknowledged write", file: file, line: line)
     }
 
-    func testReshardingAThirdOfTheSlots() async throws {
+    func testReshardingSlotsUnderLoad() async throws {
         assertNothingHappenedToTheCallers(try await run(.reshard))
     }
 
