@@ -172,5 +172,15 @@ let package = Package(
             path: "Benchmarks/PubSubScanBenchmark",
             swiftSettings: strict
         ),
+        // Live topology changes under load (issue 11): the load, its accounting and the scenario
+        // runner, shared by the ClusterChaos executable and the chaos tests. Not timed by tests.
+        .target(
+            name: "ClusterChaosKit",
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV"],
+            path: "Benchmarks/ClusterChaosKit",
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "ClusterChaos", dependencies: ["ClusterChaosKit", "SwiftEV"], path: "Benchmarks/ClusterChaos", swiftSettings: strict),
+        .testTarget(name: "ClusterChaosTests", dependencies: ["ClusterChaosKit", "RedisCluster", "Redis", "RESP", "SwiftEV"], swiftSettings: strict),
     ]
 )

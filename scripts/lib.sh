@@ -35,6 +35,9 @@ if [ "${SWIFTEV_EXTRA_CLUSTERS:-0}" = 1 ]; then
     export SWIFTEV_SPARE_NODE_PORTS; SWIFTEV_SPARE_NODE_PORTS="$(port_list "$SWIFTEV_SPARE_BASE_PORT" 2)"
     export SWIFTEV_HOSTNAME_CLUSTER_PORTS; SWIFTEV_HOSTNAME_CLUSTER_PORTS="$(port_list "$SWIFTEV_HOSTNAME_BASE_PORT" 3)"
     EXTRA_CLUSTERS=(scratch hostname)
+    # The live topology tests' own cluster (ClusterChaosTests), 110 above the main one.
+    export SWIFTEV_CHAOS_BASE_PORT="${SWIFTEV_CHAOS_BASE_PORT:-$((base + 110))}"
+    EXTRA_CLUSTERS+=(chaos)
 fi
 
 "$SCRIPT_DIR/setup.sh"

@@ -13,6 +13,11 @@
 #   reset    back to the pristine layout (fresh node IDs, no keys, spares empty), fully ready;
 #            what destructive tests call when they cannot restore in place. Prints its time.
 #
+# Live topology operations (scripts/cluster-topology.sh: each prints what it did and waits
+# until the cluster has settled; NODE is a port):
+#   scale-out | scale-in | reshard N FROM TO | failover NODE | kill NODE | restart NODE |
+#   pause NODE SECONDS
+#
 # Clusters (all nodes on 127.0.0.1 only, daemonized, no persistence, cluster-node-timeout
 # 2000 ms; primaries are the first ports, replica k+P follows primary k, slots split as
 # redis-cli does: 0-5460, 5461-10922, 10923-16383):
@@ -38,6 +43,8 @@
 #                                     role, replication-offset, health
 #                     CLUSTER NODES   127.0.0.1:7032@17032,node-2.swiftev.invalid
 #                   The ip stays 127.0.0.1: nothing routable or private-range is announced.
+#   chaos           7110-7115: 3 + 3, for the live topology tests (ClusterChaosTests), which
+#                   reset it and change it with the operations below (scale-out: 7116, 7117).
 #   any other name  e.g. --name bench --base-port 7900: a plain 3 + 3 cluster.
 #
 # Options (override the presets above):
@@ -57,6 +64,7 @@
 #   SWIFTEV_SCRATCH_BASE_PORT      scratch: first cluster port (default main base + 10)
 #   SWIFTEV_SPARE_BASE_PORT        scratch: first of the two spare ports (default main base + 20)
 #   SWIFTEV_HOSTNAME_BASE_PORT     hostname: first cluster port (default main base + 30)
+#   SWIFTEV_CHAOS_BASE_PORT        chaos: first cluster port (default main base + 110)
 #   SWIFTEV_CLUSTER_DIR            main state directory (default $REPO/.cluster); others
 #                                  use it with -NAME appended
 #   SWIFTEV_CLUSTER_TIMEOUT        seconds to wait for readiness (default 60)
@@ -73,8 +81,10 @@ NODE_TIMEOUT_MS=2000
 NAME=main
 OPT_BASE="" OPT_NODES="" OPT_REPLICAS="" OPT_SPARES="-" OPT_HOSTNAMES=""
 VERB=""
+OP_ARGS=()
 usage() {
     echo "usage: $0 [--name NAME] [--base-port P] [--nodes N] [--replicas R] [--spare-ports A,B] [--hostnames] start|stop|status|restart|reset" >&2
+    echo "       $0 [--name NAME] [--base-port P] scale-out|scale-in|reshard N FROM TO|failover NODE|kill NODE|restart NODE|pause NODE SECONDS" >&2
     exit 2
 }
 while [ $# -gt 0 ]; do
@@ -85,7 +95,13 @@ while [ $# -gt 0 ]; do
         --replicas) [ $# -ge 2 ] || usage; OPT_REPLICAS="$2"; shift 2 ;;
         --spare-ports) [ $# -ge 2 ] || usage; OPT_SPARES="$2"; shift 2 ;;
         --hostnames) OPT_HOSTNAMES=1; shift ;;
-        start | stop | status | restart | reset) [ -z "$VERB" ] || usage; VERB="$1"; shift ;;
+        start | stop | status | restart | reset) [ -z "$VERB" ] || usage; VERB="$1"; shift
+            # `restart NODE` restarts one node (a topology operation), `restart` the cluster.
+            if [ "$VERB" = restart ] && [ $# -gt 0 ] && [ -n "${1##*[!0-9]*}" ]; then VERB=restart-node; OP_ARGS=("$1"); shift; fi ;;
+        scale-out | scale-in) [ -z "$VERB" ] || usage; VERB="$1"; shift ;;
+        reshard) [ -z "$VERB" ] && [ $# -ge 4 ] || usage; VERB="$1"; OP_ARGS=("$2" "$3" "$4"); shift 4 ;;
+        failover | kill) [ -z "$VERB" ] && [ $# -ge 2 ] || usage; VERB="$1"; OP_ARGS=("$2"); shift 2 ;;
+        pause) [ -z "$VERB" ] && [ $# -ge 3 ] || usage; VERB="$1"; OP_ARGS=("$2" "$3"); shift 3 ;;
         *) usage ;;
     esac
 done
@@ -111,6 +127,10 @@ case "$NAME" in
     hostname)
         BASE_PORT="${SWIFTEV_HOSTNAME_BASE_PORT:-$((MAIN_BASE + 30))}"
         NODES=3 REPLICAS=0 HOSTNAMES=1
+        ;;
+    chaos)
+        # Live topology tests (scale-out adds nodes on the next ports: +6, +7).
+        BASE_PORT="${SWIFTEV_CHAOS_BASE_PORT:-$((MAIN_BASE + 110))}"
         ;;
     *)
         BASE_PORT=""
@@ -660,6 +680,7 @@ cmd_reset() {
     take_lock
     local t0 deadline=$((SECONDS + TIMEOUT))
     t0="$(now_ms)"
+    shutdown_added_nodes
     if all_nodes_alive_or_restartable && reset_in_place "$deadline"; then
         log "forming the cluster again ($PRIMARIES primaries, $REPLICAS replica(s) each)"
         form_cluster "$deadline"
@@ -733,7 +754,11 @@ cmd_status() {
     return 1
 }
 
+# shellcheck source=scripts/cluster-topology.sh
+source "$SCRIPT_DIR/cluster-topology.sh"
+
 case "$VERB" in
+    scale-out | scale-in | reshard | failover | kill | restart-node | pause) run_topology_op "$VERB" "${OP_ARGS[@]}" ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;

@@ -18,6 +18,7 @@
 #   SWIFTEV_SCRATCH_CLUSTER_PORTS=7010,...,7015  (3+3, for destructive tests)
 #   SWIFTEV_SPARE_NODE_PORTS=7020,7021           (empty nodes for scale-out tests)
 #   SWIFTEV_HOSTNAME_CLUSTER_PORTS=7030,7031,7032 (announce node-N.swiftev.invalid)
+#   SWIFTEV_CHAOS_BASE_PORT=7110                  (3+3 for the live topology tests)
 #   and the three *_BASE_PORT values above
 # Exit status: that of `swift test` (or of the first failing step before it).
 set -euo pipefail

@@ -49,7 +49,9 @@ extension CommandCorrelator {
             }
             waiting = kept
         }
+        let timedOutWritten = expired.count { if case .timeout(.unknown) = $0.1.kind { return true } else { return false } }
         for (handler, error) in expired { handler.complete(.failure(error)) }
+        if timedOutWritten > 0 { delegate?.nodeChannel(self, timedOut: timedOutWritten) }
         if !closed { armForEarliestDeadline(context) }
     }
 

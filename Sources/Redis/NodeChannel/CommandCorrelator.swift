@@ -287,14 +287,14 @@ public final class CommandCorrelator: ChannelStage {
             // RESP2 has no push type: pub/sub frames come as arrays, told apart by state.
             if !resp3, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
             guard let entry = popOldest(context) else { return }
-            complete(entry, with: value)
+            complete(entry, with: value, now: context.eventLoop.now)
         case .redirect(let redirection, _):
             guard let entry = popOldest(context) else { return }
             redirect(entry, by: redirection)
         }
     }
 
-    private func complete(_ entry: Entry, with value: RESPValue) {
+    private func complete(_ entry: Entry, with value: RESPValue, now: Deadline) {
         confirmations.removeAll()
         var abortedBy: Redirection?
         switch entry.role {
@@ -308,6 +308,15 @@ public final class CommandCorrelator: ChannelStage {
             break
         }
         if entry.abandoned || entry.isInternal { return }
+        if entry.deadline <= now {
+            // Past the deadline, the caller is told "timed out, outcome unknown" even when the
+            // reply is here: a node that was hung past a failover acknowledges what it queued,
+            // then is demoted and drops it. The timer usually says so first; this is for a reply
+            // read in the same loop iteration as the timer that would have.
+            entry.handler.complete(.failure(RedisError(.timeout(.unknown), node: node, command: entry.command.name)))
+            delegate?.nodeChannel(self, timedOut: 1)
+            return
+        }
         if let abortedBy {
             entry.handler.complete(.failure(RedisError(.redirectedInTransaction(abortedBy), node: node, command: entry.command.name)))
         } else if let error = RESPServerError(value) {

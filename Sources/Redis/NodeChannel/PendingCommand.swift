@@ -49,4 +49,12 @@ public protocol NodeChannelDelegate: AnyObject {
     /// (`nodeUnresponsive` for a hung node). Called once per lost connection, also when
     /// `commands` is empty.
     func nodeChannel(_ correlator: CommandCorrelator, returned commands: [PendingCommand], cause: RedisError)
+    /// `count` written commands passed their deadline unanswered (their callers were told:
+    /// timed out, outcome unknown). The node may be hung, or cut off and being failed over.
+    func nodeChannel(_ correlator: CommandCorrelator, timedOut count: Int)
+}
+
+extension NodeChannelDelegate {
+    /// Nothing by default: only a client that can route around a node needs to know.
+    public func nodeChannel(_ correlator: CommandCorrelator, timedOut count: Int) {}
 }

@@ -13,17 +13,19 @@ extension ClusterCoordinator {
         var remaining: Int
         var concluded = false
         var timer: (any LoopTimer)?
+        let startedAt: Deadline
 
-        init(number: Int, expected: Int) {
+        init(number: Int, expected: Int, startedAt: Deadline) {
             self.number = number
             self.remaining = expected
+            self.startedAt = startedAt
         }
     }
 
     func startRefresh() {
         refreshRound += 1
         let sources = refreshSources()
-        let round = RefreshRound(number: refreshRound, expected: sources.count)
+        let round = RefreshRound(number: refreshRound, expected: sources.count, startedAt: loop.now)
         guard !sources.isEmpty else {
             return conclude(round)
         }
@@ -60,6 +62,7 @@ extension ClusterCoordinator {
         if let topology {
             let usable: (ClusterTopology.Node) -> Bool = { node in
                 node.health != .failed && self.pool.handles[node.endpoint]?.isDown != true
+                    && !self.silentNodes.isSuspect(node.endpoint)
             }
             let primaries = topology.shards.map(\.primary).filter(usable).shuffled()
             let replicas = topology.shards.flatMap(\.replicas).filter(usable).shuffled()
@@ -140,14 +143,15 @@ extension ClusterCoordinator {
         }
         lastFailures = []
         if case .starting = phase, configuration.enableReadyCheck {
-            return readyCheck(winner, agreed: election.agreeing)
+            return readyCheck(winner, agreed: election.agreeing, startedAt: round.startedAt)
         }
-        accept(winner, agreed: election.agreeing)
+        accept(winner, agreed: election.agreeing, startedAt: round.startedAt)
     }
 
-    private func accept(_ winner: ClusterTopology, agreed: Int) {
+    private func accept(_ winner: ClusterTopology, agreed: Int, startedAt: Deadline) {
         let wasStarting: Bool = { if case .starting = phase { return true } else { return false } }()
         if topology != winner { install(winner) }
+        if !silentNodes.isEmpty { trustAgain(refreshStartedAt: startedAt, topology: winner) }
         if wasStarting {
             becameReady()
             // One seed's word was enough to start; ask the others too so the majority decides.
@@ -160,7 +164,7 @@ extension ClusterCoordinator {
     }
 
     /// `CLUSTER INFO` on one primary of the new view must say `cluster_state:ok`.
-    private func readyCheck(_ winner: ClusterTopology, agreed: Int) {
+    private func readyCheck(_ winner: ClusterTopology, agreed: Int, startedAt: Deadline) {
         let primary = winner.shards[0].primary.endpoint
         pool.probe(primary, RedisCommand("CLUSTER", "INFO"), timeout: configuration.slotsRefreshTimeout) { [weak self] result in
             guard let self else { return }
@@ -169,7 +173,7 @@ extension ClusterCoordinator {
             case .success(let value):
                 let text = (try? value.decode(as: String.self)) ?? ""
                 if text.contains("cluster_state:ok") {
-                    accept(winner, agreed: agreed)
+                    accept(winner, agreed: agreed, startedAt: startedAt)
                 } else {
                     let state = text.split(whereSeparator: \.isNewline).first { $0.hasPrefix("cluster_state:") } ?? "no cluster_state"
                     roundFailed([NodeFailure(endpoint: primary, cause: .clusterNotReady(String(state)))])

@@ -52,6 +52,10 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     lazy var blockingPool = BlockingPool(coordinator: self)
     /// Subscriptions and their connections; made on the first subscription.
     var pubSubHub: PubSubHub?
+    /// Nodes that timed out a written command: not written to until they answered and the
+    /// other nodes confirmed who serves their slots (see `SilentNodes`).
+    var silentNodes = SilentNodes()
+    var silentProbeTimer: (any LoopTimer)?
 
     init(loop: any EventLoop, configuration: RedisClusterConfiguration, logger: Logger,
          connector: @escaping NodeConnector,
@@ -178,11 +182,17 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
                 return park(pending, .uncoveredSlot(slot))
             }
             if readsFromPrimaries {
+                if !silentNodes.isEmpty, silentNodes.isSuspect(primaryHandles[index].endpoint) {
+                    return park(pending, .node(primaryHandles[index].endpoint, "it let a command time out; asking the other nodes"))
+                }
                 pool.send(pending, via: primaryHandles[index])
             } else {
                 let isReadOnly = pending.command.isReadOnly
                 let target = selector.select(in: topology!.shards[index], command: pending.command,
                                              isReadOnly: isReadOnly, scaleReads: configuration.scaleReads)
+                if !silentNodes.isEmpty, silentNodes.isSuspect(target) {
+                    return park(pending, .node(target, "it let a command time out; asking the other nodes"))
+                }
                 pool.send(pending, to: target)
             }
         case .keyless:
@@ -220,6 +230,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         scheduler.stop()
         refreshTimer?.cancel()
         waitTimer?.cancel()
+        silentProbeTimer?.cancel()
         for entry in waiting.takeAll() { fail(entry.element, .clientClosed) }
         let waiters = readyWaiters
         readyWaiters.removeAll()

@@ -14,6 +14,8 @@ protocol NodePoolDelegate: AnyObject {
     func nodePool(_ pool: NodePool, connected node: ClusterEndpoint)
     /// A node's connection failed or closed.
     func nodePool(_ pool: NodePool, lost node: ClusterEndpoint, cause: NodeFailure.Cause, retryIn delay: TimeAmount)
+    /// Written commands passed their deadline on a node without an answer.
+    func nodePool(_ pool: NodePool, timedOutOn node: ClusterEndpoint)
 }
 
 /// One connection per node, dialled on first use, re-dialled with backoff after a failure.
@@ -253,6 +255,11 @@ final class NodePool: NodeChannelDelegate {
     func nodeChannel(_ correlator: CommandCorrelator, redirected command: PendingCommand, by redirection: Redirection) {
         let endpoint = byCorrelator[ObjectIdentifier(correlator)] ?? ClusterEndpoint(correlator.node) ?? ClusterEndpoint(host: "?", port: 1)
         delegate?.nodePool(self, redirected: command, by: redirection, from: endpoint)
+    }
+
+    func nodeChannel(_ correlator: CommandCorrelator, timedOut count: Int) {
+        guard let endpoint = byCorrelator[ObjectIdentifier(correlator)] ?? ClusterEndpoint(correlator.node) else { return }
+        delegate?.nodePool(self, timedOutOn: endpoint)
     }
 
     func nodeChannel(_ correlator: CommandCorrelator, returned commands: [PendingCommand], cause: RedisError) {

@@ -97,9 +97,9 @@ final class ScriptedCluster: @unchecked Sendable {
     }
 
     /// Answers every topology question waiting on any node (`CLUSTER MYID`, `SHARDS`, `INFO`).
-    func answerTopologyQueries() {
+    func answerTopologyQueries(except silent: ClusterEndpoint? = nil) {
         loop.run()
-        for (endpoint, node) in nodes {
+        for (endpoint, node) in nodes where endpoint != silent {
             let id = topology.nodes.first { $0.endpoint == endpoint }?.id ?? ""
             while node.answer("MYID", with: .bulkString(ByteBuffer(string: id))) {}
             while node.answer("SHARDS", with: shards) {}

@@ -16,6 +16,10 @@ final class RecordingDelegate: NodeChannelDelegate {
         returned += commands
         self.cause = cause
     }
+    var timedOut = 0
+    func nodeChannel(_ correlator: CommandCorrelator, timedOut count: Int) {
+        timedOut += count
+    }
 }
 
 /// A node pipeline on the in-memory harness. With `handshake: true` it is the real

@@ -1,0 +1,81 @@
+import ClusterChaosKit
+import Foundation
+import XCTest
+
+/// Short runs of every live topology scenario on the chaos cluster (its own, reset before each
+/// run, so the order of the tests does not matter), asserting the promises of the README's
+/// "What happens when the cluster changes". Stalls and recovery times are measured by the
+/// ClusterChaos runner, not asserted here (no timing assertions in tests).
+final class LiveTopologyTests: XCTestCase {
+    func runner() throws -> ChaosRunner {
+        guard let text = ProcessInfo.processInfo.environment["SWIFTEV_CHAOS_BASE_PORT"], let base = Int(text) else {
+            throw ChaosCluster.Failure(description: "SWIFTEV_CHAOS_BASE_PORT is not set: run the tests with scripts/test.sh, "
+                                       + "which starts the chaos cluster (scripts/redis-cluster.sh --name chaos start)")
+        }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/redis-cluster.sh").path
+        var settings = ChaosSettings()
+        settings.workers = 48
+        settings.before = 1
+        settings.after = 1
+        // The runner moves a third of the slots; the test's short version 1,024 of them.
+        settings.reshardSlots = 1024
+        return ChaosRunner(cluster: ChaosCluster(script: script, name: "chaos", basePort: base), settings: settings) { print($0) }
+    }
+
+    func run(_ scenario: ChaosScenario) async throws -> ChaosFigures {
+        let result = try await runner().run(scenario)
+        print("\(scenario.rawValue): \(result.figures)")
+        XCTAssertGreaterThan(result.figures.operations, 1000, "the load ran")
+        XCTAssertGreaterThan(result.affectedWorkers, 0, "some workers' keys were on the slots the fault touched")
+        return result.figures
+    }
+
+    /// Reshard, failover, scale out, scale in: nothing surfaces, nothing lost, nothing doubled.
+    func assertNothingHappenedToTheCallers(_ figures: ChaosFigures, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(figures.errors, [:], "no error surfaced", file: file, line: line)
+        XCTAssertEqual(figures.lostWrites, 0, "acknowledged writes lost", file: file, line: line)
+        XCTAssertEqual(figures.appliedTwice, 0, "counters applied twice", file: file, line: line)
+        XCTAssertEqual(figures.lostIncrements, 0, file: file, line: line)
+        XCTAssertEqual(figures.staleReads, 0, "reads older than an acknowledged write", file: file, line: line)
+    }
+
+    func testReshardingSlotsUnderLoad() async throws {
+        assertNothingHappenedToTheCallers(try await run(.reshard))
+    }
+
+    func testClusterFailover() async throws {
+        assertNothingHappenedToTheCallers(try await run(.failover))
+    }
+
+    func testScaleOutByAPair() async throws {
+        assertNothingHappenedToTheCallers(try await run(.scaleOut))
+    }
+
+    func testScaleInByAPair() async throws {
+        assertNothingHappenedToTheCallers(try await run(.scaleIn))
+    }
+
+    /// kill -9 of a primary: only the commands in flight at the kill fail, as outcome unknown;
+    /// nothing runs twice. (Writes Redis' asynchronous replication dropped can be lost: the
+    /// runner reports how many.)
+    func testKilledPrimary() async throws {
+        let figures = try await run(.kill)
+        let notUnknown = figures.errors.filter { !$0.key.hasPrefix("unknown outcome") }
+        XCTAssertEqual(notUnknown, [:], "only outcome-unknown errors")
+        XCTAssertLessThanOrEqual(figures.errorCount, 48, "at most one command in flight per worker at the kill")
+        XCTAssertEqual(figures.appliedTwice, 0)
+    }
+
+    /// A primary paused past cluster-node-timeout (commandTimeout below it): in-flight and
+    /// waiting commands may fail as unknown or timed out, but no acknowledged write is lost and
+    /// no read goes back in time.
+    func testPausedPrimary() async throws {
+        let figures = try await run(.pause)
+        let allowed = figures.errors.filter { $0.key.hasPrefix("unknown outcome") || $0.key.contains("timed out") || $0.key.contains("timeout") }
+        XCTAssertEqual(allowed.count, figures.errors.count, "only unknown outcomes and timeouts: \(figures.errors)")
+        XCTAssertEqual(figures.lostWrites, 0, "acknowledged writes lost")
+        XCTAssertEqual(figures.appliedTwice, 0)
+        XCTAssertEqual(figures.staleReads, 0, "reads older than an acknowledged write")
+    }
+}
