@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "Redis", targets: ["Redis"]),
         .library(name: "RedisCluster", targets: ["RedisCluster"]),
+        .library(name: "SwiftEVTLS", targets: ["SwiftEVTLS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
@@ -50,7 +51,7 @@ let package = Package(
         // Redis node channel (decoding, handshake, redirects, correlation) and connections.
         .target(
             name: "Redis",
-            dependencies: ["SwiftEV", "RESP", .product(name: "DequeModule", package: "swift-collections")],
+            dependencies: ["SwiftEV", "SwiftEVTLS", "RESP", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict
         ),
         // Redis Cluster client: topology, routing, the coordinator over node channels.
@@ -106,5 +107,16 @@ let package = Package(
         .target(name: "CRESPFuzzSupport", path: "Fuzz/CRESPFuzzSupport"),
         .executableTarget(name: "RESPFuzz", dependencies: ["RESP", "CRESPFuzzSupport"], path: "Fuzz/RESPFuzz", swiftSettings: strict),
         .executableTarget(name: "RESPDecodeBench", dependencies: ["RESP"], path: "Benchmarks/RESPDecodeBench", swiftSettings: strict),
+        // C shim over OpenSSL (Debian libssl-dev): the SSL_ctrl macros as functions.
+        .target(
+            name: "COpenSSL",
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
+        // TLS for any pipeline: an OpenSSL stage on memory BIOs (client and server), its
+        // configuration, context and typed errors.
+        .target(name: "SwiftEVTLS", dependencies: ["SwiftEV", "COpenSSL"], swiftSettings: strict),
+        .testTarget(name: "SwiftEVTLSTests", dependencies: ["SwiftEVTLS", "SwiftEV", "SwiftEVTesting", "COpenSSL"], swiftSettings: strict),
+        // Redis and Redis Cluster over TLS against the TLS nodes scripts/redis-cluster.sh --tls starts.
+        .testTarget(name: "RedisTLSTests", dependencies: ["Redis", "RedisCluster", "RESP", "SwiftEV", "SwiftEVTLS"], swiftSettings: strict),
     ]
 )
