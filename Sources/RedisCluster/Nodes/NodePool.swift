@@ -145,7 +145,9 @@ final class NodePool: NodeChannelDelegate {
         handle.state = .connecting(queue, probes: probes)
         let address = settings.connectAddress(for: handle.endpoint)
         let endpoint = handle.endpoint
-        connector(address, handle.configuration, self).whenComplete { [self] result in
+        var configuration = handle.configuration
+        configuration.tlsServerName = settings.tlsServerName(for: endpoint)
+        connector(address, configuration, self).whenComplete { [self] result in
             guard let handle = handles[endpoint], handle.generation == generation else {
                 if case .success(let connection) = result { connection.close() }
                 return
