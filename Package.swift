@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "RedisCluster",
             dependencies: [
-                "SwiftEV", "RESP", "Redis",
+                "SwiftEV", "RESP", "Redis", "SwiftEVTLS",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,7 +86,7 @@ let package = Package(
         ),
         // Single-connection Redis benchmark against a real node, compared with redis-benchmark
         // (Benchmarks/run-redis.sh). Not a test.
-        .target(name: "BenchmarkSupport", dependencies: ["RESP", "SwiftEV"], path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
+        .target(name: "BenchmarkSupport", dependencies: ["RESP", "SwiftEV", "SwiftEVTLS"], path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
         .executableTarget(
             name: "RedisBenchmark",
             dependencies: ["Redis", "RESP", "SwiftEV", "BenchmarkSupport"],

@@ -50,6 +50,18 @@ public struct TLSError: Error, Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// Whether the same peer and configuration will fail the same way again (a certificate, a
+    /// name, a version): retrying at once cannot help. Timeouts, closes and garbage may pass.
+    public var isPersistent: Bool {
+        switch kind {
+        case .unknownCertificateAuthority, .certificateExpired, .certificateNotYetValid, .hostnameMismatch,
+             .certificateRejected, .protocolVersion, .certificateRequired, .peerRejectedCertificate, .configuration:
+            return true
+        case .handshakeTimeout, .closedDuringHandshake, .protocolError, .handshakeFailed:
+            return false
+        }
+    }
+
     public var description: String {
         let what: String
         switch kind {

@@ -1,6 +1,6 @@
 import Foundation
 import Redis
-import RedisCluster
+@testable import RedisCluster
 import RESP
 import SwiftEV
 import SwiftEVTLS
@@ -105,21 +105,38 @@ final class RedisTLSClusterTests: XCTestCase {
         for key in keys { try await client.send("DEL", key) }
     }
 
-    func testANodeWithTheWrongCertificateIsReportedByName() async throws {
+    /// With the default retry strategy: a certificate refused by every seed is not retried.
+    func testACertificateRefusedByEverySeedFailsAtOnceNamingEachNode() async throws {
         var config = try Env.clusterConfiguration()
         config.node.tls = try Env.context(trusting: "other-ca.crt")
-        config.seeds = [config.seeds[0]]
-        config.clusterRetryStrategy = { _, _ in nil }
+        config.seeds = Array(config.seeds.prefix(2))
         let client = RedisClusterClient(configuration: config, eventLoop: Env.loop)
         clients.append(client)
         do {
             try await client.connect()
             XCTFail("connected to a cluster whose CA is not trusted")
-        } catch {
-            let text = "\(error)"
-            XCTAssertTrue(text.contains("127.0.0.1:\(try Env.clusterPorts()[0])"), text)
-            XCTAssertTrue(text.contains("unknown authority"), text)
+        } catch let error as RedisClusterError {
+            guard case .noReachableNode(let failures) = error.kind else { return XCTFail("\(error)") }
+            let ports = try Env.clusterPorts()
+            XCTAssertEqual(Set(failures.map(\.endpoint)), [ClusterEndpoint(host: "127.0.0.1", port: ports[0]),
+                                                            ClusterEndpoint(host: "127.0.0.1", port: ports[1])])
+            for failure in failures {
+                guard case .tls(let tls) = failure.cause else { return XCTFail("\(failure)") }
+                XCTAssertEqual(tls.kind, .unknownCertificateAuthority)
+                XCTAssertEqual(tls.peer, failure.endpoint.description)
+            }
+            XCTAssertTrue("\(error)".contains("unknown authority"), "\(error)")
         }
+    }
+
+    func testDiscoveryGivesUpAtOnceOnlyOnPersistentTLSFailures() {
+        let node = ClusterEndpoint(host: "127.0.0.1", port: 7000)
+        var retry = DiscoveryRetry(strategy: { _, _ in .milliseconds(100) })
+        let expired = NodeFailure(endpoint: node, cause: .tls(TLSError(.certificateExpired, peer: "\(node)", reason: "certificate has expired")))
+        guard case .giveUp = retry.roundFailed([expired]) else { return XCTFail("an expired certificate is not retried") }
+        let slow = NodeFailure(endpoint: node, cause: .tls(TLSError(.handshakeTimeout(.seconds(10)), peer: "\(node)", reason: "")))
+        XCTAssertEqual(retry.roundFailed([slow]), .retry(after: .milliseconds(100)), "a timeout may pass")
+        XCTAssertEqual(retry.roundFailed([expired, slow]), .retry(after: .milliseconds(100)), "one node may still answer")
     }
 
     /// The name verified is the one the cluster advertises, not what natMap/dnsLookup dial.

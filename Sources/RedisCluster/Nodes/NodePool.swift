@@ -2,6 +2,7 @@ import DequeModule
 import Redis
 import RESP
 import SwiftEV
+import SwiftEVTLS
 
 /// What the node pool reports to the coordinator. Called on the loop.
 protocol NodePoolDelegate: AnyObject {
@@ -282,6 +283,7 @@ final class NodePool: NodeChannelDelegate {
             }
         }
         if let error = error as? SocketError { return .unreachable("\(error)") }
+        if let error = error as? TLSError { return .tls(error) }
         return .other("\(error)")
     }
 }
