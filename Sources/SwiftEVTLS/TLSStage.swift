@@ -44,6 +44,11 @@ public final class TLSStage: ChannelStage {
     private var pendingWrites = ByteBuffer()
     private var pendingPromises: [EventLoopPromise<Void>] = []
     private var decrypted = ByteBuffer(capacity: 16 * 1024)
+    /// While inbound data is being handed on, flushes only mark `flushRequested`: the next stage
+    /// typically writes and flushes once per reply it receives, and encrypting per flush would
+    /// cost a record, a cipher call and a buffer per command. One flush after the batch instead.
+    private var delivering = false
+    private var flushRequested = false
 
     /// A client: `serverName` is sent as SNI and verified in the server's certificate (an
     /// IP address is verified as one, and not sent). It overrides nothing in `context`: pass
@@ -88,7 +93,13 @@ public final class TLSStage: ChannelStage {
             advanceHandshake(context: context)
             guard state == .open else { return }
         }
+        delivering = true
         readApplicationData(session, context: context)
+        delivering = false
+        if flushRequested {
+            flushRequested = false
+            flush(context: context)
+        }
     }
 
     public func channelReadComplete(context: Context) {
@@ -165,6 +176,10 @@ public final class TLSStage: ChannelStage {
 
     public func flush(context: Context) {
         guard state == .open, let session else { return }
+        if delivering {
+            flushRequested = true
+            return
+        }
         if pendingWrites.readableBytes > 0 {
             do {
                 try session.write(pendingWrites)
@@ -192,6 +207,8 @@ public final class TLSStage: ChannelStage {
 
     public func close(context: Context, promise: EventLoopPromise<Void>?) {
         if state == .open, let session {
+            // Everything written goes out before close_notify, also when closing mid-delivery.
+            delivering = false
             flush(context: context)
             if state == .open {
                 session.shutdown()
