@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Redis", targets: ["Redis"]),
         .library(name: "RedisCluster", targets: ["RedisCluster"]),
         .library(name: "SwiftEVHTTP", targets: ["SwiftEVHTTP"]),
+        .library(name: "SwiftEVTLS", targets: ["SwiftEVTLS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
@@ -55,14 +56,14 @@ let package = Package(
         // Redis node channel (decoding, handshake, redirects, correlation) and connections.
         .target(
             name: "Redis",
-            dependencies: ["SwiftEV", "RESP", .product(name: "DequeModule", package: "swift-collections")],
+            dependencies: ["SwiftEV", "SwiftEVTLS", "RESP", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict
         ),
         // Redis Cluster client: topology, routing, the coordinator over node channels.
         .target(
             name: "RedisCluster",
             dependencies: [
-                "SwiftEV", "RESP", "Redis",
+                "SwiftEV", "RESP", "Redis", "SwiftEVTLS",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -90,7 +91,7 @@ let package = Package(
         ),
         // Single-connection Redis benchmark against a real node, compared with redis-benchmark
         // (Benchmarks/run-redis.sh). Not a test.
-        .target(name: "BenchmarkSupport", dependencies: ["RESP", "SwiftEV"], path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
+        .target(name: "BenchmarkSupport", dependencies: ["RESP", "SwiftEV", "SwiftEVTLS"], path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
         .executableTarget(
             name: "RedisBenchmark",
             dependencies: ["Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
@@ -182,5 +183,16 @@ let package = Package(
         ),
         .executableTarget(name: "ClusterChaos", dependencies: ["ClusterChaosKit", "SwiftEV"], path: "Benchmarks/ClusterChaos", swiftSettings: strict),
         .testTarget(name: "ClusterChaosTests", dependencies: ["ClusterChaosKit", "RedisCluster", "Redis", "RESP", "SwiftEV"], swiftSettings: strict),
+        // C shim over OpenSSL (Debian libssl-dev): the SSL_ctrl macros as functions.
+        .target(
+            name: "COpenSSL",
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
+        // TLS for any pipeline: an OpenSSL stage on memory BIOs (client and server), its
+        // configuration, context and typed errors.
+        .target(name: "SwiftEVTLS", dependencies: ["SwiftEV", "COpenSSL"], swiftSettings: strict),
+        .testTarget(name: "SwiftEVTLSTests", dependencies: ["SwiftEVTLS", "SwiftEV", "SwiftEVTesting", "COpenSSL"], swiftSettings: strict),
+        // Redis and Redis Cluster over TLS against the TLS nodes scripts/redis-cluster.sh --tls starts.
+        .testTarget(name: "RedisTLSTests", dependencies: ["Redis", "RedisCluster", "RESP", "SwiftEV", "SwiftEVTLS"], swiftSettings: strict),
     ]
 )

@@ -38,6 +38,13 @@ if [ "${SWIFTEV_EXTRA_CLUSTERS:-0}" = 1 ]; then
     # The live topology tests' own cluster (ClusterChaosTests), 110 above the main one.
     export SWIFTEV_CHAOS_BASE_PORT="${SWIFTEV_CHAOS_BASE_PORT:-$((base + 110))}"
     EXTRA_CLUSTERS+=(chaos)
+    # The TLS-only cluster (3+3, host names node-K.tls.swiftev.invalid) and its five
+    # standalone nodes: plain, client certificate required, expired, wrong name, TLS 1.1 only.
+    export SWIFTEV_TLS_BASE_PORT="${SWIFTEV_TLS_BASE_PORT:-$((base + 40))}"
+    export SWIFTEV_TLS_CLUSTER_PORTS; SWIFTEV_TLS_CLUSTER_PORTS="$(port_list "$SWIFTEV_TLS_BASE_PORT" 6)"
+    export SWIFTEV_TLS_NODE_PORTS; SWIFTEV_TLS_NODE_PORTS="$(port_list "$((SWIFTEV_TLS_BASE_PORT + 10))" 5)"
+    export SWIFTEV_TLS_CERT_DIR="${SWIFTEV_CLUSTER_DIR:-$REPO/.cluster}-tls/certs"
+    EXTRA_CLUSTERS+=(tls)
 fi
 
 "$SCRIPT_DIR/setup.sh"

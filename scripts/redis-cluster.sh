@@ -45,6 +45,14 @@
 #                   The ip stays 127.0.0.1: nothing routable or private-range is announced.
 #   chaos           7110-7115: 3 + 3, for the live topology tests (ClusterChaosTests), which
 #                   reset it and change it with the operations below (scale-out: 7116, 7117).
+#   tls             7040-7045: 3 + 3 over TLS only (--tls below), announcing the host names
+#                   node-k.tls.swiftev.invalid (like hostname above, for the names in the
+#                   certificates), plus five standalone TLS nodes for failure tests:
+#                   7050  server.crt, client certificates optional
+#                   7051  server.crt, client certificate required (tls-auth-clients yes)
+#                   7052  expired.crt
+#                   7053  wrong-name.crt (elsewhere.swiftev.invalid only)
+#                   7054  TLS 1.1 only (tls-protocols TLSv1.1, ciphers at SECLEVEL 0)
 #   any other name  e.g. --name bench --base-port 7900: a plain 3 + 3 cluster.
 #
 # Options (override the presets above):
@@ -54,6 +62,11 @@
 #   --replicas R         replicas per primary (0 or more)
 #   --spare-ports A,B    extra empty cluster-enabled nodes ("" for none)
 #   --hostnames          announce node-k.swiftev.invalid host names (see hostname above)
+#   --tls                TLS only: port 0, tls-port P, tls-cluster yes, tls-replication yes,
+#                        tls-auth-clients optional. A throwaway CA and certificates are made at
+#                        start with scripts/tls-certs.sh in <state dir>/certs (ca.crt,
+#                        other-ca.crt, node-K.crt, server.crt, client.crt, expired.crt,
+#                        wrong-name.crt, with their .key); node k presents node-k.crt.
 #
 # Config, data, logs and pid files live in <state dir>/<port>/ (main: $REPO/.cluster/<port>).
 #
@@ -65,6 +78,8 @@
 #   SWIFTEV_SPARE_BASE_PORT        scratch: first of the two spare ports (default main base + 20)
 #   SWIFTEV_HOSTNAME_BASE_PORT     hostname: first cluster port (default main base + 30)
 #   SWIFTEV_CHAOS_BASE_PORT        chaos: first cluster port (default main base + 110)
+#   SWIFTEV_TLS_BASE_PORT          tls: first cluster port (default main base + 40; its
+#                                  standalone nodes are 10 above)
 #   SWIFTEV_CLUSTER_DIR            main state directory (default $REPO/.cluster); others
 #                                  use it with -NAME appended
 #   SWIFTEV_CLUSTER_TIMEOUT        seconds to wait for readiness (default 60)
@@ -79,11 +94,11 @@ NODE_TIMEOUT_MS=2000
 
 # --- Arguments: presets per name, then explicit options.
 NAME=main
-OPT_BASE="" OPT_NODES="" OPT_REPLICAS="" OPT_SPARES="-" OPT_HOSTNAMES=""
+OPT_BASE="" OPT_NODES="" OPT_REPLICAS="" OPT_SPARES="-" OPT_HOSTNAMES="" OPT_TLS=""
 VERB=""
 OP_ARGS=()
 usage() {
-    echo "usage: $0 [--name NAME] [--base-port P] [--nodes N] [--replicas R] [--spare-ports A,B] [--hostnames] start|stop|status|restart|reset" >&2
+    echo "usage: $0 [--name NAME] [--base-port P] [--nodes N] [--replicas R] [--spare-ports A,B] [--hostnames] [--tls] start|stop|status|restart|reset" >&2
     echo "       $0 [--name NAME] [--base-port P] scale-out|scale-in|reshard N FROM TO|failover NODE|kill NODE|restart NODE|pause NODE SECONDS" >&2
     exit 2
 }
@@ -102,6 +117,7 @@ while [ $# -gt 0 ]; do
         reshard) [ -z "$VERB" ] && [ $# -ge 4 ] || usage; VERB="$1"; OP_ARGS=("$2" "$3" "$4"); shift 4 ;;
         failover | kill) [ -z "$VERB" ] && [ $# -ge 2 ] || usage; VERB="$1"; OP_ARGS=("$2"); shift 2 ;;
         pause) [ -z "$VERB" ] && [ $# -ge 3 ] || usage; VERB="$1"; OP_ARGS=("$2" "$3"); shift 3 ;;
+        --tls) OPT_TLS=1; shift ;;
         *) usage ;;
     esac
 done
@@ -109,6 +125,7 @@ done
 case "$NAME" in ''|*[!A-Za-z0-9_-]*) echo "redis-cluster: error: --name must be letters, digits, - or _" >&2; exit 2 ;; esac
 
 NODES=6 REPLICAS=1 SPARES="" HOSTNAMES=0 STANDALONE_PORT="" AUTH_PORT=""
+TLS=0 HOSTNAME_DOMAIN=swiftev.invalid TLS_STANDALONE_PORTS=()
 # The other clusters sit 10, 20 and 30 ports above the main one unless told otherwise, so
 # moving the main cluster (another checkout uses 7000) moves them all.
 MAIN_BASE="${SWIFTEV_CLUSTER_BASE_PORT:-7000}"
@@ -132,6 +149,11 @@ case "$NAME" in
         # Live topology tests (scale-out adds nodes on the next ports: +6, +7).
         BASE_PORT="${SWIFTEV_CHAOS_BASE_PORT:-$((MAIN_BASE + 110))}"
         ;;
+    tls)
+        BASE_PORT="${SWIFTEV_TLS_BASE_PORT:-$((MAIN_BASE + 40))}"
+        HOSTNAMES=1 TLS=1
+        for ((i = 10; i < 15; i++)); do TLS_STANDALONE_PORTS+=("$((BASE_PORT + i))"); done
+        ;;
     *)
         BASE_PORT=""
         ;;
@@ -141,6 +163,9 @@ esac
 [ -z "$OPT_REPLICAS" ] || REPLICAS="$OPT_REPLICAS"
 [ "$OPT_SPARES" = "-" ] || SPARES="$OPT_SPARES"
 [ -z "$OPT_HOSTNAMES" ] || HOSTNAMES=1
+[ -z "$OPT_TLS" ] || TLS=1
+# TLS nodes announce names their certificates carry.
+[ "$TLS" = 0 ] || HOSTNAME_DOMAIN=tls.swiftev.invalid
 [ -n "$BASE_PORT" ] || { echo "redis-cluster: error: cluster '$NAME' needs --base-port" >&2; exit 2; }
 
 if [ "$NAME" = main ]; then
@@ -168,6 +193,7 @@ if [ -n "$SPARES" ]; then
 fi
 ALL_PORTS=("${CLUSTER_PORTS[@]}" "${SPARE_PORTS[@]}")
 [ -z "$STANDALONE_PORT" ] || ALL_PORTS+=("$STANDALONE_PORT" "$AUTH_PORT")
+ALL_PORTS+=("${TLS_STANDALONE_PORTS[@]}")
 
 # Where node k stands in the layout: primaries are the first PRIMARIES ports; replica number r
 # (0-based) of primary k is the port at PRIMARIES + k * REPLICAS + r.
@@ -190,15 +216,22 @@ is_spare() { local p; for p in "${SPARE_PORTS[@]}"; do [ "$p" = "$1" ] && return
 # Helpers
 
 node_dir() { printf '%s/%s' "$CLUSTER_DIR" "$1"; }
+CERT_DIR="$CLUSTER_DIR/certs"
 
 # Milliseconds since the epoch (for the start/reset timings).
 now_ms() { date +%s%3N; }
 elapsed() { local ms=$(($(now_ms) - $1)); printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100)); }
 
-# redis-cli against one of our nodes (authenticates on the auth node); bounded.
+# redis-cli against one of our nodes (authenticates on the auth node; over TLS with the
+# client certificate on TLS nodes); bounded.
 cli() {
     local port="$1"; shift
-    if [ -n "$AUTH_PORT" ] && [ "$port" = "$AUTH_PORT" ]; then
+    if [ "$TLS" = 1 ]; then
+        local tls=(--tls --cacert "$CERT_DIR/ca.crt" --cert "$CERT_DIR/client.crt" --key "$CERT_DIR/client.key")
+        # The node whose certificate expired on purpose is still ours to manage.
+        [ "$port" != "${TLS_STANDALONE_PORTS[2]:-}" ] || tls+=(--insecure)
+        timeout 5 redis-cli -h "$HOST" -p "$port" "${tls[@]}" "$@" 9>&-
+    elif [ -n "$AUTH_PORT" ] && [ "$port" = "$AUTH_PORT" ]; then
         timeout 5 redis-cli -h "$HOST" -p "$port" --no-auth-warning -a "$AUTH_PASSWORD" "$@" 9>&-
     else
         timeout 5 redis-cli -h "$HOST" -p "$port" "$@" 9>&-
@@ -307,7 +340,7 @@ requirepass $AUTH_PASSWORD
 user alice on >alice-pw ~* +@all
 user limited on >limited-pw ~* +get +ping +hello +auth +client|setname
 EOF
-            elif [ "$port" != "$STANDALONE_PORT" ]; then
+            elif [ "$port" != "$STANDALONE_PORT" ] && ! is_tls_standalone "$port"; then
                 cat <<EOF
 cluster-enabled yes
 cluster-config-file nodes.conf
@@ -318,13 +351,43 @@ EOF
                     is_spare "$port" && i="spare-$port"
                     # A name under .invalid (RFC 6761) never resolves: only a NAT map or a
                     # lookup override can reach the node.
-                    printf 'cluster-announce-hostname node-%s.swiftev.invalid\n' "$i"
+                    printf 'cluster-announce-hostname node-%s.%s\n' "$i" "$HOSTNAME_DOMAIN"
                     printf 'cluster-preferred-endpoint-type hostname\n'
                 fi
             fi
+            [ "$TLS" = 0 ] || write_tls_config "$port"
         } >"$dir/redis.conf"
     done
 }
+
+# TLS only: later lines override the plain `port` of the common config.
+write_tls_config() { # port
+    local port="$1" cert="server" clients=optional i
+    if is_tls_standalone "$port"; then
+        case "$port" in
+            "${TLS_STANDALONE_PORTS[1]}") clients=yes ;;
+            "${TLS_STANDALONE_PORTS[2]}") cert=expired ;;
+            "${TLS_STANDALONE_PORTS[3]}") cert=wrong-name ;;
+        esac
+    else
+        i=$((port - BASE_PORT))
+        cert="node-$i"
+    fi
+    cat <<EOF
+port 0
+tls-port $port
+tls-cert-file "$CERT_DIR/$cert.crt"
+tls-key-file "$CERT_DIR/$cert.key"
+tls-ca-cert-file "$CERT_DIR/ca.crt"
+tls-auth-clients $clients
+tls-replication yes
+tls-cluster yes
+EOF
+    if [ "$port" = "${TLS_STANDALONE_PORTS[4]:-}" ]; then
+        printf 'tls-protocols "TLSv1.1"\ntls-ciphers "DEFAULT:@SECLEVEL=0"\n'
+    fi
+}
+is_tls_standalone() { local p; for p in "${TLS_STANDALONE_PORTS[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
 # ---------------------------------------------------------------------------
 # Readiness
@@ -339,6 +402,7 @@ check_ready() {
         out="$(cli "$port" PING 2>/dev/null | tr -d '\r')" || out=""
         [ "$out" = "PONG" ] || { NOT_READY="standalone node $port does not answer PING"; return 1; }
     done
+    check_tls_standalone_ready || return 1
     for port in "${SPARE_PORTS[@]}"; do
         out="$(cli "$port" CLUSTER INFO 2>/dev/null)" || { NOT_READY="spare node $port unreachable"; return 1; }
         n="$(info_field cluster_known_nodes <<<"$out")"
@@ -398,6 +462,20 @@ check_ready() {
     done
     NOT_READY=""
     return 0
+}
+
+# The TLS standalone nodes answer PING, but the TLS 1.1-only one, which no client of this
+# machine's OpenSSL can talk to: that one only has to accept connections.
+check_tls_standalone_ready() {
+    local port out
+    for port in "${TLS_STANDALONE_PORTS[@]}"; do
+        if [ "$port" = "${TLS_STANDALONE_PORTS[4]}" ]; then
+            port_open "$port" || { NOT_READY="TLS 1.1 node $port does not accept connections"; return 1; }
+            continue
+        fi
+        out="$(cli "$port" PING 2>/dev/null | tr -d '\r')" || out=""
+        [ "$out" = "PONG" ] || { NOT_READY="TLS node $port does not answer PING"; return 1; }
+    done
 }
 
 # Write (and delete) a key in every primary's slot range so each replica's
@@ -541,7 +619,9 @@ stop_nodes() { # quiet=1 to suppress "not running"
     log "stopping $n node(s)"
     # Ask politely first (in parallel), on the ports whose pid file matches.
     for port in "${ALL_PORTS[@]}"; do
-        if node_pid "$port" >/dev/null; then
+        if [ "$port" = "${TLS_STANDALONE_PORTS[4]:-}" ] && pid="$(node_pid "$port")"; then
+            kill -TERM "$pid" 2>/dev/null || true  # no redis-cli here can speak TLS 1.1
+        elif node_pid "$port" >/dev/null; then
             cli "$port" SHUTDOWN NOSAVE NOW >/dev/null 2>&1 &
         fi
     done
@@ -609,6 +689,10 @@ start_locked() { # t0 (ms) what
     done
 
     mkdir -p "$CLUSTER_DIR"
+    if [ "$TLS" = 1 ]; then
+        command -v openssl >/dev/null 2>&1 || die "openssl not found; run scripts/setup.sh"
+        "$SCRIPT_DIR/tls-certs.sh" "$CERT_DIR" "$NODES" || die "making the TLS certificates failed"
+    fi
     write_configs
     log "starting ${#ALL_PORTS[@]} redis-server nodes in $CLUSTER_DIR"
     for port in "${ALL_PORTS[@]}"; do
@@ -620,6 +704,8 @@ start_locked() { # t0 (ms) what
         fi
     done
     for port in "${ALL_PORTS[@]}"; do
+        # The TLS 1.1-only node cannot be asked (see check_tls_standalone_ready).
+        [ "$port" != "${TLS_STANDALONE_PORTS[4]:-}" ] || continue
         wait_for_output "$deadline" PONG "node $port: PING" "$port" PING
     done
 

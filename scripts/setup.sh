@@ -7,7 +7,7 @@
 # Usage: scripts/setup.sh
 set -euo pipefail
 
-PACKAGES=(libev-dev redis-server redis-tools curl)
+PACKAGES=(libev-dev redis-server redis-tools curl libssl-dev openssl)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -12,6 +12,7 @@
 #   SWIFTEV_SCRATCH_BASE_PORT, SWIFTEV_SPARE_BASE_PORT,
 #   SWIFTEV_HOSTNAME_BASE_PORT  port overrides (see scripts/redis-cluster.sh; the last three
 #                               default to 10, 20 and 30 above SWIFTEV_CLUSTER_BASE_PORT)
+#   SWIFTEV_TLS_BASE_PORT       the TLS cluster (default 40 above; its standalone nodes 50 above)
 # Exported to the tests:
 #   SWIFTEV_CLUSTER_PORTS=7000,...,7005  SWIFTEV_REDIS_STANDALONE_PORT=7100
 #   SWIFTEV_REDIS_AUTH_PORT=7101
@@ -19,6 +20,10 @@
 #   SWIFTEV_SPARE_NODE_PORTS=7020,7021           (empty nodes for scale-out tests)
 #   SWIFTEV_HOSTNAME_CLUSTER_PORTS=7030,7031,7032 (announce node-N.swiftev.invalid)
 #   SWIFTEV_CHAOS_BASE_PORT=7110                  (3+3 for the live topology tests)
+#   SWIFTEV_TLS_CLUSTER_PORTS=7040,...,7045      (TLS only, announce node-N.tls.swiftev.invalid)
+#   SWIFTEV_TLS_NODE_PORTS=7050,...,7054         (TLS standalone: plain, client cert required,
+#                                                 expired cert, wrong name, TLS 1.1 only)
+#   SWIFTEV_TLS_CERT_DIR=.cluster-tls/certs      (ca.crt, client.crt/.key, other-ca.crt, ...)
 #   and the three *_BASE_PORT values above
 # Exit status: that of `swift test` (or of the first failing step before it).
 set -euo pipefail

@@ -14,6 +14,8 @@
 //   --keys N            key space (default 100000), keys `key:%012d`
 //   --value-size B      SET value size (default 32)
 //   --busy-poll US      the loop's busy-poll window (default 0)
+//   --tls DIR           every node over TLS, trusting DIR/ca.crt, presenting DIR/client.crt
+//                       (a folder made by scripts/tls-certs.sh; Benchmarks/run-tls.sh)
 // Prints one line: `ops/s=… cpu_us_per_op=… user_us_per_op=… sys_us_per_op=… allocs_per_op=… errors=…`
 // (allocs_per_op=n/a unless libmalloccount.so is preloaded).
 
@@ -38,6 +40,7 @@ struct Options {
     var keys = 100_000
     var valueSize = 32
     var busyPollMicroseconds = 0
+    var tls: BenchmarkTLS?
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -52,8 +55,11 @@ struct Options {
             case "--keys": options.keys = max(1, Int(reader.number()))
             case "--value-size": options.valueSize = max(1, Int(reader.number()))
             case "--busy-poll": options.busyPollMicroseconds = Int(reader.number())
+            case "--tls":
+                let dir = reader.value()
+                do { options.tls = try BenchmarkTLS(certificateDirectory: dir) } catch { reader.fail("TLS with \(dir): \(error)") }
             case "-h", "--help":
-                print("usage: ClusterBenchmark [--host H] [--port P] [--in-flight N] [--warmup S] [--seconds S] [--keys N] [--value-size B] [--busy-poll US]")
+                print("usage: ClusterBenchmark [--host H] [--port P] [--in-flight N] [--warmup S] [--seconds S] [--keys N] [--value-size B] [--busy-poll US] [--tls DIR]")
                 exit(0)
             default: reader.fail("unknown option \(flag)")
             }
@@ -119,6 +125,7 @@ let group = LibevEventLoopGroup(numberOfThreads: 1, busyPoll: .microseconds(Int6
 let loop = group.loops[0]
 var configuration = RedisClusterConfiguration(seeds: [.init(host: options.host, port: options.port)])
 configuration.slotsRefreshInterval = .seconds(5)
+configuration.node.tls = options.tls?.context
 let client = RedisClusterClient(configuration: configuration, eventLoop: loop)
 let ready = try loop.submit { client.connectOnLoop() }.wait()
 do { try ready.wait() } catch { fail("cannot connect to the cluster at \(options.host):\(options.port): \(error)") }

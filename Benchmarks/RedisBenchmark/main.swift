@@ -22,6 +22,9 @@
 //                       report the median run of each (default 1)
 //   --preencoded        also measure with commands encoded once up front (library overhead
 //                       without the cost of building each RedisCommand)
+//   --tls DIR           connect over TLS, trusting DIR/ca.crt and presenting DIR/client.crt
+//                       (a folder made by scripts/tls-certs.sh); redis-benchmark gets --tls
+//                       with the same files (Benchmarks/run-tls.sh compares with plaintext)
 //
 // Per setting: ops/s, CPU µs per op (getrusage of this process over the measured window:
 // user+sys, user, sys) and allocations per op (when libmalloccount.so is preloaded).
@@ -50,6 +53,7 @@ struct Options {
     var preencoded = false
     var busyPollMicroseconds = 0
     var repeats = 1
+    var tls: BenchmarkTLS?
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -72,6 +76,9 @@ struct Options {
             case "--preencoded": options.preencoded = true
             case "--busy-poll": options.busyPollMicroseconds = Int(number(value()))
             case "--repeats": options.repeats = max(1, Int(number(value())))
+            case "--tls":
+                let dir = value()
+                do { options.tls = try BenchmarkTLS(certificateDirectory: dir) } catch { fail("TLS with \(dir): \(error)") }
             case "--settings":
                 options.settings = value().split(separator: ",").map { item in
                     if item.hasPrefix("p"), let n = Int(item.dropFirst()), n > 0 { return .pipeline(n) }
@@ -80,7 +87,7 @@ struct Options {
                 }
             case "-h", "--help":
                 print("usage: RedisBenchmark [--host H] [--port P] [--warmup S] [--duration S] [--keys N] [--value-size B] "
-                      + "[--settings 1,50,200,p16] [--rb-seconds S] [--redis-benchmark PATH|none] [--busy-poll US] [--repeats N] [--preencoded]")
+                      + "[--settings 1,50,200,p16] [--rb-seconds S] [--redis-benchmark PATH|none] [--busy-poll US] [--repeats N] [--preencoded] [--tls DIR]")
                 exit(0)
             default: fail("unknown option \(flag)")
             }
@@ -219,6 +226,7 @@ func runRedisBenchmark(_ path: String, _ options: Options, clients: Int, pipelin
     let requests = max(10_000, Int(expectedRate * options.rbSeconds))
     let arguments = ["-h", options.host, "-p", "\(options.port)", "-c", "\(clients)", "-P", "\(pipeline)",
                      "-t", "set,get", "-d", "\(options.valueSize)", "-r", "\(options.keys)", "-n", "\(requests)", "--csv"]
+        + (options.tls?.redisBenchmarkArguments ?? [])
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path.contains("/") ? path : "/usr/bin/env")
     process.arguments = path.contains("/") ? arguments : [path] + arguments
@@ -261,7 +269,12 @@ let group = LibevEventLoopGroup(numberOfThreads: 1, busyPoll: .microseconds(Int6
 let connection: RedisConnection
 do {
     let loop = group.next()
-    connection = try loop.submit { RedisConnection.connectOnLoop(host: options.host, port: options.port, on: loop) }.wait().wait()
+    var settings = RedisConnectionConfiguration()
+    settings.tls = options.tls?.context
+    let configuration = settings
+    connection = try loop.submit {
+        RedisConnection.connectOnLoop(host: options.host, port: options.port, configuration: configuration, on: loop)
+    }.wait().wait()
 } catch {
     fail("cannot connect to \(options.host):\(options.port): \(error)")
 }
@@ -273,7 +286,7 @@ let fill = try connection.eventLoop.submit {
 }.wait()
 for future in fill { _ = try future.wait() }
 
-print("RedisBenchmark: one connection to \(options.host):\(options.port) (Redis \(connection.serverInfo.version), RESP\(connection.serverInfo.protocolVersion))")
+print("RedisBenchmark: one \(options.tls == nil ? "plaintext" : "TLS") connection to \(options.host):\(options.port) (Redis \(connection.serverInfo.version), RESP\(connection.serverInfo.protocolVersion))")
 print("workload: GET/SET 50/50 alternating, \(options.keys) keys, \(options.valueSize)-byte values; "
       + "warm-up \(format(options.warmup, 1)) s, measured \(format(options.duration, 1)) s per setting"
       + (options.repeats > 1 ? ", \(options.repeats) runs each (medians shown)" : ""))

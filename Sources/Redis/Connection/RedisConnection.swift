@@ -1,8 +1,10 @@
 import RESP
 import SwiftEV
+import SwiftEVTLS
 
 /// A connection to one Redis node: a channel whose pipeline is
-/// `RESPDecodingStage → HandshakeStage → RedirectStage → CommandCorrelator`.
+/// `RESPDecodingStage → HandshakeStage → RedirectStage → CommandCorrelator`, with a
+/// `TLSStage` in front when `configuration.tls` is set.
 ///
 /// Two ways to use it:
 /// - from any task: `try await connection.send("GET", "k")`;
@@ -39,8 +41,9 @@ public final class RedisConnection: RedisCommandSending, @unchecked Sendable {
     // MARK: Connecting
 
     /// Connects, runs the handshake, and returns once commands can flow. Callable from any task.
-    /// Fails with `SocketError` (refused, timeout, resolution) or `RedisError`
-    /// (`handshakeFailed` naming WRONGPASS/NOAUTH/NOPERM…, `timeout`).
+    /// Fails with `SocketError` (refused, timeout, resolution), `TLSError` (verification,
+    /// version, TLS handshake timeout) or `RedisError` (`handshakeFailed` naming
+    /// WRONGPASS/NOAUTH/NOPERM…, `timeout`).
     public static func connect(
         host: String,
         port: Int,
@@ -91,18 +94,31 @@ public final class RedisConnection: RedisCommandSending, @unchecked Sendable {
         var client = TCPClient(loop: loop)
         client.options = configuration.channelOptions
         client.connectTimeout = configuration.connectTimeout
+        let tls = configuration.tls.map { context in
+            TLSStage(client: context, serverName: configuration.tlsServerName ?? context.configuration.serverName ?? host, peer: node)
+        }
         let connected = client.connect(on: loop, host: host, port: port) { pipeline in
-            pipeline
+            (tls.map { pipeline.adding($0) } ?? pipeline)
                 .adding(RESPDecodingStage(limits: configuration.decoderLimits, node: node))
                 .adding(HandshakeStage(configuration.handshake, node: node, timeout: configuration.commandTimeout))
                 .adding(RedirectStage(currentHost: host))
                 .adding(correlator)
         }
-        return connected.flatMap { channel in
+        let opened = connected.flatMap { channel in
             ready.futureResult.map { info in
                 RedisConnection(eventLoop: loop, channel: channel, node: node, serverInfo: info, correlator: correlator)
             }
         }
+        guard let tls else { return opened }
+        // A TLS failure reaches the correlator as "connection closed"; the caller gets the cause.
+        let result = loop.makePromise(of: RedisConnection.self)
+        opened.whenComplete { outcome in
+            switch outcome {
+            case .success(let connection): result.succeed(connection)
+            case .failure(let error): result.fail(tls.failure ?? error)
+            }
+        }
+        return result.futureResult
     }
 
     // MARK: Sending from any task

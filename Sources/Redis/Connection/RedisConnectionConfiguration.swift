@@ -1,5 +1,6 @@
 import RESP
 import SwiftEV
+import SwiftEVTLS
 
 /// How to connect to one Redis node.
 ///
@@ -37,6 +38,18 @@ public struct RedisConnectionConfiguration: Sendable {
     public var decoderLimits = RESPDecoder.Limits.default
     /// Socket options (water marks, TCP_NODELAY, read sizes).
     public var channelOptions = ChannelOptions()
+    /// TLS to the node; nil (default) is plaintext. Build the context once and share it: it
+    /// holds the loaded trust roots and certificate.
+    ///
+    /// ```swift
+    /// var tls = TLSConfiguration.client
+    /// tls.trustRoots = .file("/etc/redis/ca.crt")
+    /// config.tls = try TLSContext(configuration: tls)
+    /// ```
+    public var tls: TLSContext?
+    /// The name the server's certificate must carry, also sent as SNI. Nil: the TLS
+    /// configuration's `serverName`, else the host connected to.
+    public var tlsServerName: String?
 
     public init() {}
 

@@ -1,5 +1,6 @@
 import Redis
 import RESP
+import SwiftEVTLS
 
 /// Why one node could not serve as a topology source: what a failed discovery or refresh lists
 /// for every node it tried, so "failed to refresh slots cache" never appears without its causes.
@@ -19,6 +20,8 @@ public struct NodeFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case rejectedView(String)
         /// The cluster says it cannot serve requests (`cluster_state:fail`).
         case clusterNotReady(String)
+        /// TLS failed: the certificate, its name, the version… (`TLSError.kind` says which).
+        case tls(TLSError)
         case other(String)
 
         public var description: String {
@@ -30,6 +33,7 @@ public struct NodeFailure: Error, Sendable, Equatable, CustomStringConvertible {
             case .badReply(let why): return "unreadable topology reply: \(why)"
             case .rejectedView(let why): return "view rejected: \(why)"
             case .clusterNotReady(let why): return "cluster not ready: \(why)"
+            case .tls(let error): return "\(error)"
             case .other(let why): return why
             }
         }

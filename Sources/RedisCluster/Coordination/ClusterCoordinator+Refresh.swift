@@ -105,7 +105,7 @@ extension ClusterCoordinator {
 
     private func parseView(_ reply: RESPValue, from endpoint: ClusterEndpoint, nodeID: String?, slots: Bool) -> Result<TopologyElection.View, NodeFailure> {
         do {
-            let topology = slots ? try SlotsParser.parse(reply) : try ShardsParser.parse(reply)
+            let topology = slots ? try SlotsParser.parse(reply) : try ShardsParser.parse(reply, tls: configuration.usesTLS)
             return .success((node: endpoint, nodeID: nodeID, result: .success(topology)))
         } catch {
             return .failure(NodeFailure(endpoint: endpoint, cause: .badReply("\(error)")))

@@ -19,9 +19,14 @@ struct DiscoveryRetry {
     mutating func roundFailed(_ failures: [NodeFailure]) -> Decision {
         attempt += 1
         let error = RedisClusterError(.noReachableNode(failures))
-        // Refused credentials on every node will be refused again: say so now, not in a minute.
+        // Refused credentials (or certificates) on every node will be refused again: say so
+        // now, not in a minute.
         let allRefused = !failures.isEmpty && failures.allSatisfy {
-            if case .authenticationFailed = $0.cause { return true } else { return false }
+            switch $0.cause {
+            case .authenticationFailed: return true
+            case .tls(let error): return error.isPersistent
+            default: return false
+            }
         }
         if allRefused { return .giveUp(error) }
         guard let delay = strategy(attempt, failures) else { return .giveUp(error) }

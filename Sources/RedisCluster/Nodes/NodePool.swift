@@ -2,6 +2,7 @@ import DequeModule
 import Redis
 import RESP
 import SwiftEV
+import SwiftEVTLS
 
 /// What the node pool reports to the coordinator. Called on the loop.
 protocol NodePoolDelegate: AnyObject {
@@ -147,7 +148,9 @@ final class NodePool: NodeChannelDelegate {
         handle.state = .connecting(queue, probes: probes)
         let address = settings.connectAddress(for: handle.endpoint)
         let endpoint = handle.endpoint
-        connector(address, handle.configuration, self).whenComplete { [self] result in
+        var configuration = handle.configuration
+        configuration.tlsServerName = settings.tlsServerName(for: endpoint)
+        connector(address, configuration, self).whenComplete { [self] result in
             guard let handle = handles[endpoint], handle.generation == generation else {
                 if case .success(let connection) = result { connection.close() }
                 return
@@ -287,6 +290,7 @@ final class NodePool: NodeChannelDelegate {
             }
         }
         if let error = error as? SocketError { return .unreachable("\(error)") }
+        if let error = error as? TLSError { return .tls(error) }
         return .other("\(error)")
     }
 }

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# TLS benchmark: the same client over TLS and over plaintext, side by side in one run, with
+# redis-benchmark --tls at matching settings.
+#
+#   1. One connection (RedisBenchmark, GET/SET 50/50) against one redis-server of our own that
+#      listens on PORT (plaintext) and PORT+1 (TLS): the same server for both, so the
+#      difference is the client's TLS. redis-benchmark -c1 -PN runs beside each (with --tls
+#      on the TLS port).
+#   2. The cluster client (ClusterBenchmark) against two 3+3 clusters of our own, one
+#      plaintext (BASE_PORT...) and one TLS-only (BASE_PORT+10..., redis-cluster.sh --tls),
+#      with redis-benchmark --cluster [--tls] (3 clients x pipeline N/3, as run-cluster.sh).
+#
+# Settings: 1, 50 and 200 commands in flight. CPU µs/op is the client process' user+system
+# time per operation (getrusage; redis-benchmark: /usr/bin/time over its whole run). The
+# summary gives TLS ÷ plaintext CPU per op (goal: ≤ 1.5 at 200 in flight) and ours ÷
+# redis-benchmark over TLS (goal: ≥ 1).
+#
+# Usage: Benchmarks/run-tls.sh
+# Environment:
+#   PORT         plaintext port of the standalone server; TLS on PORT+1   (default 7480)
+#   BASE_PORT    plaintext cluster BASE_PORT..+5, TLS cluster +10..+15    (default 7460)
+#   DURATION     measured seconds per run                                 (default 5)
+#   SETTINGS     commands in flight                                       (default 1,50,200)
+#   SKIP_BUILD   1: use the release binaries already built                (default 0)
+#   PIN          0 to skip taskset (server core 0, client core 1)         (default 1)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+cd "$repo"
+
+PORT="${PORT:-7480}"
+TLS_PORT=$((PORT + 1))
+BASE_PORT="${BASE_PORT:-7460}"
+TLS_BASE_PORT=$((BASE_PORT + 10))
+DURATION="${DURATION:-5}"
+SETTINGS="${SETTINGS:-1,50,200}"
+SKIP_BUILD="${SKIP_BUILD:-0}"
+PIN="${PIN:-1}"
+KEYS=100000
+CLUSTER="$repo/scripts/redis-cluster.sh"
+STATE="${SWIFTEV_CLUSTER_DIR:-$repo/.cluster}"
+
+log() { printf 'run-tls: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for tool in redis-server redis-cli redis-benchmark openssl swift awk; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found (scripts/setup.sh installs redis and openssl)"
+done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (Debian package 'time')"
+pin_server=() pin_client=()
+if [[ "$PIN" == 1 ]] && command -v taskset >/dev/null 2>&1 && [[ "$(nproc)" -ge 2 ]]; then
+    pin_server=(taskset -c 0) pin_client=(taskset -c 1)
+fi
+
+if [[ "$SKIP_BUILD" != 1 ]]; then
+    log "building RedisBenchmark and ClusterBenchmark (release)"
+    swift build -c release --product RedisBenchmark >&2
+    swift build -c release --product ClusterBenchmark >&2
+fi
+bin="$(swift build -c release --show-bin-path)"
+
+# --- Our own servers, stopped on exit.
+work="$(mktemp -d "${TMPDIR:-/tmp}/swiftev-tls-bench.XXXXXX")"
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    "$CLUSTER" --name benchplain --base-port "$BASE_PORT" stop >/dev/null 2>&1 || true
+    "$CLUSTER" --name benchtls --base-port "$TLS_BASE_PORT" --tls stop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+certs="$work/certs"
+"$repo/scripts/tls-certs.sh" "$certs" 1
+"${pin_server[@]}" redis-server --port "$PORT" --tls-port "$TLS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --tls-cert-file "$certs/server.crt" --tls-key-file "$certs/server.key" --tls-ca-cert-file "$certs/ca.crt" \
+    --tls-auth-clients optional --dir "$work" --logfile "$work/redis.log" --daemonize no &
+server_pid=$!
+"$CLUSTER" --name benchplain --base-port "$BASE_PORT" start &
+plain_cluster=$!
+"$CLUSTER" --name benchtls --base-port "$TLS_BASE_PORT" --tls start &
+tls_cluster=$!
+wait "$plain_cluster" || die "the plaintext cluster did not start"
+wait "$tls_cluster" || die "the TLS cluster did not start"
+for _ in $(seq 100); do [[ "$(redis-cli -p "$PORT" PING 2>/dev/null)" == PONG ]] && break; sleep 0.1; done
+cluster_certs="$STATE-benchtls/certs"
+
+# --- 1. One connection.
+single=("${pin_client[@]}" "$bin/RedisBenchmark" --duration "$DURATION" --settings "$SETTINGS")
+log "one connection, plaintext: ${single[*]} --port $PORT"
+plain_out="$("${single[@]}" --port "$PORT")"
+log "one connection, TLS: ${single[*]} --port $TLS_PORT --tls $certs"
+tls_out="$("${single[@]}" --port "$TLS_PORT" --tls "$certs")"
+
+# --- 2. The cluster client, and redis-benchmark --cluster.
+rows=()
+row() { rows+=("$(printf '%-12s %-6s %9s %12s %10s' "$@")"); }
+declare -A cpu=()
+ours() { # label port in-flight [--tls dir]
+    local label="$1" port="$2" n="$3" line ops c; shift 3
+    line="$("${pin_client[@]}" "$bin/ClusterBenchmark" --port "$port" --in-flight "$n" --seconds "$DURATION" --keys "$KEYS" "$@" | grep -E '^ops/s=' | tail -n 1)" || line=""
+    [[ -n "$line" ]] || { row "$label" "$n" - - failed; return; }
+    ops="$(sed -E 's/.*ops\/s=([^ ]+).*/\1/' <<<"$line")"
+    c="$(sed -E 's/.*cpu_us_per_op=([^ ]+).*/\1/' <<<"$line")"
+    cpu["$label/$n"]="$c"
+    row "$label" "$n" "$ops" "$c" ""
+}
+rb_cluster() { # label port in-flight [tls args...]
+    local label="$1" port="$2" n="$3" c p csv timing set get requests out; shift 3
+    if [[ "$n" -eq 1 ]]; then c=1 p=1; else c=3 p=$(( (n + 2) / 3 )); fi
+    requests=$((20000 * (n > 1 ? 5 : 1)))
+    timing="$(mktemp)"
+    csv="$(/usr/bin/time -f '%U %S' -o "$timing" "${pin_client[@]}" redis-benchmark --cluster -h 127.0.0.1 -p "$port" "$@" \
+        -c "$c" -P "$p" -t set,get -r "$KEYS" -d 32 -n "$requests" --csv 2>/dev/null)" || { row "$label" "$n" - - failed; rm -f "$timing"; return; }
+    set="$(awk -F'"' '$2 == "SET" { print $4 }' <<<"$csv")"
+    get="$(awk -F'"' '$2 == "GET" { print $4 }' <<<"$csv")"
+    out="$(awk -v n="$requests" -v s="$set" -v g="$get" '{ printf "%.0f %.2f", 2 * n / (n / s + n / g), 1e6 * ($1 + $2) / (2 * n) }' "$timing")"
+    rm -f "$timing"
+    cpu["$label/$n"]="${out##* }"
+    row "$label" "$n" "${out%% *}" "${out##* }" ""
+}
+IFS=, read -r -a settings <<<"$SETTINGS"
+tls_rb=(--tls --cacert "$cluster_certs/ca.crt" --cert "$cluster_certs/client.crt" --key "$cluster_certs/client.key")
+for n in "${settings[@]}"; do
+    log "cluster, $n in flight"
+    ours ours-plain "$BASE_PORT" "$n"
+    ours ours-tls "$TLS_BASE_PORT" "$n" --tls "$cluster_certs"
+    rb_cluster rb-plain "$BASE_PORT" "$n"
+    rb_cluster rb-tls "$TLS_BASE_PORT" "$n" "${tls_rb[@]}"
+done
+
+echo "== One connection, plaintext (127.0.0.1:$PORT) =="
+echo "$plain_out"
+echo
+echo "== One connection, TLS (127.0.0.1:$TLS_PORT, same server) =="
+echo "$tls_out"
+echo
+echo "== Cluster client, 3+3 plaintext on $BASE_PORT vs TLS-only on $TLS_BASE_PORT, $KEYS keys, ${DURATION}s per run =="
+printf '%-12s %-6s %9s %12s\n' client flight ops/s cpu_us/op
+for r in "${rows[@]}"; do printf '%s\n' "$r"; done
+echo
+echo "== TLS cost: CPU µs/op over TLS ÷ plaintext =="
+for n in "${settings[@]}"; do
+    p="$(awk -v n="$n" '$1 == n && $2 == "in" && $3 == "flight" { print $(NF-3); exit }' <<<"$plain_out")"
+    t="$(awk -v n="$n" '$1 == n && $2 == "in" && $3 == "flight" { print $(NF-3); exit }' <<<"$tls_out")"
+    printf '  %3s in flight: one connection %s / %s = %s; cluster client %s / %s = %s\n' "$n" "$t" "$p" \
+        "$(awk -v a="$t" -v b="$p" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')" \
+        "${cpu[ours-tls/$n]:-?}" "${cpu[ours-plain/$n]:-?}" \
+        "$(awk -v a="${cpu[ours-tls/$n]:-0}" -v b="${cpu[ours-plain/$n]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+done
+echo "(a shared, noisy 2-core machine: compare within one run only)"

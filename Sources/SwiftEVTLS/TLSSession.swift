@@ -1,0 +1,143 @@
+import COpenSSL
+import SwiftEV
+
+/// The OpenSSL side of one connection, with no I/O of its own: ciphertext from the peer goes in
+/// through one memory BIO, ciphertext for the peer comes out of another, so the caller decides
+/// when bytes move (a pipeline stage, or a test feeding one byte at a time). Loop-confined.
+final class TLSSession {
+    private let ssl: OpaquePointer
+    /// Ciphertext received from the peer, waiting for OpenSSL.
+    private let fromPeer: OpaquePointer
+    /// Ciphertext OpenSSL produced for the peer.
+    private let toPeer: OpaquePointer
+    let peer: String
+    /// The name the peer's certificate must carry (nil: not checked).
+    let expectedName: String?
+
+    enum Progress { case done, wantMore }
+    enum ReadOutcome { case wantMore, closeNotify }
+
+    /// - Parameter serverName: client mode: SNI (for a host name) and the name or address verified.
+    init(context: TLSContext, serverName: String?, peer: String) throws(TLSError) {
+        self.peer = peer
+        guard let ssl = SSL_new(context.context) else { throw TLSSession.setupError("SSL_new failed", peer: peer) }
+        guard let fromPeer = swiftev_bio_new_mem(), let toPeer = swiftev_bio_new_mem() else {
+            SSL_free(ssl)
+            throw TLSSession.setupError("BIO_new failed", peer: peer)
+        }
+        self.ssl = ssl
+        self.fromPeer = fromPeer
+        self.toPeer = toPeer
+        SSL_set_bio(ssl, fromPeer, toPeer)  // the SSL owns both BIOs from here on
+        let configuration = context.configuration
+        guard configuration.mode == .client else {
+            expectedName = nil
+            SSL_set_accept_state(ssl)
+            return
+        }
+        let isAddress = serverName.map { (try? SocketAddress(ip: $0, port: 0)) != nil } ?? false
+        if let serverName, !isAddress, swiftev_ssl_set_tlsext_host_name(ssl, serverName) != 1 {
+            throw TLSSession.setupError("cannot send \(serverName) as SNI", peer: peer)
+        }
+        if configuration.verification == .full, let serverName {
+            let set = isAddress ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), serverName) : SSL_set1_host(ssl, serverName)
+            guard set == 1 else { throw TLSSession.setupError("cannot verify the name \(serverName)", peer: peer) }
+            SSL_set_hostflags(ssl, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
+            expectedName = serverName
+        } else {
+            expectedName = nil
+        }
+        SSL_set_connect_state(ssl)
+    }
+
+    deinit { SSL_free(ssl) }
+
+    private static func setupError(_ what: String, peer: String) -> TLSError {
+        let details = OpenSSLErrors.drain().map(\.text).joined(separator: "; ")
+        return TLSError(.handshakeFailed, peer: peer, reason: details.isEmpty ? what : "\(what): \(details)")
+    }
+
+    /// Hands ciphertext received from the peer to OpenSSL.
+    func receive(_ bytes: ByteBuffer) {
+        bytes.withUnsafeReadableBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else { return }
+            // A memory BIO only fails to take bytes when out of memory; OpenSSL then reports it.
+            _ = BIO_write(fromPeer, base, Int32(raw.count))
+        }
+    }
+
+    /// Runs the handshake as far as the bytes received so far allow.
+    func handshake() throws(TLSError) -> Progress {
+        ERR_clear_error()
+        let result = SSL_do_handshake(ssl)
+        if result == 1 { return .done }
+        switch SSL_get_error(ssl, result) {
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wantMore
+        default: throw failure(handshaking: true)
+        }
+    }
+
+    /// Decrypts what it can into `buffer` (appending).
+    func read(into buffer: inout ByteBuffer) throws(TLSError) -> ReadOutcome {
+        while true {
+            var code: Int32 = SSL_ERROR_NONE
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 * 1024) { raw in
+                ERR_clear_error()
+                let n = SSL_read(ssl, raw.baseAddress, Int32(clamping: raw.count))
+                if n > 0 { return Int(n) }
+                code = SSL_get_error(ssl, n)
+                return 0
+            }
+            switch code {
+            case SSL_ERROR_NONE: continue
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wantMore
+            case SSL_ERROR_ZERO_RETURN: return .closeNotify
+            default: throw failure(handshaking: false)
+            }
+        }
+    }
+
+    /// Encrypts all of `plaintext` (a memory BIO never pushes back, so it all goes in one call
+    /// per 2 GB).
+    func write(_ plaintext: ByteBuffer) throws(TLSError) {
+        var failed = false
+        plaintext.withUnsafeReadableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                ERR_clear_error()
+                let n = SSL_write(ssl, raw.baseAddress! + offset, Int32(clamping: raw.count - offset))
+                guard n > 0 else { failed = true; return }
+                offset += Int(n)
+            }
+        }
+        if failed { throw failure(handshaking: false) }
+    }
+
+    /// Queues `close_notify` for the peer.
+    func shutdown() {
+        ERR_clear_error()
+        _ = SSL_shutdown(ssl)
+        ERR_clear_error()
+    }
+
+    /// Ciphertext waiting to go to the peer, if any.
+    func takeOutput() -> ByteBuffer? {
+        let pending = swiftev_bio_pending(toPeer)
+        guard pending > 0 else { return nil }
+        var buffer = ByteBuffer(capacity: Int(pending))
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(pending)) { raw in
+            Int(max(0, BIO_read(toPeer, raw.baseAddress, Int32(clamping: Int(pending)))))
+        }
+        return buffer
+    }
+
+    /// The protocol version in use ("TLSv1.3"), once the handshake is done.
+    var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
+
+    private func failure(handshaking: Bool) -> TLSError {
+        let errors = OpenSSLErrors.drain()
+        let verifyResult = Int(SSL_get_verify_result(ssl))
+        let kind = TLSFailureClassifier.kind(verifyResult: verifyResult, errors: errors, expectedName: expectedName, handshaking: handshaking)
+        return TLSError(kind, peer: peer, reason: TLSFailureClassifier.reason(verifyResult: verifyResult, errors: errors))
+    }
+}

@@ -1,0 +1,249 @@
+import SwiftEV
+
+/// TLS between the transport and the rest of the pipeline: ciphertext on the transport side,
+/// plaintext after it. Client or server, on OpenSSL with memory BIOs, so it fits any pipeline
+/// (a socket, the in-memory test channel).
+///
+/// ```swift
+/// let tls = try TLSContext(configuration: .client)
+/// TCPClient(group: group).connect(host: "10.0.0.5", port: 6380) { pipeline in
+///     pipeline
+///         .adding(TLSStage(client: tls, serverName: "redis.example.com", peer: "10.0.0.5:6380"))
+///         .adding(MyProtocolStage())
+/// }
+/// ```
+///
+/// - The next stage sees `channelActive` only once the handshake has succeeded (and the peer
+///   verified): whatever it writes from then on is encrypted. Writes made earlier wait.
+/// - Writes are gathered and encrypted at `flush`, so one flush of many small messages costs a
+///   few records, not one per message.
+/// - `close` sends `close_notify` first; a `close_notify` from the peer is answered and the
+///   channel closed.
+/// - Renegotiation is refused (TLS 1.2; TLS 1.3 has none); the connection carries on.
+/// - Failures (verification, version, a handshake that exceeds `handshakeTimeout`, bytes that
+///   are not TLS) are fired as `TLSError`, kept in `failure`, and close the channel.
+public final class TLSStage: ChannelStage {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+
+    private enum State { case idle, handshaking, open, closed }
+
+    private let tlsContext: TLSContext
+    private let serverName: String?
+    /// `host:port` of the peer, for errors.
+    public let peer: String
+    /// Why the connection failed, once it has.
+    public private(set) var failure: TLSError?
+    /// The negotiated version ("TLSv1.3"), once the handshake is done.
+    public private(set) var protocolVersion: String?
+
+    private var state = State.idle
+    private var session: TLSSession?
+    private var timer: (any LoopTimer)?
+    /// Plaintext written since the last flush (encrypted together at the flush).
+    private var pendingWrites = ByteBuffer()
+    private var pendingPromises: [EventLoopPromise<Void>] = []
+    private var decrypted = ByteBuffer(capacity: 16 * 1024)
+    /// While inbound data is being handed on, flushes only mark `flushRequested`: the next stage
+    /// typically writes and flushes once per reply it receives, and encrypting per flush would
+    /// cost a record, a cipher call and a buffer per command. One flush after the batch instead.
+    private var delivering = false
+    private var flushRequested = false
+
+    /// A client: `serverName` is sent as SNI and verified in the server's certificate (an
+    /// IP address is verified as one, and not sent). It overrides nothing in `context`: pass
+    /// `context.configuration.serverName ?? host` for the usual choice.
+    public init(client context: TLSContext, serverName: String?, peer: String) {
+        self.tlsContext = context
+        self.serverName = serverName
+        self.peer = peer
+    }
+
+    /// A server presenting the context's certificate.
+    public init(server context: TLSContext, peer: String) {
+        self.tlsContext = context
+        self.serverName = nil
+        self.peer = peer
+    }
+
+    // MARK: Inbound
+
+    public func channelActive(context: Context) {
+        guard state == .idle else { return }
+        do {
+            session = try TLSSession(context: tlsContext, serverName: serverName, peer: peer)
+        } catch {
+            return fail(error, context: context)
+        }
+        state = .handshaking
+        let timeout = tlsContext.configuration.handshakeTimeout
+        let timer = context.eventLoop.makeTimer { [unowned self, unowned context] in
+            guard state == .handshaking else { return }
+            fail(TLSError(.handshakeTimeout(timeout), peer: peer, reason: ""), context: context)
+        }
+        timer.arm(in: timeout, on: context.eventLoop)
+        self.timer = timer
+        advanceHandshake(context: context)
+    }
+
+    public func channelRead(context: Context, data: ByteBuffer) {
+        guard let session, state == .handshaking || state == .open else { return }
+        session.receive(data)
+        if state == .handshaking {
+            advanceHandshake(context: context)
+            guard state == .open else { return }
+        }
+        delivering = true
+        readApplicationData(session, context: context)
+        delivering = false
+        if flushRequested {
+            flushRequested = false
+            flush(context: context)
+        }
+    }
+
+    public func channelReadComplete(context: Context) {
+        if state == .open { context.fireReadComplete() }
+    }
+
+    public func channelInactive(context: Context) {
+        timer?.cancel()
+        if state == .handshaking {
+            let error = TLSError(.closedDuringHandshake, peer: peer, reason: "")
+            failure = error
+            state = .closed
+            context.fireError(error)
+        }
+        state = .closed
+        failPendingWrites(ChannelError.ioOnClosedChannel)
+        context.fireInactive()
+    }
+
+    public func stageRemoved(context: Context) {
+        timer?.cancel()
+        timer = nil
+        session = nil
+    }
+
+    private func advanceHandshake(context: Context) {
+        guard let session else { return }
+        let progress: TLSSession.Progress
+        do {
+            progress = try session.handshake()
+        } catch {
+            return fail(error, context: context)
+        }
+        sendOutput(session, context: context)
+        guard progress == .done, state == .handshaking else { return }
+        state = .open
+        protocolVersion = session.protocolVersion
+        timer?.cancel()
+        timer = nil
+        context.fireActive()
+        if state == .open && (pendingWrites.readableBytes > 0 || !pendingPromises.isEmpty) { flush(context: context) }
+    }
+
+    private func readApplicationData(_ session: TLSSession, context: Context) {
+        // Keeps the storage when the next stage kept no slice of the last batch; a buffer that
+        // grew for a large value is not kept, or each later read would allocate that much.
+        if decrypted.capacity > 1 << 20 { decrypted = ByteBuffer(capacity: 16 * 1024) } else { decrypted.clear() }
+        let outcome: TLSSession.ReadOutcome
+        do {
+            outcome = try session.read(into: &decrypted)
+        } catch {
+            if decrypted.readableBytes > 0 { context.fireRead(decrypted) }
+            return fail(error, context: context)
+        }
+        // A TLS 1.3 key update is answered from inside SSL_read.
+        sendOutput(session, context: context)
+        if decrypted.readableBytes > 0 { context.fireRead(decrypted) }
+        if outcome == .closeNotify && state == .open {
+            // The peer is done: answer its close_notify and close.
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Outbound
+
+    public func write(context: Context, data: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        guard state != .closed else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        pendingWrites.writeBuffer(data)
+        if let promise { pendingPromises.append(promise) }
+    }
+
+    public func flush(context: Context) {
+        guard state == .open, let session else { return }
+        if delivering {
+            flushRequested = true
+            return
+        }
+        if pendingWrites.readableBytes > 0 {
+            do {
+                try session.write(pendingWrites)
+            } catch {
+                return fail(error, context: context)
+            }
+            pendingWrites.clear()
+        }
+        let promises = pendingPromises
+        pendingPromises.removeAll()
+        guard let ciphertext = session.takeOutput() else {
+            for promise in promises { promise.succeed() }
+            return
+        }
+        if promises.isEmpty {
+            context.writeAndFlush(ciphertext)
+        } else {
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { result in
+                for promise in promises { promise.completeWith(result) }
+            }
+            context.writeAndFlush(ciphertext, promise: written)
+        }
+    }
+
+    public func close(context: Context, promise: EventLoopPromise<Void>?) {
+        if state == .open, let session {
+            // Everything written goes out before close_notify, also when closing mid-delivery.
+            delivering = false
+            flush(context: context)
+            if state == .open {
+                session.shutdown()
+                sendOutput(session, context: context)
+            }
+        }
+        state = .closed
+        timer?.cancel()
+        failPendingWrites(ChannelError.ioOnClosedChannel)
+        context.close(promise: promise)
+    }
+
+    // MARK: Helpers
+
+    private func sendOutput(_ session: TLSSession, context: Context) {
+        if let bytes = session.takeOutput() { context.writeAndFlush(bytes) }
+    }
+
+    private func fail(_ error: TLSError, context: Context) {
+        guard state != .closed else { return }
+        state = .closed
+        failure = error
+        timer?.cancel()
+        // Let the peer read the alert OpenSSL queued for it (it says why).
+        if let session { sendOutput(session, context: context) }
+        failPendingWrites(error)
+        context.fireError(error)
+        // The transport's close brings `channelInactive` through this stage to the next.
+        context.close(promise: nil)
+    }
+
+    private func failPendingWrites(_ error: any Error) {
+        pendingWrites.clear()
+        let promises = pendingPromises
+        pendingPromises.removeAll()
+        for promise in promises { promise.fail(error) }
+    }
+}
