@@ -138,3 +138,43 @@ final class ServerStageTests: XCTestCase {
         XCTAssertTrue(harness.isClosed)
     }
 }
+
+/// Defects the cache service found (/work/notes/http-feedback.md), each failing before its fix.
+final class ServerStageDefectTests: XCTestCase {
+    /// An answer that closes the connection drops the answers still owed; a later answer to one
+    /// of those requests is ignored (it used to index an emptied queue and crash the process).
+    func testAnAnswerToARequestBehindAClosingAnswerIsIgnored() {
+        let harness = ServerHarness()
+        harness.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertEqual(harness.responders.count, 2)
+        var closing = HTTPResponse(status: .noContent)
+        closing.keepAlive = false
+        harness.channel.holdFlushes = true  // the closing answer is still being sent: not closed yet
+        harness.responders[0].respond(closing)
+        harness.responders[1].respond(HTTPResponse(status: .ok))
+        XCTAssertFalse(harness.isClosed)
+        harness.channel.holdFlushes = false
+        harness.channel.channel.flush()
+        let output = harness.output()
+        XCTAssertTrue(output.hasPrefix("HTTP/1.1 204 No Content\r\n"), output)
+        XCTAssertFalse(output.contains("200 OK"), output)
+        XCTAssertTrue(harness.isClosed)
+    }
+
+    /// More pipelined requests with bodies in one read than may be pending, answered later (as a
+    /// Redis reply callback does): every one is answered, in order.
+    func testMoreBodiesInOneReadThanMayBePendingAreAllAnsweredWhenAnsweredLater() {
+        let harness = ServerHarness(configuration: HTTPServerConfiguration(maxPendingRequests: 4))
+        let count = 9
+        harness.send((0..<count).map { "PUT /k\($0) HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" }.joined())
+        var answered = 0
+        while answered < harness.responders.count {
+            harness.responders[answered].respond(HTTPResponse(status: .noContent))
+            answered += 1
+            harness.loop.run()
+        }
+        XCTAssertEqual(harness.requests.map(\.head.target), (0..<count).map { "/k\($0)" })
+        XCTAssertEqual(harness.output().components(separatedBy: "204 No Content").count, count + 1)
+        XCTAssertFalse(harness.isClosed)
+    }
+}

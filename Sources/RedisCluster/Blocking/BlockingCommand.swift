@@ -29,7 +29,7 @@ enum BlockingCommand {
     /// server will refuse (negative, not a number) counts as `.forever`: the server answers at once.
     static func wait(of command: RedisCommand) -> Wait? {
         // Every other command is ruled out by its name, read in place without allocating.
-        guard let position = position(of: command.bytes) else { return nil }
+        guard mayBlock(command.bytes), let position = position(of: command.bytes) else { return nil }
         let words = command.bytes.withUnsafeReadableBytes { raw in
             EncodedArguments.withArguments(of: raw.bindMemory(to: UInt8.self)) { arguments in
                 (0..<arguments.count).map { String(decoding: arguments[$0], as: UTF8.self) }
@@ -68,6 +68,20 @@ enum BlockingCommand {
         guard let value = Double(text), value.isFinite, value >= 0 else { return .forever }
         if value == 0 { return .forever }
         return .upTo(.nanoseconds(Int64(min(value, 1e9) * 1e9)))
+    }
+
+    /// False for nearly every command in a few instructions (this runs for every command the
+    /// cluster routes): with one-digit argument count and name length, `*N\r\n$L\r\n` puts the
+    /// name at offset 8, and every blocking command's name starts with B or X. Other headers
+    /// are left to `position(of:)`.
+    @inline(__always)
+    private static func mayBlock(_ bytes: ByteBuffer) -> Bool {
+        let start = bytes.readerIndex
+        guard bytes.getInteger(at: start + 2, as: UInt8.self) == UInt8(ascii: "\r"),
+              bytes.getInteger(at: start + 6, as: UInt8.self) == UInt8(ascii: "\r"),
+              let first = bytes.getInteger(at: start + 8, as: UInt8.self) else { return true }
+        let upper = first & 0xDF
+        return upper == UInt8(ascii: "B") || upper == UInt8(ascii: "X")
     }
 
     /// The timeout position of a blocking command's name, read from `*N\r\n$L\r\nNAME…` in place.

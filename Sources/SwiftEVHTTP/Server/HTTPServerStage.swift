@@ -232,7 +232,10 @@ public final class HTTPServerStage: ChannelStage {
 
     private func closeAfterWriting(context: Context) {
         noMoreRequests = true
+        // The answers still owed are dropped: their responders' sequences fall out of range, so
+        // an answer that comes before the close completes is ignored (not an index into nothing).
         slots.removeAll()
+        firstSequence = nextSequence
         timer?.cancel()
         let written = context.eventLoop.makePromise(of: Void.self)
         context.write(.end, promise: written)
