@@ -76,12 +76,11 @@ enum BlockingCommand {
     /// are left to `position(of:)`.
     @inline(__always)
     private static func mayBlock(_ bytes: ByteBuffer) -> Bool {
-        let start = bytes.readerIndex
-        guard bytes.getInteger(at: start + 2, as: UInt8.self) == UInt8(ascii: "\r"),
-              bytes.getInteger(at: start + 6, as: UInt8.self) == UInt8(ascii: "\r"),
-              let first = bytes.getInteger(at: start + 8, as: UInt8.self) else { return true }
-        let upper = first & 0xDF
-        return upper == UInt8(ascii: "B") || upper == UInt8(ascii: "X")
+        bytes.withUnsafeReadableBytes { raw in
+            guard raw.count > 8, raw[2] == UInt8(ascii: "\r"), raw[6] == UInt8(ascii: "\r") else { return true }
+            let upper = raw[8] & 0xDF
+            return upper == UInt8(ascii: "B") || upper == UInt8(ascii: "X")
+        }
     }
 
     /// The timeout position of a blocking command's name, read from `*N\r\n$L\r\nNAME…` in place.
