@@ -22,7 +22,7 @@ import SwiftEV
 /// - Renegotiation is refused (TLS 1.2; TLS 1.3 has none); the connection carries on.
 /// - Failures (verification, version, a handshake that exceeds `handshakeTimeout`, bytes that
 ///   are not TLS) are fired as `TLSError`, kept in `failure`, and close the channel.
-public final class TLSStage: ChannelStage, IterationEndFlushing {
+public final class TLSStage: ChannelStage {
     public typealias InboundIn = ByteBuffer
     public typealias OutboundIn = ByteBuffer
 
@@ -49,12 +49,6 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
     /// cost a record, a cipher call and a buffer per command. One flush after the batch instead.
     private var delivering = false
     private var flushRequested = false
-    /// A flush outside a read waits for the end of the loop iteration (`flushAtIterationEnd`):
-    /// a cluster client writes to this node from replies read on *other* connections, one
-    /// flush per reply, and each would otherwise cost a record and a cipher call. Measured:
-    /// cluster client over TLS at 200 in flight, Benchmarks/run-tls.sh.
-    private var iterationEndFlushQueued = false
-    private var context: Context?
 
     /// A client: `serverName` is sent as SNI and verified in the server's certificate (an
     /// IP address is verified as one, and not sent). It overrides nothing in `context`: pass
@@ -181,27 +175,11 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
     }
 
     public func flush(context: Context) {
-        guard state == .open, session != nil else { return }
+        guard state == .open, let session else { return }
         if delivering {
             flushRequested = true
             return
         }
-        guard !iterationEndFlushQueued else { return }
-        iterationEndFlushQueued = true
-        self.context = context
-        context.eventLoop.flushAtIterationEnd(self)
-    }
-
-    public func flushAtIterationEnd() {
-        iterationEndFlushQueued = false
-        guard let context else { return }
-        self.context = nil  // no cycle between the stage and its context while idle
-        encryptAndSend(context: context)
-    }
-
-    /// Encrypts everything written so far and sends it, now.
-    private func encryptAndSend(context: Context) {
-        guard state == .open, let session else { return }
         if pendingWrites.readableBytes > 0 {
             do {
                 try session.write(pendingWrites)
@@ -231,7 +209,7 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
         if state == .open, let session {
             // Everything written goes out before close_notify, also when closing mid-delivery.
             delivering = false
-            encryptAndSend(context: context)
+            flush(context: context)
             if state == .open {
                 session.shutdown()
                 sendOutput(session, context: context)
