@@ -9,7 +9,8 @@ public struct SubscriptionID: Hashable, Sendable {
 
 /// The messages of one `subscribe` call, as an `AsyncSequence` of `PubSubEvent`s (messages,
 /// and a `.gap` each time a subscription had to move). Ends after `unsubscribe()` or when the
-/// client closes. Events are buffered without bound while nobody reads them.
+/// client closes. While nobody reads, up to `maxBufferedSubscriptionEvents` events wait; past
+/// that they are dropped and a `.dropped(count)` event says so.
 ///
 /// ```swift
 /// let orders = try await cluster.subscribe(shardChannels: ["orders"])
@@ -54,9 +55,13 @@ extension RedisClusterClient {
     /// ```
     public func subscribe(channels: [String] = [], patterns: [String] = [], shardChannels: [String] = []) async throws -> ClusterSubscription {
         let keys = Self.keys(channels, patterns, shardChannels)
-        let (stream, continuation) = AsyncStream.makeStream(of: PubSubEvent.self)
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: PubSubEvent.self, bufferingPolicy: .bufferingOldest(configuration.maxBufferedSubscriptionEvents))
         let started = try await eventLoop.submit { [self] in
-            coordinator.hub().add(keys, deliver: { continuation.yield($0) }, finish: { continuation.finish() })
+            var delivery = BoundedDelivery()  // loop-confined: the hub delivers on the loop
+            return coordinator.hub().add(keys, deliver: { event in
+                delivery.deliver(event) { continuation.yield($0).wasEnqueued }
+            }, finish: { continuation.finish() })
         }.get()
         let subscription = ClusterSubscription(id: SubscriptionID(value: started.0), events: stream, client: self)
         do {

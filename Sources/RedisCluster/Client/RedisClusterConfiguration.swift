@@ -102,6 +102,9 @@ public struct RedisClusterConfiguration: Sendable {
     /// Blocking commands that may wait for one of those connections per node (default 1,000);
     /// more fail at once with `blockingConnectionsBusy` (not sent).
     public var maxBlockingQueuePerNode = 1_000
+    /// Events one `subscribe` sequence holds while its reader is behind (default 10,000); past
+    /// that, events are dropped and the reader is told how many with `PubSubEvent.dropped`.
+    public var maxBufferedSubscriptionEvents = 10_000
 
     public init(seeds: [Seed]) {
         self.seeds = seeds

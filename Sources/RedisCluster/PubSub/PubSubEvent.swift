@@ -15,11 +15,16 @@ import SwiftEV
 public enum PubSubEvent: Sendable, CustomStringConvertible {
     case message(PubSubMessage)
     case gap(PubSubGap)
+    /// The reader fell behind: this many events were dropped because the sequence's buffer was
+    /// full (`RedisClusterConfiguration.maxBufferedSubscriptionEvents`). Comes before the first
+    /// event delivered after them. The loop-local form never drops.
+    case dropped(Int)
 
     public var description: String {
         switch self {
         case .message(let message): return "message \(message)"
         case .gap(let gap): return "gap \(gap)"
+        case .dropped(let count): return "dropped \(count) events (the reader fell behind)"
         }
     }
 }
