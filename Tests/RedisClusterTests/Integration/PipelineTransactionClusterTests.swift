@@ -9,36 +9,13 @@ import XCTest
 /// stale table: every command follows its own `MOVED`/`ASK`, a transaction re-runs on the new
 /// owner only because nothing ran, and an unanswered `EXEC` is reported, never re-sent. The
 /// base class restores the 3+3 layout; every key is flushed afterwards.
-final class PipelineTransactionClusterTests: ScratchClusterTestCase {
-    static let group = LibevEventLoopGroup(numberOfThreads: 1)
-    var clients: [RedisClusterClient] = []
-
+final class PipelineTransactionClusterTests: ScratchClusterClientTestCase {
     func makeClient(_ adjust: (inout RedisClusterConfiguration) -> Void = { _ in }) throws -> RedisClusterClient {
-        let ports = try ClusterTestPorts.list(ClusterTestPorts.scratch, count: 6)
-        var config = RedisClusterConfiguration(seeds: ports.map { .init(host: "127.0.0.1", port: $0) })
-        // No periodic refresh: the client keeps its stale table and meets MOVED/ASK for sure.
-        config.slotsRefreshInterval = nil
-        config.commandTimeout = .seconds(15)
-        adjust(&config)
-        let client = RedisClusterClient(configuration: config, eventLoop: Self.group.loops[0])
-        clients.append(client)
-        return client
-    }
-
-    override func tearDown() async throws {
-        for client in clients { await client.close() }
-        clients.removeAll()
-        if let control {
-            for node in try await control.nodes() where node.isPrimary {
-                _ = try await control.send(node.port, ["FLUSHALL"])
-            }
+        try makeScratchClient { config in
+            // No periodic refresh: the client keeps its stale table and meets MOVED/ASK for sure.
+            config.slotsRefreshInterval = nil
+            adjust(&config)
         }
-        try await super.tearDown()
-    }
-
-    func otherPrimary(than port: Int) async throws -> Int {
-        let nodes = try await control.nodes()
-        return try XCTUnwrap(nodes.first { $0.isPrimary && $0.port != port && $0.slotCount > 0 }).port
     }
 
     func testTenThousandCommandPipelineOverAllSlotsKeepsCallOrderThroughMovedAndAsk() async throws {

@@ -7,9 +7,7 @@ import XCTest
 /// Subscriptions while the scratch cluster changes under them: a coordinated failover of the
 /// channel's shard, a migration of the channel's slot, a lost subscription connection. Over
 /// RESP3 and RESP2. The base class restores the layout before and after each test.
-final class PubSubClusterTests: ScratchClusterTestCase {
-    static let group = LibevEventLoopGroup(numberOfThreads: 1)
-    var clients: [RedisClusterClient] = []
+final class PubSubClusterTests: ScratchClusterClientTestCase {
 
     /// Everything a subscription delivered, for the test to wait on.
     actor EventLog {
@@ -22,16 +20,7 @@ final class PubSubClusterTests: ScratchClusterTestCase {
     }
 
     func makeClient(protocolVersion: Int) throws -> RedisClusterClient {
-        let config = try scratchClientConfiguration(protocolVersion: protocolVersion, commandTimeout: .seconds(10))
-        let client = RedisClusterClient(configuration: config, eventLoop: Self.group.loops[0])
-        clients.append(client)
-        return client
-    }
-
-    override func tearDown() async throws {
-        for client in clients { await client.close() }
-        clients.removeAll()
-        try await super.tearDown()
+        try makeScratchClient(protocolVersion: protocolVersion, commandTimeout: .seconds(10))
     }
 
     func collect(_ subscription: ClusterSubscription) -> EventLog {

@@ -6,24 +6,9 @@ import XCTest
 
 /// Cluster-wide SCAN on the scratch cluster while slots move under it. The keys are removed
 /// and the layout restored after each test.
-final class ScanClusterTests: ScratchClusterTestCase {
-    static let group = LibevEventLoopGroup(numberOfThreads: 1)
-    var client: RedisClusterClient?
-
-    override func tearDown() async throws {
-        await client?.close()
-        client = nil
-        if let control {
-            for node in try await control.nodes() where node.isPrimary {
-                _ = try await control.send(node.port, ["FLUSHALL"])
-            }
-        }
-        try await super.tearDown()
-    }
-
+final class ScanClusterTests: ScratchClusterClientTestCase {
     func makeClient() async throws -> RedisClusterClient {
-        let client = RedisClusterClient(configuration: try scratchClientConfiguration(), eventLoop: Self.group.loops[0])
-        self.client = client
+        let client = try makeScratchClient()
         try await client.connect()
         return client
     }

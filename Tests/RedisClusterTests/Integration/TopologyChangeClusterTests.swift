@@ -8,38 +8,9 @@ import XCTest
 /// The cluster client while the scratch cluster changes under it: a slot moved by hand, a live
 /// migration (real ASK), a coordinated failover and a killed primary, each under load. The
 /// base class puts the scratch cluster back to its 3+3 layout before and after every test.
-final class TopologyChangeClusterTests: ScratchClusterTestCase {
-    static let group = LibevEventLoopGroup(numberOfThreads: 1)
-    var clients: [RedisClusterClient] = []
-
+final class TopologyChangeClusterTests: ScratchClusterClientTestCase {
     func makeClient(refreshInterval: TimeAmount? = .seconds(5)) throws -> RedisClusterClient {
-        let ports = try ClusterTestPorts.list(ClusterTestPorts.scratch, count: 6)
-        // Every node a seed: the first refresh already asks three of them, so no confirming
-        // refresh follows (tests count refreshes).
-        var config = RedisClusterConfiguration(seeds: ports.map { .init(host: "127.0.0.1", port: $0) })
-        config.slotsRefreshInterval = refreshInterval
-        config.commandTimeout = .seconds(15)
-        let client = RedisClusterClient(configuration: config, eventLoop: Self.group.loops[0])
-        clients.append(client)
-        return client
-    }
-
-    override func tearDown() async throws {
-        for client in clients { await client.close() }
-        clients.removeAll()
-        // Leave no keys behind: other scratch tests count the keys of the slots they move.
-        if let control {
-            for node in try await control.nodes() where node.isPrimary {
-                _ = try await control.send(node.port, ["FLUSHALL"])
-            }
-        }
-        try await super.tearDown()
-    }
-
-    /// A primary of the scratch cluster other than the one on `port`.
-    func otherPrimary(than port: Int) async throws -> Int {
-        let nodes = try await control.nodes()
-        return try XCTUnwrap(nodes.first { $0.isPrimary && $0.port != port && $0.slotCount > 0 }).port
+        try makeScratchClient { $0.slotsRefreshInterval = refreshInterval }
     }
 
     func testSlotMovedByHandIsFollowedAndPatched() async throws {
