@@ -88,7 +88,8 @@ public final class RedisConnection: RedisCommandSending, @unchecked Sendable {
         let correlator = CommandCorrelator(
             node: node, timeout: configuration.commandTimeout,
             maxPending: configuration.maxPendingCommands, waitsForHandshake: true, ready: ready,
-            unresponsiveGrace: configuration.unresponsiveNodeGrace
+            unresponsiveGrace: configuration.unresponsiveNodeGrace,
+            earlyFlushThreshold: configuration.earlyFlushThreshold
         )
         correlator.delegate = delegate
         var client = TCPClient(loop: loop)

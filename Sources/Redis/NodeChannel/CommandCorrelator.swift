@@ -113,10 +113,9 @@ public final class CommandCorrelator: ChannelStage {
     var armedAt: Deadline?
     /// Bytes of the commands in `inFlight`, for the early-flush limit.
     @exclusivity(unchecked) var bytesInFlight = 0
-    /// Below this, a flush always waits for the end of the iteration: one system call for a
-    /// small batch beats splitting it. Measured with Benchmarks/run-redis.sh (1 KiB: best at 50
-    /// commands in flight; a 16-command pipeline of ~900 bytes stays one write).
-    static let minimumEarlyFlush = 1024
+    /// Below this many bytes written in one iteration, a flush always waits for the end of the
+    /// iteration (see `RedisConnectionConfiguration.earlyFlushThreshold`).
+    let earlyFlushThreshold: Int
     static let asking = RedisCommand("ASKING", readOnly: true)
     /// Why the node channel closed the connection itself (handshake refused, protocol error, a
     /// reply with no command, an unresponsive node); nil otherwise. Loop-confined.
@@ -133,8 +132,10 @@ public final class CommandCorrelator: ChannelStage {
     ///   - ready: completed with the server info when commands may flow, or failed with why not.
     ///   - unresponsiveGrace: see `unresponsiveGrace`; nil means `timeout`.
     public init(node: String, timeout: TimeAmount, maxPending: Int = 100_000, waitsForHandshake: Bool = true,
-                ready: EventLoopPromise<RedisServerInfo>? = nil, unresponsiveGrace: TimeAmount? = nil) {
+                ready: EventLoopPromise<RedisServerInfo>? = nil, unresponsiveGrace: TimeAmount? = nil,
+                earlyFlushThreshold: Int = RedisConnectionConfiguration.defaultEarlyFlushThreshold) {
         self.node = node
+        self.earlyFlushThreshold = max(1, earlyFlushThreshold)
         self.timeout = timeout
         self.maxPending = maxPending
         self.ready = !waitsForHandshake
@@ -242,7 +243,7 @@ public final class CommandCorrelator: ChannelStage {
     /// a later write, however the stages in between merge or split it (see `wasMaybeSent`).
     private func beginWrite(_ bytes: ByteBuffer, context: Context) -> UInt64 {
         bytesInFlight += bytes.readableBytes
-        context.channel.deferredFlushLimit = max(Self.minimumEarlyFlush, bytesInFlight / 3)
+        context.channel.deferredFlushLimit = max(earlyFlushThreshold, bytesInFlight / 3)
         return context.channel.outboundWritesQueued
     }
 

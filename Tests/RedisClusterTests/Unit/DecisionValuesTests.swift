@@ -9,6 +9,13 @@ final class DecisionValuesTests: XCTestCase {
     let t0 = Deadline(uptimeNanoseconds: 10_000_000_000)
     let e0 = ClusterEndpoint(host: "127.0.0.1", port: 7000)
 
+    func testNodeConnectionsSendEarlyLessOftenThanALoneConnection() {
+        let lone = RedisConnectionConfiguration()
+        let cluster = RedisClusterConfiguration(seeds: [.init(host: "127.0.0.1", port: 7000)])
+        XCTAssertEqual(cluster.node.earlyFlushThreshold, 8 * 1024)
+        XCTAssertGreaterThan(cluster.node.earlyFlushThreshold, lone.earlyFlushThreshold)
+    }
+
     func testWaitingQueueIsBoundedAndExpiresByDeadline() {
         var q = WaitingQueue<Int>(limit: 3)
         XCTAssertTrue(q.append(1, deadline: t0 + .seconds(3), reason: .topology))

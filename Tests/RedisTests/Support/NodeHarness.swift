@@ -37,11 +37,13 @@ struct NodeHarness {
     /// - Parameter delegated: whether `delegate` records the correlator's hand-overs (without
     ///   one, redirects and lost commands fail their callers).
     init(delegated: Bool = true, handshake: Bool = true, config: HandshakeStateMachine.Configuration = .init(), timeout: TimeAmount = .seconds(1),
-         maxPending: Int = 100, front: Front = { $0 }) {
+         maxPending: Int = 100, earlyFlushThreshold: Int = RedisConnectionConfiguration.defaultEarlyFlushThreshold,
+         front: Front = { $0 }) {
         let loop = EmbeddedEventLoop()
         let ready = loop.makePromise(of: RedisServerInfo.self)
         let correlator = CommandCorrelator(node: "test:1", timeout: timeout, maxPending: maxPending,
-                                           waitsForHandshake: handshake, ready: ready)
+                                           waitsForHandshake: handshake, ready: ready,
+                                           earlyFlushThreshold: earlyFlushThreshold)
         if delegated { correlator.delegate = delegate }
         self.correlator = correlator
         self.ready = ready
