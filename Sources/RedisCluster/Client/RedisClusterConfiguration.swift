@@ -26,7 +26,8 @@ public struct RedisClusterConfiguration: Sendable {
         }
     }
 
-    /// Where reads go (writes always go to the slot's primary).
+    /// Where reads go (writes always go to the slot's primary). Shard channel subscriptions
+    /// (`SSUBSCRIBE`) follow it too: `.replica` puts each on a replica of its slot's shard.
     public enum ScaleReads: Sendable {
         /// Every command to the primary (default): reads see every acknowledged write.
         case primary

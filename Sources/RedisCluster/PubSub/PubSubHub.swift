@@ -48,11 +48,17 @@ final class PubSubHub {
         self.coordinator = coordinator
     }
 
-    /// The nodes the current topology offers.
+    /// The nodes the current topology offers: shard channels by `scaleReads`, classic ones on
+    /// the primaries.
     private func view() -> PubSubRegistry.View {
         let topology = coordinator.topology
-        return PubSubRegistry.View(owner: { topology?.shard(forSlot: $0)?.primary.endpoint },
-                                   nodes: topology?.shards.map(\.primary.endpoint) ?? [])
+        let scaleReads = coordinator.configuration.scaleReads
+        return PubSubRegistry.View(
+            shardNodes: { channel in
+                guard let shard = topology?.shard(forSlot: HashSlot.slot(forKey: channel)) else { return [] }
+                return ShardChannelPlacement.nodes(for: channel, in: shard, scaleReads: scaleReads)
+            },
+            nodes: topology?.shards.map(\.primary.endpoint) ?? [])
     }
 
     // MARK: Listeners
