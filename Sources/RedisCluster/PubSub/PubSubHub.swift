@@ -218,11 +218,7 @@ final class PubSubHub {
     private func dial(_ node: ClusterEndpoint) -> Link {
         let link = Link(node: node)
         links[node] = link
-        link.delegate = DedicatedChannelDelegate(
-            redirected: { pending, redirection in
-                pending.handler.complete(.failure(RedisError(.redirected(redirection), node: node.description, command: pending.command.name)))
-            },
-            returned: { commands, _ in DedicatedChannelDelegate.fail(commands, node: node.description) })
+        link.delegate = DedicatedChannelDelegate.failingRedirects(node: node)
         coordinator.pool.dialDedicated(node, delegate: link.delegate!).whenComplete { [weak self] result in
             guard let self, links[node] === link, !closed else {
                 if case .success(let connection) = result { connection.close() }

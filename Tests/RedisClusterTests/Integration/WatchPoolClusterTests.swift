@@ -1,0 +1,121 @@
+import Redis
+import RESP
+import SwiftEV
+import XCTest
+@testable import RedisCluster
+
+/// `transaction(watching:)` on the real cluster takes its connection from a per-node pool: the
+/// same connection (the server's `CLIENT ID`) serves consecutive transactions, a connection
+/// left with a `WATCH` or a `MULTI` is reset before the next caller gets it, and the pool's
+/// bound makes callers wait their turn.
+final class WatchPoolClusterTests: ClusterClientTestCase {
+    struct Abandoned: Error {}
+
+    /// Keys of one slot (one tag), deleted after the test.
+    func keys(_ names: String...) -> [String] {
+        let tag = "{watch-pool-\(UUID().uuidString.prefix(8))}"
+        return names.map { "\(tag):\($0)" }
+    }
+
+    static func clientID(_ connection: RedisConnection) async throws -> Int {
+        try await connection.send("CLIENT", "ID", as: Int.self)
+    }
+
+    func openWatchConnections(_ client: RedisClusterClient) async throws -> Int {
+        try await client.eventLoop.submit { client.coordinator.watchPool.openCount }.get()
+    }
+
+    func testConsecutiveTransactionsUseTheSameConnection() async throws {
+        let client = makeClient(configuration(ports: [try mainPorts()[0]]))
+        try await client.connect()
+        let k = keys("a")
+        var ids: [Int] = []
+        for value in 1...3 {
+            let results = try await client.transaction(watching: [k[0]]) { connection in
+                ids.append(try await Self.clientID(connection))
+                return [RedisCommand("SET", k[0], value)]
+            }
+            XCTAssertEqual(try XCTUnwrap(results).count, 1)
+        }
+        XCTAssertEqual(Set(ids).count, 1, "one connection for all three: \(ids)")
+        let open = try await openWatchConnections(client)
+        XCTAssertEqual(open, 1)
+        let value = try await client.send("GET", k[0], as: Int.self)
+        XCTAssertEqual(value, 3)
+        _ = try await client.send("DEL", k[0])
+    }
+
+    /// A transaction abandoned after `WATCH a` (the body threw): if the watch survived on the
+    /// pooled connection, the next transaction on it (watching only `b`) would abort because
+    /// `a` changed meanwhile. Likewise a `MULTI` the body left open would refuse the next WATCH.
+    func testAbandonedWatchOrMultiIsResetBeforeReuse() async throws {
+        let client = makeClient(configuration(ports: [try mainPorts()[0]]))
+        try await client.connect()
+        let k = keys("a", "b")
+        var ids: [Int] = []
+        do {
+            _ = try await client.transaction(watching: [k[0]]) { connection in
+                ids.append(try await Self.clientID(connection))
+                throw Abandoned()
+            }
+            XCTFail("the body's error is rethrown")
+        } catch is Abandoned {}
+        try await client.send("SET", k[0], "changed by someone else")
+
+        let afterWatch = try await client.transaction(watching: [k[1]]) { connection in
+            ids.append(try await Self.clientID(connection))
+            return [RedisCommand("SET", k[1], 1)]
+        }
+        XCTAssertNotNil(afterWatch, "the abandoned WATCH of \(k[0]) no longer holds")
+
+        do {
+            _ = try await client.transaction(watching: [k[0]]) { connection in
+                ids.append(try await Self.clientID(connection))
+                try await connection.send("MULTI")
+                throw Abandoned()
+            }
+            XCTFail("the body's error is rethrown")
+        } catch is Abandoned {}
+        let afterMulti = try await client.transaction(watching: [k[1]]) { connection in
+            ids.append(try await Self.clientID(connection))
+            return [RedisCommand("INCR", k[1])]
+        }
+        XCTAssertEqual(try XCTUnwrap(afterMulti).first.map { try $0.get().decode(as: Int.self) }, 2,
+                       "WATCH and EXEC ran normally after the open MULTI was discarded")
+        XCTAssertEqual(ids.count, 4)
+        XCTAssertEqual(Set(ids).count, 1, "reset and reused, not replaced: \(ids)")
+        _ = try await client.send("DEL", k[0], k[1])
+    }
+
+    /// With one connection per node, two concurrent transactions take turns on it.
+    func testTransactionsWaitForTheBoundedPool() async throws {
+        var config = configuration(ports: [try mainPorts()[0]])
+        config.maxWatchConnectionsPerNode = 1
+        let client = makeClient(config)
+        try await client.connect()
+        let k = keys("counter")
+        try await client.send("SET", k[0], 0)
+        let ids = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    var id = 0
+                    let results = try await client.transaction(watching: [k[0]]) { connection in
+                        id = try await Self.clientID(connection)
+                        let current = try await connection.send("GET", k[0], as: Int.self)
+                        try await Task.sleep(for: .milliseconds(20))
+                        return [RedisCommand("SET", k[0], current + 1)]
+                    }
+                    XCTAssertNotNil(results, "taking turns, neither saw the other's write between WATCH and EXEC")
+                    return id
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        XCTAssertEqual(Set(ids).count, 1, "one connection, used in turn: \(ids)")
+        let open = try await openWatchConnections(client)
+        XCTAssertEqual(open, 1)
+        let value = try await client.send("GET", k[0], as: Int.self)
+        XCTAssertEqual(value, 2)
+        _ = try await client.send("DEL", k[0])
+    }
+}
