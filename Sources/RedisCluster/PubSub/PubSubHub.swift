@@ -250,14 +250,18 @@ final class PubSubHub {
     }
 
     private func push(_ value: RESPValue, from node: ClusterEndpoint) {
-        guard let push = PubSubPush(value) else { return }
-        switch push {
-        case .message(let kind, let channel, let pattern, let payload):
-            let message = PubSubMessage(kind: kind, channel: String(buffer: channel), pattern: pattern.map { String(buffer: $0) }, payload: payload)
+        guard let frame = PubSubFrame(value), let channel = frame.channel else { return }
+        switch frame.kind {
+        case .message(let family):
+            guard let payload = frame.payload, family != .patterns || frame.pattern != nil else { return }
+            let message = PubSubMessage(kind: PubSubKind(family), channel: String(buffer: channel),
+                                        pattern: frame.pattern.map { String(buffer: $0) }, payload: payload)
             deliver(.message(message), to: message.key)
-        case .unsubscribed(let kind, let name):
-            guard kind == .shardChannel else { return }
-            perform(registry.serverUnsubscribed(PubSubKey(kind, String(buffer: name)), on: node, view: view()))
+        case .confirmation(.shardChannels, isSubscribe: false):
+            // The server ended a shard subscription by itself: the slot moved.
+            perform(registry.serverUnsubscribed(PubSubKey(.shardChannel, String(buffer: channel)), on: node, view: view()))
+        case .confirmation:
+            break
         }
     }
 

@@ -1,3 +1,5 @@
+import Redis
+
 /// Where every subscription of a cluster client lives, and what to do when the cluster changes
 /// under it. A plain value: the hub reports what happened (added, confirmed, refused, a node
 /// lost, the server dropping a shard channel, a new topology) and carries out the actions.
@@ -257,6 +259,15 @@ public enum PubSubKind: Int, Sendable, Hashable, Comparable, CustomStringConvert
     case channel, pattern, shardChannel
 
     public static func < (l: PubSubKind, r: PubSubKind) -> Bool { l.rawValue < r.rawValue }
+
+    /// The node layer's name for the same kind (`PubSubFrame`'s family).
+    init(_ family: PubSubFamily) {
+        switch family {
+        case .channels: self = .channel
+        case .patterns: self = .pattern
+        case .shardChannels: self = .shardChannel
+        }
+    }
 
     public var description: String {
         switch self {
