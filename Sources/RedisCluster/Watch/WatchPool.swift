@@ -138,7 +138,7 @@ final class WatchPool {
     }
 
     private func armTimer() {
-        guard let earliest = nodes.values.compactMap(\.earliestDeadline).min() else { return }
+        guard let earliest = nodes.earliestWaiterDeadline() else { return }
         if timer == nil {
             timer = loop.makeTimer { [weak self] in self?.expire() }
         }
@@ -146,10 +146,8 @@ final class WatchPool {
     }
 
     private func expire() {
-        for endpoint in Array(nodes.keys) {
-            for waiter in nodes[endpoint]?.takeExpired(now: loop.now) ?? [] {
-                waiter.fail(RedisClusterError(.timedOutWaiting(for: "a WATCH connection to \(endpoint)"), command: "WATCH"))
-            }
+        for (endpoint, waiter) in nodes.takeExpiredWaiters(now: loop.now) {
+            waiter.fail(RedisClusterError(.timedOutWaiting(for: "a WATCH connection to \(endpoint)"), command: "WATCH"))
         }
         armTimer()
     }

@@ -21,8 +21,16 @@ final class WatchPoolClusterTests: ClusterClientTestCase {
         try await connection.send("CLIENT", "ID", as: Int.self)
     }
 
-    func openWatchConnections(_ client: RedisClusterClient) async throws -> Int {
-        try await client.eventLoop.submit { client.coordinator.watchPool.openCount }.get()
+    /// Every transaction saw the same `CLIENT ID`, the pool holds that one connection, and
+    /// `key` holds `value`; then deletes `key`.
+    func expectOneConnection(_ client: RedisClusterClient, ids: [Int], thenDelete key: String, holding value: Int,
+                             _ message: String, line: UInt = #line) async throws {
+        XCTAssertEqual(Set(ids).count, 1, "\(message): \(ids)", line: line)
+        let open = try await client.eventLoop.submit { client.coordinator.watchPool.openCount }.get()
+        XCTAssertEqual(open, 1, message, line: line)
+        let stored = try await client.send("GET", key, as: Int.self)
+        XCTAssertEqual(stored, value, message, line: line)
+        _ = try await client.send("DEL", key)
     }
 
     func testConsecutiveTransactionsUseTheSameConnection() async throws {
@@ -37,12 +45,7 @@ final class WatchPoolClusterTests: ClusterClientTestCase {
             }
             XCTAssertEqual(try XCTUnwrap(results).count, 1)
         }
-        XCTAssertEqual(Set(ids).count, 1, "one connection for all three: \(ids)")
-        let open = try await openWatchConnections(client)
-        XCTAssertEqual(open, 1)
-        let value = try await client.send("GET", k[0], as: Int.self)
-        XCTAssertEqual(value, 3)
-        _ = try await client.send("DEL", k[0])
+        try await expectOneConnection(client, ids: ids, thenDelete: k[0], holding: 3, "one connection for all three")
     }
 
     /// A transaction abandoned after `WATCH a` (the body threw): if the watch survived on the
@@ -111,11 +114,6 @@ final class WatchPoolClusterTests: ClusterClientTestCase {
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
-        XCTAssertEqual(Set(ids).count, 1, "one connection, used in turn: \(ids)")
-        let open = try await openWatchConnections(client)
-        XCTAssertEqual(open, 1)
-        let value = try await client.send("GET", k[0], as: Int.self)
-        XCTAssertEqual(value, 2)
-        _ = try await client.send("DEL", k[0])
+        try await expectOneConnection(client, ids: ids, thenDelete: k[0], holding: 2, "one connection, used in turn")
     }
 }
