@@ -90,6 +90,50 @@ final class WatchPoolClusterTests: ClusterClientTestCase {
         _ = try await client.send("DEL", k[0], k[1])
     }
 
+    /// A body that leaves a command unanswered (a BLPOP still blocking, its task cancelled):
+    /// the connection cannot be reset in order, so it is closed, and the next transaction gets
+    /// a fresh one instead of waiting behind the BLPOP.
+    func testConnectionWithARepliesOwedIsClosedNotReused() async throws {
+        let client = makeClient(configuration(ports: [try mainPorts()[0]]))
+        try await client.connect()
+        let k = keys("a", "list")
+        let topology = await client.topology()
+        let owner = try XCTUnwrap(topology?.shard(forSlot: SlotKeys.slot(of: k[0]))?.primary.endpoint)
+        let direct = try await node(owner.port)
+        var ids: [Int] = []
+        do {
+            _ = try await client.transaction(watching: [k[0]]) { connection in
+                let id = try await Self.clientID(connection)
+                ids.append(id)
+                let blocked = Task { try await connection.send("BLPOP", k[1], 5) }
+                // Until the node shows it blocked: then its reply is owed on this connection.
+                while try await !direct.send("CLIENT", "LIST", "ID", id, as: String.self).contains("cmd=blpop") {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                blocked.cancel()
+                throw Abandoned()
+            }
+            XCTFail("the body's error is rethrown")
+        } catch is Abandoned {}
+        let results = try await client.transaction(watching: [k[0]]) { connection in
+            ids.append(try await Self.clientID(connection))
+            return [RedisCommand("SET", k[0], 1)]
+        }
+        XCTAssertNotNil(results)
+        XCTAssertEqual(ids.count, 2)
+        XCTAssertNotEqual(ids.first, ids.last, "a new connection, not the one with a BLPOP pending")
+        // Closed by the pool: the node drops it once it reads the close (polled, bounded).
+        var listed = ""
+        for _ in 0..<200 {
+            listed = try await direct.send("CLIENT", "LIST", "ID", ids[0], as: String.self)
+            if !listed.contains("id=\(ids[0]) ") { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTAssertFalse(listed.contains("id=\(ids[0]) "), "the abandoned connection was closed: \(listed)")
+        _ = try await client.send("DEL", k[0])
+        try await direct.close().get()
+    }
+
     /// With one connection per node, two concurrent transactions take turns on it.
     func testTransactionsWaitForTheBoundedPool() async throws {
         var config = configuration(ports: [try mainPorts()[0]])
