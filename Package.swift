@@ -173,6 +173,14 @@ let package = Package(
             path: "Benchmarks/PubSubScanBenchmark",
             swiftSettings: strict
         ),
+        // Typed loop-local commands beside raw submit, pooled WATCH beside a connect per
+        // transaction (issue 9). Not a test.
+        .executableTarget(
+            name: "ClusterFeaturesBench",
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
+            path: "Benchmarks/ClusterFeaturesBench",
+            swiftSettings: strict
+        ),
         // Live topology changes under load (issue 11): the load, its accounting and the scenario
         // runner, shared by the ClusterChaos executable and the chaos tests. Not timed by tests.
         .target(

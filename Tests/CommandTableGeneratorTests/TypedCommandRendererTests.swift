@@ -81,6 +81,36 @@ final class TypedCommandRendererTests: XCTestCase {
         XCTAssertFalse(string.contains("getset"), "deprecated commands are left out")
     }
 
+    func testEveryCommandGetsLoopLocalCallbackAndFutureForms() throws {
+        let string = try XCTUnwrap(try render()["Commands+String.swift"])
+        XCTAssertTrue(string.contains("\nextension RedisLoopCommands {\n"), string)
+        // Decoded reply: the callback gets the typed result, the future the typed value.
+        XCTAssertTrue(string.contains("""
+                public func get(_ key: RedisKey, onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+                    submit(.get(key), as: ByteBuffer?.self, onReply: onReply)
+                }
+            """), string)
+        XCTAssertTrue(string.contains("""
+                public func get(_ key: RedisKey) -> EventLoopFuture<ByteBuffer?> {
+                    submit(.get(key), as: ByteBuffer?.self)
+                }
+            """), string)
+        // Raw reply; a write's future is discardable, the callback form keeps every parameter.
+        XCTAssertTrue(string.contains("""
+                @discardableResult
+                public func set(_ key: RedisKey, value: some RESPArgument, condition: RedisArguments.SetCondition? = nil, \
+            get: Bool = false, expiration: RedisArguments.SetExpiration? = nil) -> EventLoopFuture<RESPValue> {
+                    submit(.set(key, value: value, condition: condition, get: get, expiration: expiration))
+            """), string)
+        XCTAssertTrue(string.contains("expiration: RedisArguments.SetExpiration? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {"), string)
+        XCTAssertFalse(string.contains("@discardableResult\n    public func get(_ key: RedisKey) -> EventLoopFuture"), string)
+        // A status reply is Void in both forms.
+        let typed = #"{"replies": {"get": "ByteBuffer?", "set": "Void"}, "excluded": {}, "labels": {}}"#
+        let void = try XCTUnwrap(try render(typed: typed)["Commands+String.swift"])
+        XCTAssertTrue(void.contains("onReply: @escaping (Result<Void, any Error>) -> Void) {\n        submitStatus(.set("), void)
+        XCTAssertTrue(void.contains("-> EventLoopFuture<Void> {\n        submitStatus(.set("), void)
+    }
+
     func testNumkeysIsTheLengthOfTheKeyList() throws {
         let scripting = try XCTUnwrap(try render()["Commands+Scripting.swift"])
         XCTAssertTrue(scripting.contains("public static func eval(script: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> RedisCommand"), scripting)

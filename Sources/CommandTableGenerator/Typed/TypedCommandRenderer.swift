@@ -1,6 +1,8 @@
 /// Emits the typed commands: per `COMMAND DOCS` group, one file with the option enums, a
 /// static encoder per command on `RedisCommand` (`RedisCommand.get("k")`, usable in pipelines)
-/// and a method on `RedisCommandSending` that sends it and decodes the reply (`redis.get("k")`).
+/// a method on `RedisCommandSending` that sends it and decodes the reply (`redis.get("k")`), and
+/// its two loop-local forms on `RedisLoopCommands` (`redis.onLoop.get("k") { … }`, and one
+/// returning a future) for code already on the sender's loop.
 ///
 /// Left out: deprecated commands (their replacements are there; `send` still reaches them),
 /// `syscmd` internals, and the commands `typed-commands.json` excludes with a reason.
@@ -8,7 +10,7 @@ enum TypedCommandRenderer {
     /// Names the connection types already use: a generated method must not shadow them.
     static let reservedNames: Set<String> = [
         "send", "submit", "pipeline", "close", "connect", "topology", "nodes", "statistics",
-        "eventLoop", "setPushHandler", "closeFuture", "pendingCommandCount",
+        "eventLoop", "setPushHandler", "closeFuture", "pendingCommandCount", "onLoop", "sender", "submitStatus",
     ]
 
     static func commands(_ data: CommandData, config: TypedCommandConfig) throws -> [TypedCommand] {
@@ -84,12 +86,13 @@ enum TypedCommandRenderer {
             out += parts.map(\.enums).joined()
             out += "\nextension RedisCommand {\n" + parts.map(\.encoder).joined(separator: "\n") + "}\n"
             out += "\nextension RedisCommandSending {\n" + parts.map(\.method).joined(separator: "\n") + "}\n"
+            out += "\nextension RedisLoopCommands {\n" + parts.map(\.loopLocal).joined(separator: "\n") + "}\n"
             return (name: "Commands+\(SwiftName.upperCamel(group)).swift", contents: out)
         }
     }
 
-    /// A command's option enums, its static encoder and its sending method.
-    static func render(_ command: TypedCommand) throws -> (enums: String, encoder: String, method: String) {
+    /// A command's option enums, its static encoder, its sending method and its loop-local forms.
+    static func render(_ command: TypedCommand) throws -> (enums: String, encoder: String, method: String, loopLocal: String) {
         var types = ArgumentTypes(command: command.name)
         let valueArguments = command.arguments.filter(\.takesValue)
         var parameters: [String] = []
@@ -147,7 +150,8 @@ enum TypedCommandRenderer {
         default: method += "    /// Reply: decoded as `\(command.reply)`.\n"
         }
         if command.writes, command.reply != "Void" { method += "    @discardableResult\n" }
-        let call = "send(.\(command.method)(\(passing.joined(separator: ", "))))"
+        let encoded = ".\(command.method)(\(passing.joined(separator: ", ")))"
+        let call = "send(\(encoded))"
         switch command.reply {
         case "Void":
             method += "    public func \(command.method)(\(signature)) async throws {\n        try await \(call)\n    }\n"
@@ -157,7 +161,33 @@ enum TypedCommandRenderer {
             method += "    public func \(command.method)(\(signature)) async throws -> \(command.reply) {\n"
             method += "        try await \(call).decode(as: \(command.reply).self)\n    }\n"
         }
-        return (enumText, encoder, method)
+        return (enumText, encoder, method, loopLocal(command, signature: signature, encoded: encoded))
+    }
+
+    /// The callback and future forms on `RedisLoopCommands`, each a single call of its generic
+    /// `submit`, so the whole command set costs little to compile. Their doc points at the
+    /// `async` method, which has the command's full description.
+    private static func loopLocal(_ command: TypedCommand, signature: String, encoded: String) -> String {
+        let reply = command.reply
+        let (callbackCall, futureCall, about): (String, String, String)
+        switch reply {
+        case "Void":
+            (callbackCall, futureCall, about) = ("submitStatus(\(encoded), onReply: onReply)", "submitStatus(\(encoded))", "")
+        case "RESPValue":
+            (callbackCall, futureCall, about) = ("submit(\(encoded), onReply: onReply)", "submit(\(encoded))", " with the raw reply")
+        default:
+            (callbackCall, futureCall, about) = ("submit(\(encoded), as: \(reply).self, onReply: onReply)",
+                                                 "submit(\(encoded), as: \(reply).self)", " with the reply as `\(reply)`")
+        }
+        let doc = "    /// \(command.words.joined(separator: " ")) from the loop (see `RedisCommandSending.\(command.method)`); "
+        var out = doc + "`onReply` runs on the loop\(about).\n"
+        out += "    public func \(command.method)(\(signature.isEmpty ? "" : signature + ", ")onReply: @escaping (Result<\(reply), any Error>) -> Void) {\n"
+        out += "        \(callbackCall)\n    }\n\n"
+        out += doc + "the future completes on the loop\(about).\n"
+        if command.writes { out += "    @discardableResult\n" }
+        out += "    public func \(command.method)(\(signature)) -> EventLoopFuture<\(reply)> {\n"
+        out += "        \(futureCall)\n    }\n"
+        return out
     }
 
     private static func isKey(_ argument: TypedArgument) -> Bool {

@@ -9,7 +9,8 @@ import SwiftEVTLS
 /// Two ways to use it:
 /// - from any task: `try await connection.send("GET", "k")`;
 /// - from code already on its loop (a stage, a server on the same loop): `submit(_:)`, which
-///   returns a future, or `submit(_:onReply:)` with a callback — no thread hop, no task.
+///   returns a future, or `submit(_:onReply:)` with a callback — no thread hop, no task;
+///   the typed commands likewise through `onLoop` (`connection.onLoop.get("k") { … }`).
 ///
 /// ```swift
 /// let group = LibevEventLoopGroup(numberOfThreads: 1)
@@ -20,7 +21,7 @@ import SwiftEVTLS
 /// ```
 ///
 /// `@unchecked Sendable`: the correlator is only touched on `eventLoop`; the entry points hop.
-public final class RedisConnection: RedisCommandSending, @unchecked Sendable {
+public final class RedisConnection: RedisCommandSending, RedisLoopLocalSending, @unchecked Sendable {
     public let eventLoop: LibevEventLoop
     public let channel: Channel
     /// `host:port` as given to `connect`.

@@ -77,7 +77,8 @@ enum CommandRole: UInt8, Sendable {
     var isSubscribe: Bool { self == .subscribe || self == .psubscribe || self == .ssubscribe }
 }
 
-/// The three independent kinds of subscription a connection can hold.
-enum PubSubFamily: Sendable {
+/// The three independent kinds of subscription a connection can hold: channels
+/// (`SUBSCRIBE`), patterns (`PSUBSCRIBE`) and shard channels (`SSUBSCRIBE`, Redis 7).
+public enum PubSubFamily: Sendable, Hashable {
     case channels, patterns, shardChannels
 }

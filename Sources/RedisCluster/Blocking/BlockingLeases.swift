@@ -109,3 +109,19 @@ struct BlockingLeases<Connection, Waiter> {
         return (idle, waiters.map(\.waiter))
     }
 }
+
+extension Dictionary {
+    /// The earliest deadline of any node's waiters (for the pool's one timer).
+    func earliestWaiterDeadline<Connection, Waiter>() -> Deadline? where Value == BlockingLeases<Connection, Waiter> {
+        values.compactMap(\.earliestDeadline).min()
+    }
+
+    /// Removes and returns every node's waiters whose deadline has passed, with their node.
+    mutating func takeExpiredWaiters<Connection, Waiter>(now: Deadline) -> [(Key, Waiter)] where Value == BlockingLeases<Connection, Waiter> {
+        var expired: [(Key, Waiter)] = []
+        for key in Array(keys) {
+            for waiter in self[key]?.takeExpired(now: now) ?? [] { expired.append((key, waiter)) }
+        }
+        return expired
+    }
+}

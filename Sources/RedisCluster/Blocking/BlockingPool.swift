@@ -145,7 +145,7 @@ final class BlockingPool {
     }
 
     private func armTimer() {
-        guard let earliest = nodes.values.compactMap(\.earliestDeadline).min() else { return }
+        guard let earliest = nodes.earliestWaiterDeadline() else { return }
         if timer == nil {
             timer = loop.makeTimer { [weak self] in self?.expire() }
         }
@@ -153,11 +153,8 @@ final class BlockingPool {
     }
 
     private func expire() {
-        for endpoint in Array(nodes.keys) {
-            guard let expired = nodes[endpoint]?.takeExpired(now: loop.now) else { continue }
-            for pending in expired {
-                coordinator.fail(pending, .timedOutWaiting(for: "a blocking connection to \(endpoint)"))
-            }
+        for (endpoint, pending) in nodes.takeExpiredWaiters(now: loop.now) {
+            coordinator.fail(pending, .timedOutWaiting(for: "a blocking connection to \(endpoint)"))
         }
         armTimer()
     }

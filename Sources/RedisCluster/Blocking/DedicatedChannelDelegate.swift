@@ -22,6 +22,17 @@ final class DedicatedChannelDelegate: NodeChannelDelegate {
         returned(commands, cause)
     }
 
+    /// For a connection whose owner handles redirects itself (subscriptions, WATCH): a
+    /// redirected command fails with `.redirected` for its caller to follow; what a lost
+    /// connection hands back fails as not sent or outcome unknown.
+    static func failingRedirects(node: ClusterEndpoint) -> DedicatedChannelDelegate {
+        DedicatedChannelDelegate(
+            redirected: { pending, redirection in
+                pending.handler.complete(.failure(RedisError(.redirected(redirection), node: node.description, command: pending.command.name)))
+            },
+            returned: { commands, _ in fail(commands, node: node.description) })
+    }
+
     /// Fails commands a lost connection handed back: never sent, or sent with no reply.
     static func fail(_ commands: [PendingCommand], node: String) {
         for pending in commands {

@@ -40,7 +40,8 @@ public final class ClusterSubscription: AsyncSequence, Sendable {
 //
 // Classic channels and patterns live on one node's subscription connection (any node hears
 // every PUBLISH); if that connection is lost they move to another node by themselves. Shard
-// channels (Redis 7 `SSUBSCRIBE`) live on their slot's primary and follow it through
+// channels (Redis 7 `SSUBSCRIBE`) live on their slot's primary — with `scaleReads` `.replica`
+// or `.any`, on a replica of it, which hears the shard's messages too — and follow it through
 // failovers, slot migrations, `MOVED` and the server's own `sunsubscribe`, subscribing on the
 // new owner before dropping the old one. Subscription connections are separate from the
 // command connections over RESP3 as over RESP2. Publish with `send("PUBLISH", …)` or

@@ -21,7 +21,12 @@ extension RedisClusterClient {
     /// When the slot moves (`MOVED` on `WATCH` or on the transaction) nothing has run: the
     /// whole sequence, `body` included, runs again on the new owner. An `EXEC` sent without a
     /// reply throws `ClusterTransactionError` `.outcomeUnknown`. `body` should only read: it
-    /// may run more than once. Costs one connect per call.
+    /// may run more than once.
+    ///
+    /// The connection comes from a per-node pool (`maxWatchConnectionsPerNode`) and goes back
+    /// to it afterwards: reset with `DISCARD`/`UNWATCH` when the transaction was abandoned
+    /// before `EXEC` answered, closed if that fails. Leave it as you found it (no `SELECT`,
+    /// `SUBSCRIBE`, `CLIENT REPLY`), and do not keep it after `body` returns.
     public func transaction(watching keys: [any RESPArgument],
                             _ body: (_ connection: RedisConnection) async throws -> [RedisCommand])
         async throws -> [Result<RESPValue, any Error>]? {
@@ -41,25 +46,18 @@ extension RedisClusterClient {
                 throw RedisClusterError(.tooManyRedirections(limit: configuration.maxRedirections), command: "WATCH", redirections: redirections)
             }
             let endpoint = try await watchNode(target, slot: slot)
-            var settings = configuration.node
-            settings.commandTimeout = configuration.commandTimeout
-            let address = configuration.connectAddress(for: endpoint)
-            let connection = try await RedisConnection.connect(host: address.host, port: address.port, configuration: settings, on: eventLoop)
-            defer { connection.close() }
+            let connection = try await eventLoop.submit { [coordinator] in coordinator.watchPool.acquire(endpoint) }.get().get()
             let outcome: TransactionOutcome
             do {
-                try await connection.send(watch)
-                let commands = try await body(connection)
-                let plan = try TransactionPlan(commands)
-                if let other = plan.slot, other != slot {
-                    throw RedisClusterError(.crossSlot(([watch] + commands).flatMap(CommandRouter.keySlots)), command: "MULTI")
-                }
-                let replies = await connection.pipeline([RedisCommand("MULTI")] + commands + [RedisCommand("EXEC")])
-                outcome = TransactionOutcome(multi: replies[0], queued: Array(replies.dropFirst().dropLast()), exec: replies[replies.count - 1])
-            } catch let error as RedisError {
-                // WATCH (or a read in `body`) redirected: nothing was written.
-                guard case .redirected(let redirection) = error.kind else { throw error }
-                outcome = .notExecuted(redirection)
+                outcome = try await watchAndExecute(watch, slot: slot, on: connection, body)
+            } catch {
+                await giveBack(connection, needsReset: true)
+                throw error
+            }
+            // Only an EXEC that ran or aborted leaves the connection without watches for sure.
+            switch outcome {
+            case .committed, .aborted: await giveBack(connection, needsReset: false)
+            default: await giveBack(connection, needsReset: true)
             }
             switch outcome {
             case .committed(let replies):
@@ -90,6 +88,36 @@ extension RedisClusterClient {
                 }
             }
         }
+    }
+
+    /// One attempt on `connection`: WATCH, `body`, then MULTI … EXEC in one flush.
+    private func watchAndExecute(_ watch: RedisCommand, slot: Int, on connection: RedisConnection,
+                                 _ body: (_ connection: RedisConnection) async throws -> [RedisCommand]) async throws -> TransactionOutcome {
+        do {
+            try await connection.send(watch)
+            let commands = try await body(connection)
+            let plan = try TransactionPlan(commands)
+            if let other = plan.slot, other != slot {
+                throw RedisClusterError(.crossSlot(([watch] + commands).flatMap(CommandRouter.keySlots)), command: "MULTI")
+            }
+            let replies = await connection.pipeline([RedisCommand("MULTI")] + commands + [RedisCommand("EXEC")])
+            return TransactionOutcome(multi: replies[0], queued: Array(replies.dropFirst().dropLast()), exec: replies[replies.count - 1])
+        } catch let error as RedisError {
+            // WATCH (or a read in `body`) redirected: nothing was written.
+            guard case .redirected(let redirection) = error.kind else { throw error }
+            return .notExecuted(redirection)
+        }
+    }
+
+    /// Returns a WATCH connection to its pool. A reset is awaited, so the caller's next
+    /// transaction finds the connection back (not a second one dialled meanwhile); a clean
+    /// return needs no wait: the loop runs it before anything the caller sends next.
+    private func giveBack(_ connection: RedisConnection, needsReset: Bool) async {
+        guard needsReset else {
+            eventLoop.execute { [coordinator] in _ = coordinator.watchPool.release(connection, needsReset: false) }
+            return
+        }
+        _ = try? await eventLoop.submit { [coordinator] in coordinator.watchPool.release(connection, needsReset: true) }.get().get()
     }
 
     /// The node to watch on: the one a `MOVED` named, else the slot's primary (once known).

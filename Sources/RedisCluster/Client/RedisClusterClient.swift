@@ -19,13 +19,14 @@ import SwiftEV
 /// ```
 ///
 /// Two ways to send: `send` from any task, and `submit` for code already running on the
-/// client's loop (a server stage on the same loop), without a thread hop. To use every core,
+/// client's loop (a server stage on the same loop), without a thread hop; the typed commands
+/// come in both forms too (`cluster.get(k)`, `cluster.onLoop.get(k) { … }`). To use every core,
 /// run one client per loop (`RedisClusterClient.onEveryLoop(of:configuration:)`): they share
 /// nothing, so there are no locks on the command path.
 ///
 /// `@unchecked Sendable`: the coordinator is only touched on `eventLoop`; every entry point
 /// hops there first.
-public final class RedisClusterClient: RedisCommandSending, @unchecked Sendable {
+public final class RedisClusterClient: RedisCommandSending, RedisLoopLocalSending, @unchecked Sendable {
     public let eventLoop: LibevEventLoop
     public let configuration: RedisClusterConfiguration
     /// Connects, topology changes, node failures: see `ClusterEvent`. Holds the newest 1,000

@@ -26,7 +26,8 @@ public struct RedisClusterConfiguration: Sendable {
         }
     }
 
-    /// Where reads go (writes always go to the slot's primary).
+    /// Where reads go (writes always go to the slot's primary). Shard channel subscriptions
+    /// (`SSUBSCRIBE`) follow it too: `.replica` puts each on a replica of its slot's shard.
     public enum ScaleReads: Sendable {
         /// Every command to the primary (default): reads see every acknowledged write.
         case primary
@@ -113,6 +114,12 @@ public struct RedisClusterConfiguration: Sendable {
     /// Blocking commands that may wait for one of those connections per node (default 1,000);
     /// more fail at once with `blockingConnectionsBusy` (not sent).
     public var maxBlockingQueuePerNode = 1_000
+    /// `transaction(watching:)` runs on connections of its own (a `WATCH` belongs to its
+    /// connection), at most this many per node (default 8), kept open for the next call.
+    public var maxWatchConnectionsPerNode = 8
+    /// Transactions that may wait for one of those connections per node (default 1,000); more
+    /// fail at once with `watchConnectionsBusy` (nothing sent).
+    public var maxWatchQueuePerNode = 1_000
     /// Events one `subscribe` sequence holds while its reader is behind (default 10,000); past
     /// that, events are dropped and the reader is told how many with `PubSubEvent.dropped`.
     public var maxBufferedSubscriptionEvents = 10_000

@@ -85,6 +85,9 @@ public struct RedisClusterError: Error, Sendable, Equatable, CustomStringConvert
         /// Every blocking connection to the node is in use and `queued` commands already wait
         /// for one; the command was not sent.
         case blockingConnectionsBusy(ClusterEndpoint, limit: Int, queued: Int)
+        /// Every `transaction(watching:)` connection to the node is in use and `queued`
+        /// transactions already wait for one; nothing was sent.
+        case watchConnectionsBusy(ClusterEndpoint, limit: Int, queued: Int)
         /// A cluster-wide `SCAN` could not confirm every slot was scanned (`uncovered` ranges),
         /// after retrying on their owners; `why` says what went wrong last.
         case scanIncomplete(uncovered: [ClosedRange<Int>], why: String)
@@ -129,6 +132,8 @@ public struct RedisClusterError: Error, Sendable, Equatable, CustomStringConvert
             return "\(subject)the cluster client is closed; not sent"
         case .blockingConnectionsBusy(let node, let limit, let queued):
             return "\(subject)all \(limit) blocking connections to \(node) are in use and \(queued) commands wait for one; not sent"
+        case .watchConnectionsBusy(let node, let limit, let queued):
+            return "\(subject)all \(limit) WATCH connections to \(node) are in use and \(queued) transactions wait for one; not sent"
         case .scanIncomplete(let uncovered, let why):
             let ranges = uncovered.prefix(8).map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
             return "\(subject)SCAN could not confirm slots \(ranges.joined(separator: ","))\(uncovered.count > 8 ? "…" : "") were scanned: \(why)"

@@ -50,6 +50,8 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     var refreshRound = 0
     /// Blocking commands' own connections; made on the first one.
     lazy var blockingPool = BlockingPool(coordinator: self)
+    /// `transaction(watching:)`'s connections; made on the first one.
+    lazy var watchPool = WatchPool(coordinator: self)
     /// Subscriptions and their connections; made on the first subscription.
     var pubSubHub: PubSubHub?
     /// Nodes that timed out a written command: not written to until they answered and the
@@ -236,6 +238,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         readyWaiters.removeAll()
         for waiter in waiters { waiter.fail(RedisClusterError(.clientClosed)) }
         blockingPool.close()
+        watchPool.close()
         pubSubHub?.close()
         let closing = pool.closeAll()
         emit(.end)

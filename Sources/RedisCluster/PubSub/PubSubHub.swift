@@ -48,11 +48,17 @@ final class PubSubHub {
         self.coordinator = coordinator
     }
 
-    /// The nodes the current topology offers.
+    /// The nodes the current topology offers: shard channels by `scaleReads`, classic ones on
+    /// the primaries.
     private func view() -> PubSubRegistry.View {
         let topology = coordinator.topology
-        return PubSubRegistry.View(owner: { topology?.shard(forSlot: $0)?.primary.endpoint },
-                                   nodes: topology?.shards.map(\.primary.endpoint) ?? [])
+        let scaleReads = coordinator.configuration.scaleReads
+        return PubSubRegistry.View(
+            shardNodes: { channel in
+                guard let shard = topology?.shard(forSlot: HashSlot.slot(forKey: channel)) else { return [] }
+                return ShardChannelPlacement.nodes(for: channel, in: shard, scaleReads: scaleReads)
+            },
+            nodes: topology?.shards.map(\.primary.endpoint) ?? [])
     }
 
     // MARK: Listeners
@@ -212,11 +218,7 @@ final class PubSubHub {
     private func dial(_ node: ClusterEndpoint) -> Link {
         let link = Link(node: node)
         links[node] = link
-        link.delegate = DedicatedChannelDelegate(
-            redirected: { pending, redirection in
-                pending.handler.complete(.failure(RedisError(.redirected(redirection), node: node.description, command: pending.command.name)))
-            },
-            returned: { commands, _ in DedicatedChannelDelegate.fail(commands, node: node.description) })
+        link.delegate = DedicatedChannelDelegate.failingRedirects(node: node)
         coordinator.pool.dialDedicated(node, delegate: link.delegate!).whenComplete { [weak self] result in
             guard let self, links[node] === link, !closed else {
                 if case .success(let connection) = result { connection.close() }
@@ -248,14 +250,18 @@ final class PubSubHub {
     }
 
     private func push(_ value: RESPValue, from node: ClusterEndpoint) {
-        guard let push = PubSubPush(value) else { return }
-        switch push {
-        case .message(let kind, let channel, let pattern, let payload):
-            let message = PubSubMessage(kind: kind, channel: String(buffer: channel), pattern: pattern.map { String(buffer: $0) }, payload: payload)
+        guard let frame = PubSubFrame(value), let channel = frame.channel else { return }
+        switch frame.kind {
+        case .message(let family):
+            guard let payload = frame.payload, family != .patterns || frame.pattern != nil else { return }
+            let message = PubSubMessage(kind: PubSubKind(family), channel: String(buffer: channel),
+                                        pattern: frame.pattern.map { String(buffer: $0) }, payload: payload)
             deliver(.message(message), to: message.key)
-        case .unsubscribed(let kind, let name):
-            guard kind == .shardChannel else { return }
-            perform(registry.serverUnsubscribed(PubSubKey(kind, String(buffer: name)), on: node, view: view()))
+        case .confirmation(.shardChannels, isSubscribe: false):
+            // The server ended a shard subscription by itself: the slot moved.
+            perform(registry.serverUnsubscribed(PubSubKey(.shardChannel, String(buffer: channel)), on: node, view: view()))
+        case .confirmation:
+            break
         }
     }
 

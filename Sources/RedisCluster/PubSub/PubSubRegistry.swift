@@ -1,3 +1,5 @@
+import Redis
+
 /// Where every subscription of a cluster client lives, and what to do when the cluster changes
 /// under it. A plain value: the hub reports what happened (added, confirmed, refused, a node
 /// lost, the server dropping a shard channel, a new topology) and carries out the actions.
@@ -5,7 +7,8 @@
 /// - Classic channels and patterns all live on one node (`classicNode`): the cluster bus
 ///   delivers every `PUBLISH` to every node, so any node will do. When its connection is lost
 ///   they move, together, to another node.
-/// - A shard channel lives on its slot's primary. When the owner changes (a failover, a slot
+/// - A shard channel lives on its slot's primary or, with `scaleReads`, on one of that shard's
+///   replicas (`ShardChannelPlacement`). When that stops being right (a failover, a slot
 ///   migration, `MOVED` to a subscribe, the server's own `sunsubscribe`) it is subscribed on the
 ///   new owner first, and only once that is confirmed is the old subscription dropped: "make
 ///   before break", so no message is lost to the order of the two steps.
@@ -24,10 +27,22 @@
 struct PubSubRegistry {
     /// The nodes a subscription can be placed on, as the client's topology says now.
     struct View {
-        /// The primary serving a slot, if known.
-        var owner: (Int) -> ClusterEndpoint?
+        /// The nodes that may hold a shard channel's subscription, the preferred first (its
+        /// slot's primary, or with `scaleReads` its replicas: `ShardChannelPlacement`); empty
+        /// when no shard serves the slot.
+        var shardNodes: (_ channel: String) -> [ClusterEndpoint]
         /// Nodes for classic subscriptions, in order of preference.
         var nodes: [ClusterEndpoint]
+
+        init(shardNodes: @escaping (_ channel: String) -> [ClusterEndpoint], nodes: [ClusterEndpoint]) {
+            self.shardNodes = shardNodes
+            self.nodes = nodes
+        }
+
+        /// Shard channels on their slot's owner only (`scaleReads` primary).
+        init(owner: @escaping (_ slot: Int) -> ClusterEndpoint?, nodes: [ClusterEndpoint]) {
+            self.init(shardNodes: { owner(HashSlot.slot(forKey: $0)).map { [$0] } ?? [] }, nodes: nodes)
+        }
     }
 
     enum Placement: Equatable {
@@ -168,11 +183,14 @@ struct PubSubRegistry {
 
     // MARK: Placing
 
-    /// Where `key` should live under `view`.
-    private mutating func target(_ key: PubSubKey, view: View) -> ClusterEndpoint? {
+    /// Where `key` should live under `view`; `current` (where it is or is going) stays while
+    /// the view accepts it.
+    private mutating func target(_ key: PubSubKey, current: ClusterEndpoint?, view: View) -> ClusterEndpoint? {
         switch key.kind {
         case .shardChannel:
-            return view.owner(HashSlot.slot(forKey: key.name))
+            let acceptable = view.shardNodes(key.name)
+            if let current, acceptable.contains(current) { return current }
+            return acceptable.first
         case .channel, .pattern:
             if let node = classicNode, view.nodes.contains(node) { return node }
             let candidates = view.nodes.filter { !unavailable.contains($0) }
@@ -187,7 +205,7 @@ struct PubSubRegistry {
         var unplaced = false
         for key in entries.keys.sorted() {
             var entry = entries[key]!
-            guard let target = target(key, view: view) else {
+            guard let target = target(key, current: entry.placement.node, view: view) else {
                 if case .unplaced = entry.placement { unplaced = true }
                 continue
             }
@@ -241,6 +259,15 @@ public enum PubSubKind: Int, Sendable, Hashable, Comparable, CustomStringConvert
     case channel, pattern, shardChannel
 
     public static func < (l: PubSubKind, r: PubSubKind) -> Bool { l.rawValue < r.rawValue }
+
+    /// The node layer's name for the same kind (`PubSubFrame`'s family).
+    init(_ family: PubSubFamily) {
+        switch family {
+        case .channels: self = .channel
+        case .patterns: self = .pattern
+        case .shardChannels: self = .shardChannel
+        }
+    }
 
     public var description: String {
         switch self {

@@ -140,6 +140,60 @@ final class PubSubClusterTests: ScratchClusterClientTestCase {
         XCTAssertTrue(patternMessage, "pattern messages name the pattern and the channel")
     }
 
+    /// With `scaleReads` `.replica` a shard channel lives on a replica of its slot's shard (the
+    /// nodes' own `PUBSUB SHARDNUMSUB` say where), and follows the shard: after a failover to
+    /// the demoted primary (now the replica), after a migration to the new shard's replica.
+    func testShardSubscriptionsLiveOnReplicasWithScaleReadsAndFollowFailoverAndMigration() async throws {
+        let client = try makeScratchClient(protocolVersion: 3, commandTimeout: .seconds(10)) { $0.scaleReads = .replica }
+        try await client.connect()
+        let slot = 3000
+        let channel = "{\(SlotKeys.tag(forSlot: slot))}:replica-orders"
+        let subscription = try await client.subscribe(shardChannels: [channel])
+        let log = collect(subscription)
+        let owner = try await control.owner(ofSlot: slot)
+        let shardNodes = try await control.nodes()
+        let replica = try XCTUnwrap(shardNodes.first { $0.primaryID == owner.id })
+        try await waitForShardSubscriber(channel, onlyOn: replica.port)
+        try await publishUntilReceived(client, "SPUBLISH", channel, "before", log)
+
+        // The replica holding it is promoted: it moves to the demoted primary, the replica now.
+        try await control.failover(replicaPort: replica.port)
+        _ = try await waitForShardGap(log, on: owner.port)
+        try await waitForShardSubscriber(channel, onlyOn: owner.port)
+        try await publishUntilReceived(client, "SPUBLISH", channel, "after-failover", log)
+
+        // The slot moves to another shard: the subscription moves to that shard's replica.
+        let target = try await otherPrimary(than: replica.port)
+        let nodes = try await control.nodes()
+        let targetPrimary = try XCTUnwrap(nodes.first { $0.port == target })
+        let targetReplica = try XCTUnwrap(nodes.first { $0.primaryID == targetPrimary.id })
+        try await control.migrateSlot(slot, to: target)
+        try await publishUntilReceived(client, "SPUBLISH", channel, "after-migration", log)
+        _ = try await waitForShardGap(log, on: targetReplica.port)
+        try await waitForShardSubscriber(channel, onlyOn: targetReplica.port)
+        await subscription.unsubscribe()
+    }
+
+    /// Waits until `port` is the only node with a subscriber to `channel` (an old home drops
+    /// its subscription once the new one is confirmed).
+    func waitForShardSubscriber(_ channel: String, onlyOn port: Int) async throws {
+        let ports = try ClusterTestPorts.list(ClusterTestPorts.scratch, count: 6)
+        var counts: [Int: Int] = [:]
+        for _ in 0..<200 {
+            for node in ports {
+                let reply = try await control.send(node, ["PUBSUB", "SHARDNUMSUB", channel])
+                switch reply {
+                case .array(let items?) where items.count == 2: counts[node] = try items[1].decode(as: Int.self)
+                case .map(let pairs): counts[node] = try pairs.first.map { try $0.value.decode(as: Int.self) } ?? 0
+                default: return XCTFail("PUBSUB SHARDNUMSUB on \(node): \(reply)")
+                }
+            }
+            if counts.allSatisfy({ $0.value == ($0.key == port ? 1 : 0) }) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTFail("\(channel) should be subscribed on \(port) only; SHARDNUMSUB per node: \(counts)")
+    }
+
     func testLoopLocalSubscriptionDeliversOnTheLoop() async throws {
         let client = try makeClient(protocolVersion: 3)
         try await client.connect()

@@ -118,15 +118,4 @@ final class PubSubRegistryTests: XCTestCase {
         XCTAssertEqual(registry.add([orders], view: view(nil, nodes: [])), [.refreshTopology, .retryLater])
         XCTAssertEqual(registry.retry(view: view(c)), [.subscribe(c, .shardChannel, ["orders"])])
     }
-
-    func testPushFramesAreParsedOverRESP3AndRESP2() {
-        func bulk(_ s: String) -> RESPValue { .bulkString(ByteBuffer(string: s)) }
-        XCTAssertEqual(PubSubPush(.push([bulk("smessage"), bulk("orders"), bulk("hi")])),
-                       .message(kind: .shardChannel, channel: ByteBuffer(string: "orders"), pattern: nil, payload: ByteBuffer(string: "hi")))
-        XCTAssertEqual(PubSubPush(.array([bulk("pmessage"), bulk("user:*"), bulk("user:1"), bulk("x")])),
-                       .message(kind: .pattern, channel: ByteBuffer(string: "user:1"), pattern: ByteBuffer(string: "user:*"), payload: ByteBuffer(string: "x")))
-        XCTAssertEqual(PubSubPush(.push([bulk("sunsubscribe"), bulk("orders"), .integer(0)])), .unsubscribed(.shardChannel, ByteBuffer(string: "orders")))
-        XCTAssertNil(PubSubPush(.push([bulk("invalidate"), .array([bulk("k")])])))
-        XCTAssertNil(PubSubPush(.array([bulk("message"), bulk("only two")])))
-    }
 }

@@ -65,7 +65,7 @@ public struct StoreFailure: Equatable, Sendable {
             return StoreFailure(status: 504, outcome: .notApplied, kind: "timeout", message: text)
         case .tooManyRedirections, .redirectLoop:
             return StoreFailure(status: 503, outcome: .notApplied, kind: "redirect", message: text)
-        case .offlineQueueFull, .blockingConnectionsBusy:
+        case .offlineQueueFull, .blockingConnectionsBusy, .watchConnectionsBusy:
             return StoreFailure(status: 503, outcome: .notApplied, kind: "overloaded", message: text)
         case .noReachableNode, .slotNotCovered, .offline, .crossSlot, .scanIncomplete:
             return StoreFailure(status: 503, outcome: .notApplied, kind: "cluster_unavailable", message: text)

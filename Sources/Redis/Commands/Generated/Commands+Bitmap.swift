@@ -413,3 +413,78 @@ extension RedisCommandSending {
         try await send(.setbit(key, offset: offset, value: value)).decode(as: Int.self)
     }
 }
+
+extension RedisLoopCommands {
+    /// BITCOUNT from the loop (see `RedisCommandSending.bitcount`); `onReply` runs on the loop with the reply as `Int`.
+    public func bitcount(_ key: RedisKey, index: (start: Int, end: Int, indexUnit: RedisArguments.BitcountIndexIndexUnit?)? = nil, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.bitcount(key, index: index), as: Int.self, onReply: onReply)
+    }
+
+    /// BITCOUNT from the loop (see `RedisCommandSending.bitcount`); the future completes on the loop with the reply as `Int`.
+    public func bitcount(_ key: RedisKey, index: (start: Int, end: Int, indexUnit: RedisArguments.BitcountIndexIndexUnit?)? = nil) -> EventLoopFuture<Int> {
+        submit(.bitcount(key, index: index), as: Int.self)
+    }
+
+    /// BITFIELD from the loop (see `RedisCommandSending.bitfield`); `onReply` runs on the loop with the raw reply.
+    public func bitfield(_ key: RedisKey, operations: [RedisArguments.BitfieldOperation] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.bitfield(key, operations: operations), onReply: onReply)
+    }
+
+    /// BITFIELD from the loop (see `RedisCommandSending.bitfield`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func bitfield(_ key: RedisKey, operations: [RedisArguments.BitfieldOperation] = []) -> EventLoopFuture<RESPValue> {
+        submit(.bitfield(key, operations: operations))
+    }
+
+    /// BITFIELD_RO from the loop (see `RedisCommandSending.bitfieldRo`); `onReply` runs on the loop with the raw reply.
+    public func bitfieldRo(_ key: RedisKey, encodingOffsets: [(encoding: String, offset: Int)] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.bitfieldRo(key, encodingOffsets: encodingOffsets), onReply: onReply)
+    }
+
+    /// BITFIELD_RO from the loop (see `RedisCommandSending.bitfieldRo`); the future completes on the loop with the raw reply.
+    public func bitfieldRo(_ key: RedisKey, encodingOffsets: [(encoding: String, offset: Int)] = []) -> EventLoopFuture<RESPValue> {
+        submit(.bitfieldRo(key, encodingOffsets: encodingOffsets))
+    }
+
+    /// BITOP from the loop (see `RedisCommandSending.bitop`); `onReply` runs on the loop with the reply as `Int`.
+    public func bitop(operation: some RESPArgument, destkey: RedisKey, keys: [RedisKey], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.bitop(operation: operation, destkey: destkey, keys: keys), as: Int.self, onReply: onReply)
+    }
+
+    /// BITOP from the loop (see `RedisCommandSending.bitop`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func bitop(operation: some RESPArgument, destkey: RedisKey, keys: [RedisKey]) -> EventLoopFuture<Int> {
+        submit(.bitop(operation: operation, destkey: destkey, keys: keys), as: Int.self)
+    }
+
+    /// BITPOS from the loop (see `RedisCommandSending.bitpos`); `onReply` runs on the loop with the reply as `Int`.
+    public func bitpos(_ key: RedisKey, bit: Int, index: (start: Int, endIndex: (end: Int, indexUnit: RedisArguments.BitposIndexEndIndexIndexUnit?)?)? = nil, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.bitpos(key, bit: bit, index: index), as: Int.self, onReply: onReply)
+    }
+
+    /// BITPOS from the loop (see `RedisCommandSending.bitpos`); the future completes on the loop with the reply as `Int`.
+    public func bitpos(_ key: RedisKey, bit: Int, index: (start: Int, endIndex: (end: Int, indexUnit: RedisArguments.BitposIndexEndIndexIndexUnit?)?)? = nil) -> EventLoopFuture<Int> {
+        submit(.bitpos(key, bit: bit, index: index), as: Int.self)
+    }
+
+    /// GETBIT from the loop (see `RedisCommandSending.getbit`); `onReply` runs on the loop with the reply as `Int`.
+    public func getbit(_ key: RedisKey, offset: Int, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.getbit(key, offset: offset), as: Int.self, onReply: onReply)
+    }
+
+    /// GETBIT from the loop (see `RedisCommandSending.getbit`); the future completes on the loop with the reply as `Int`.
+    public func getbit(_ key: RedisKey, offset: Int) -> EventLoopFuture<Int> {
+        submit(.getbit(key, offset: offset), as: Int.self)
+    }
+
+    /// SETBIT from the loop (see `RedisCommandSending.setbit`); `onReply` runs on the loop with the reply as `Int`.
+    public func setbit(_ key: RedisKey, offset: Int, value: Int, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.setbit(key, offset: offset, value: value), as: Int.self, onReply: onReply)
+    }
+
+    /// SETBIT from the loop (see `RedisCommandSending.setbit`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func setbit(_ key: RedisKey, offset: Int, value: Int) -> EventLoopFuture<Int> {
+        submit(.setbit(key, offset: offset, value: value), as: Int.self)
+    }
+}

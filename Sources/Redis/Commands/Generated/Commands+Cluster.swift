@@ -802,3 +802,280 @@ extension RedisCommandSending {
         try await send(.clusterShards())
     }
 }
+
+extension RedisLoopCommands {
+    /// CLUSTER ADDSLOTS from the loop (see `RedisCommandSending.clusterAddslots`); `onReply` runs on the loop with the raw reply.
+    public func clusterAddslots(_ slots: [Int], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterAddslots(slots), onReply: onReply)
+    }
+
+    /// CLUSTER ADDSLOTS from the loop (see `RedisCommandSending.clusterAddslots`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterAddslots(_ slots: [Int]) -> EventLoopFuture<RESPValue> {
+        submit(.clusterAddslots(slots))
+    }
+
+    /// CLUSTER ADDSLOTSRANGE from the loop (see `RedisCommandSending.clusterAddslotsrange`); `onReply` runs on the loop with the raw reply.
+    public func clusterAddslotsrange(_ startSlotEndSlots: [(startSlot: Int, endSlot: Int)], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterAddslotsrange(startSlotEndSlots), onReply: onReply)
+    }
+
+    /// CLUSTER ADDSLOTSRANGE from the loop (see `RedisCommandSending.clusterAddslotsrange`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterAddslotsrange(_ startSlotEndSlots: [(startSlot: Int, endSlot: Int)]) -> EventLoopFuture<RESPValue> {
+        submit(.clusterAddslotsrange(startSlotEndSlots))
+    }
+
+    /// CLUSTER BUMPEPOCH from the loop (see `RedisCommandSending.clusterBumpepoch`); `onReply` runs on the loop with the raw reply.
+    public func clusterBumpepoch(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterBumpepoch(), onReply: onReply)
+    }
+
+    /// CLUSTER BUMPEPOCH from the loop (see `RedisCommandSending.clusterBumpepoch`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterBumpepoch() -> EventLoopFuture<RESPValue> {
+        submit(.clusterBumpepoch())
+    }
+
+    /// CLUSTER COUNT-FAILURE-REPORTS from the loop (see `RedisCommandSending.clusterCountFailureReports`); `onReply` runs on the loop with the raw reply.
+    public func clusterCountFailureReports(_ nodeId: some RESPArgument, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterCountFailureReports(nodeId), onReply: onReply)
+    }
+
+    /// CLUSTER COUNT-FAILURE-REPORTS from the loop (see `RedisCommandSending.clusterCountFailureReports`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterCountFailureReports(_ nodeId: some RESPArgument) -> EventLoopFuture<RESPValue> {
+        submit(.clusterCountFailureReports(nodeId))
+    }
+
+    /// CLUSTER COUNTKEYSINSLOT from the loop (see `RedisCommandSending.clusterCountkeysinslot`); `onReply` runs on the loop with the reply as `Int`.
+    public func clusterCountkeysinslot(_ slot: Int, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.clusterCountkeysinslot(slot), as: Int.self, onReply: onReply)
+    }
+
+    /// CLUSTER COUNTKEYSINSLOT from the loop (see `RedisCommandSending.clusterCountkeysinslot`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func clusterCountkeysinslot(_ slot: Int) -> EventLoopFuture<Int> {
+        submit(.clusterCountkeysinslot(slot), as: Int.self)
+    }
+
+    /// CLUSTER DELSLOTS from the loop (see `RedisCommandSending.clusterDelslots`); `onReply` runs on the loop with the raw reply.
+    public func clusterDelslots(_ slots: [Int], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterDelslots(slots), onReply: onReply)
+    }
+
+    /// CLUSTER DELSLOTS from the loop (see `RedisCommandSending.clusterDelslots`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterDelslots(_ slots: [Int]) -> EventLoopFuture<RESPValue> {
+        submit(.clusterDelslots(slots))
+    }
+
+    /// CLUSTER DELSLOTSRANGE from the loop (see `RedisCommandSending.clusterDelslotsrange`); `onReply` runs on the loop with the raw reply.
+    public func clusterDelslotsrange(_ startSlotEndSlots: [(startSlot: Int, endSlot: Int)], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterDelslotsrange(startSlotEndSlots), onReply: onReply)
+    }
+
+    /// CLUSTER DELSLOTSRANGE from the loop (see `RedisCommandSending.clusterDelslotsrange`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterDelslotsrange(_ startSlotEndSlots: [(startSlot: Int, endSlot: Int)]) -> EventLoopFuture<RESPValue> {
+        submit(.clusterDelslotsrange(startSlotEndSlots))
+    }
+
+    /// CLUSTER FAILOVER from the loop (see `RedisCommandSending.clusterFailover`); `onReply` runs on the loop with the raw reply.
+    public func clusterFailover(_ options: RedisArguments.ClusterFailoverOptions? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterFailover(options), onReply: onReply)
+    }
+
+    /// CLUSTER FAILOVER from the loop (see `RedisCommandSending.clusterFailover`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterFailover(_ options: RedisArguments.ClusterFailoverOptions? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.clusterFailover(options))
+    }
+
+    /// CLUSTER FLUSHSLOTS from the loop (see `RedisCommandSending.clusterFlushslots`); `onReply` runs on the loop with the raw reply.
+    public func clusterFlushslots(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterFlushslots(), onReply: onReply)
+    }
+
+    /// CLUSTER FLUSHSLOTS from the loop (see `RedisCommandSending.clusterFlushslots`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterFlushslots() -> EventLoopFuture<RESPValue> {
+        submit(.clusterFlushslots())
+    }
+
+    /// CLUSTER FORGET from the loop (see `RedisCommandSending.clusterForget`); `onReply` runs on the loop with the raw reply.
+    public func clusterForget(_ nodeId: some RESPArgument, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterForget(nodeId), onReply: onReply)
+    }
+
+    /// CLUSTER FORGET from the loop (see `RedisCommandSending.clusterForget`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterForget(_ nodeId: some RESPArgument) -> EventLoopFuture<RESPValue> {
+        submit(.clusterForget(nodeId))
+    }
+
+    /// CLUSTER GETKEYSINSLOT from the loop (see `RedisCommandSending.clusterGetkeysinslot`); `onReply` runs on the loop with the reply as `[ByteBuffer]`.
+    public func clusterGetkeysinslot(slot: Int, count: Int, onReply: @escaping (Result<[ByteBuffer], any Error>) -> Void) {
+        submit(.clusterGetkeysinslot(slot: slot, count: count), as: [ByteBuffer].self, onReply: onReply)
+    }
+
+    /// CLUSTER GETKEYSINSLOT from the loop (see `RedisCommandSending.clusterGetkeysinslot`); the future completes on the loop with the reply as `[ByteBuffer]`.
+    @discardableResult
+    public func clusterGetkeysinslot(slot: Int, count: Int) -> EventLoopFuture<[ByteBuffer]> {
+        submit(.clusterGetkeysinslot(slot: slot, count: count), as: [ByteBuffer].self)
+    }
+
+    /// CLUSTER HELP from the loop (see `RedisCommandSending.clusterHelp`); `onReply` runs on the loop with the raw reply.
+    public func clusterHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterHelp(), onReply: onReply)
+    }
+
+    /// CLUSTER HELP from the loop (see `RedisCommandSending.clusterHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterHelp() -> EventLoopFuture<RESPValue> {
+        submit(.clusterHelp())
+    }
+
+    /// CLUSTER INFO from the loop (see `RedisCommandSending.clusterInfo`); `onReply` runs on the loop with the reply as `String`.
+    public func clusterInfo(onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.clusterInfo(), as: String.self, onReply: onReply)
+    }
+
+    /// CLUSTER INFO from the loop (see `RedisCommandSending.clusterInfo`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func clusterInfo() -> EventLoopFuture<String> {
+        submit(.clusterInfo(), as: String.self)
+    }
+
+    /// CLUSTER KEYSLOT from the loop (see `RedisCommandSending.clusterKeyslot`); `onReply` runs on the loop with the reply as `Int`.
+    public func clusterKeyslot(_ key: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.clusterKeyslot(key), as: Int.self, onReply: onReply)
+    }
+
+    /// CLUSTER KEYSLOT from the loop (see `RedisCommandSending.clusterKeyslot`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func clusterKeyslot(_ key: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.clusterKeyslot(key), as: Int.self)
+    }
+
+    /// CLUSTER LINKS from the loop (see `RedisCommandSending.clusterLinks`); `onReply` runs on the loop with the raw reply.
+    public func clusterLinks(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterLinks(), onReply: onReply)
+    }
+
+    /// CLUSTER LINKS from the loop (see `RedisCommandSending.clusterLinks`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterLinks() -> EventLoopFuture<RESPValue> {
+        submit(.clusterLinks())
+    }
+
+    /// CLUSTER MEET from the loop (see `RedisCommandSending.clusterMeet`); `onReply` runs on the loop with the raw reply.
+    public func clusterMeet(ip: some RESPArgument, port: Int, clusterBusPort: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterMeet(ip: ip, port: port, clusterBusPort: clusterBusPort), onReply: onReply)
+    }
+
+    /// CLUSTER MEET from the loop (see `RedisCommandSending.clusterMeet`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterMeet(ip: some RESPArgument, port: Int, clusterBusPort: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.clusterMeet(ip: ip, port: port, clusterBusPort: clusterBusPort))
+    }
+
+    /// CLUSTER MYID from the loop (see `RedisCommandSending.clusterMyid`); `onReply` runs on the loop with the reply as `String`.
+    public func clusterMyid(onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.clusterMyid(), as: String.self, onReply: onReply)
+    }
+
+    /// CLUSTER MYID from the loop (see `RedisCommandSending.clusterMyid`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func clusterMyid() -> EventLoopFuture<String> {
+        submit(.clusterMyid(), as: String.self)
+    }
+
+    /// CLUSTER NODES from the loop (see `RedisCommandSending.clusterNodes`); `onReply` runs on the loop with the reply as `String`.
+    public func clusterNodes(onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.clusterNodes(), as: String.self, onReply: onReply)
+    }
+
+    /// CLUSTER NODES from the loop (see `RedisCommandSending.clusterNodes`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func clusterNodes() -> EventLoopFuture<String> {
+        submit(.clusterNodes(), as: String.self)
+    }
+
+    /// CLUSTER REPLICAS from the loop (see `RedisCommandSending.clusterReplicas`); `onReply` runs on the loop with the raw reply.
+    public func clusterReplicas(_ nodeId: some RESPArgument, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterReplicas(nodeId), onReply: onReply)
+    }
+
+    /// CLUSTER REPLICAS from the loop (see `RedisCommandSending.clusterReplicas`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterReplicas(_ nodeId: some RESPArgument) -> EventLoopFuture<RESPValue> {
+        submit(.clusterReplicas(nodeId))
+    }
+
+    /// CLUSTER REPLICATE from the loop (see `RedisCommandSending.clusterReplicate`); `onReply` runs on the loop with the raw reply.
+    public func clusterReplicate(_ nodeId: some RESPArgument, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterReplicate(nodeId), onReply: onReply)
+    }
+
+    /// CLUSTER REPLICATE from the loop (see `RedisCommandSending.clusterReplicate`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterReplicate(_ nodeId: some RESPArgument) -> EventLoopFuture<RESPValue> {
+        submit(.clusterReplicate(nodeId))
+    }
+
+    /// CLUSTER RESET from the loop (see `RedisCommandSending.clusterReset`); `onReply` runs on the loop with the raw reply.
+    public func clusterReset(_ hardSoft: RedisArguments.ClusterResetHardSoft? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterReset(hardSoft), onReply: onReply)
+    }
+
+    /// CLUSTER RESET from the loop (see `RedisCommandSending.clusterReset`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterReset(_ hardSoft: RedisArguments.ClusterResetHardSoft? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.clusterReset(hardSoft))
+    }
+
+    /// CLUSTER SAVECONFIG from the loop (see `RedisCommandSending.clusterSaveconfig`); `onReply` runs on the loop with the raw reply.
+    public func clusterSaveconfig(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterSaveconfig(), onReply: onReply)
+    }
+
+    /// CLUSTER SAVECONFIG from the loop (see `RedisCommandSending.clusterSaveconfig`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterSaveconfig() -> EventLoopFuture<RESPValue> {
+        submit(.clusterSaveconfig())
+    }
+
+    /// CLUSTER SET-CONFIG-EPOCH from the loop (see `RedisCommandSending.clusterSetConfigEpoch`); `onReply` runs on the loop with the raw reply.
+    public func clusterSetConfigEpoch(_ configEpoch: Int, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterSetConfigEpoch(configEpoch), onReply: onReply)
+    }
+
+    /// CLUSTER SET-CONFIG-EPOCH from the loop (see `RedisCommandSending.clusterSetConfigEpoch`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterSetConfigEpoch(_ configEpoch: Int) -> EventLoopFuture<RESPValue> {
+        submit(.clusterSetConfigEpoch(configEpoch))
+    }
+
+    /// CLUSTER SETSLOT from the loop (see `RedisCommandSending.clusterSetslot`); `onReply` runs on the loop with the raw reply.
+    public func clusterSetslot(slot: Int, subcommand: RedisArguments.ClusterSetslotSubcommand, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterSetslot(slot: slot, subcommand: subcommand), onReply: onReply)
+    }
+
+    /// CLUSTER SETSLOT from the loop (see `RedisCommandSending.clusterSetslot`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterSetslot(slot: Int, subcommand: RedisArguments.ClusterSetslotSubcommand) -> EventLoopFuture<RESPValue> {
+        submit(.clusterSetslot(slot: slot, subcommand: subcommand))
+    }
+
+    /// CLUSTER SHARDS from the loop (see `RedisCommandSending.clusterShards`); `onReply` runs on the loop with the raw reply.
+    public func clusterShards(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clusterShards(), onReply: onReply)
+    }
+
+    /// CLUSTER SHARDS from the loop (see `RedisCommandSending.clusterShards`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clusterShards() -> EventLoopFuture<RESPValue> {
+        submit(.clusterShards())
+    }
+}

@@ -681,3 +681,170 @@ extension RedisCommandSending {
         try await send(.ping(message)).decode(as: String.self)
     }
 }
+
+extension RedisLoopCommands {
+    /// CLIENT GETNAME from the loop (see `RedisCommandSending.clientGetname`); `onReply` runs on the loop with the reply as `String?`.
+    public func clientGetname(onReply: @escaping (Result<String?, any Error>) -> Void) {
+        submit(.clientGetname(), as: String?.self, onReply: onReply)
+    }
+
+    /// CLIENT GETNAME from the loop (see `RedisCommandSending.clientGetname`); the future completes on the loop with the reply as `String?`.
+    @discardableResult
+    public func clientGetname() -> EventLoopFuture<String?> {
+        submit(.clientGetname(), as: String?.self)
+    }
+
+    /// CLIENT GETREDIR from the loop (see `RedisCommandSending.clientGetredir`); `onReply` runs on the loop with the raw reply.
+    public func clientGetredir(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clientGetredir(), onReply: onReply)
+    }
+
+    /// CLIENT GETREDIR from the loop (see `RedisCommandSending.clientGetredir`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clientGetredir() -> EventLoopFuture<RESPValue> {
+        submit(.clientGetredir())
+    }
+
+    /// CLIENT HELP from the loop (see `RedisCommandSending.clientHelp`); `onReply` runs on the loop with the raw reply.
+    public func clientHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clientHelp(), onReply: onReply)
+    }
+
+    /// CLIENT HELP from the loop (see `RedisCommandSending.clientHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clientHelp() -> EventLoopFuture<RESPValue> {
+        submit(.clientHelp())
+    }
+
+    /// CLIENT ID from the loop (see `RedisCommandSending.clientId`); `onReply` runs on the loop with the reply as `Int`.
+    public func clientId(onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.clientId(), as: Int.self, onReply: onReply)
+    }
+
+    /// CLIENT ID from the loop (see `RedisCommandSending.clientId`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func clientId() -> EventLoopFuture<Int> {
+        submit(.clientId(), as: Int.self)
+    }
+
+    /// CLIENT INFO from the loop (see `RedisCommandSending.clientInfo`); `onReply` runs on the loop with the reply as `String`.
+    public func clientInfo(onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.clientInfo(), as: String.self, onReply: onReply)
+    }
+
+    /// CLIENT INFO from the loop (see `RedisCommandSending.clientInfo`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func clientInfo() -> EventLoopFuture<String> {
+        submit(.clientInfo(), as: String.self)
+    }
+
+    /// CLIENT KILL from the loop (see `RedisCommandSending.clientKill`); `onReply` runs on the loop with the raw reply.
+    public func clientKill(_ filter: RedisArguments.ClientKillFilter, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clientKill(filter), onReply: onReply)
+    }
+
+    /// CLIENT KILL from the loop (see `RedisCommandSending.clientKill`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clientKill(_ filter: RedisArguments.ClientKillFilter) -> EventLoopFuture<RESPValue> {
+        submit(.clientKill(filter))
+    }
+
+    /// CLIENT LIST from the loop (see `RedisCommandSending.clientList`); `onReply` runs on the loop with the reply as `String`.
+    public func clientList(normalMasterReplicaPubsub: RedisArguments.ClientListNormalMasterReplicaPubsub? = nil, id: [Int]? = nil, onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.clientList(normalMasterReplicaPubsub: normalMasterReplicaPubsub, id: id), as: String.self, onReply: onReply)
+    }
+
+    /// CLIENT LIST from the loop (see `RedisCommandSending.clientList`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func clientList(normalMasterReplicaPubsub: RedisArguments.ClientListNormalMasterReplicaPubsub? = nil, id: [Int]? = nil) -> EventLoopFuture<String> {
+        submit(.clientList(normalMasterReplicaPubsub: normalMasterReplicaPubsub, id: id), as: String.self)
+    }
+
+    /// CLIENT NO-EVICT from the loop (see `RedisCommandSending.clientNoEvict`); `onReply` runs on the loop.
+    public func clientNoEvict(_ enabled: RedisArguments.ClientNoEvictEnabled, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.clientNoEvict(enabled), onReply: onReply)
+    }
+
+    /// CLIENT NO-EVICT from the loop (see `RedisCommandSending.clientNoEvict`); the future completes on the loop.
+    @discardableResult
+    public func clientNoEvict(_ enabled: RedisArguments.ClientNoEvictEnabled) -> EventLoopFuture<Void> {
+        submitStatus(.clientNoEvict(enabled))
+    }
+
+    /// CLIENT PAUSE from the loop (see `RedisCommandSending.clientPause`); `onReply` runs on the loop.
+    public func clientPause(timeout: Int, mode: RedisArguments.ClientPauseMode? = nil, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.clientPause(timeout: timeout, mode: mode), onReply: onReply)
+    }
+
+    /// CLIENT PAUSE from the loop (see `RedisCommandSending.clientPause`); the future completes on the loop.
+    @discardableResult
+    public func clientPause(timeout: Int, mode: RedisArguments.ClientPauseMode? = nil) -> EventLoopFuture<Void> {
+        submitStatus(.clientPause(timeout: timeout, mode: mode))
+    }
+
+    /// CLIENT SETNAME from the loop (see `RedisCommandSending.clientSetname`); `onReply` runs on the loop.
+    public func clientSetname(_ connectionName: some RESPArgument, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.clientSetname(connectionName), onReply: onReply)
+    }
+
+    /// CLIENT SETNAME from the loop (see `RedisCommandSending.clientSetname`); the future completes on the loop.
+    @discardableResult
+    public func clientSetname(_ connectionName: some RESPArgument) -> EventLoopFuture<Void> {
+        submitStatus(.clientSetname(connectionName))
+    }
+
+    /// CLIENT TRACKINGINFO from the loop (see `RedisCommandSending.clientTrackinginfo`); `onReply` runs on the loop with the raw reply.
+    public func clientTrackinginfo(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clientTrackinginfo(), onReply: onReply)
+    }
+
+    /// CLIENT TRACKINGINFO from the loop (see `RedisCommandSending.clientTrackinginfo`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clientTrackinginfo() -> EventLoopFuture<RESPValue> {
+        submit(.clientTrackinginfo())
+    }
+
+    /// CLIENT UNBLOCK from the loop (see `RedisCommandSending.clientUnblock`); `onReply` runs on the loop with the raw reply.
+    public func clientUnblock(clientId: Int, timeoutError: RedisArguments.ClientUnblockTimeoutError? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.clientUnblock(clientId: clientId, timeoutError: timeoutError), onReply: onReply)
+    }
+
+    /// CLIENT UNBLOCK from the loop (see `RedisCommandSending.clientUnblock`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func clientUnblock(clientId: Int, timeoutError: RedisArguments.ClientUnblockTimeoutError? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.clientUnblock(clientId: clientId, timeoutError: timeoutError))
+    }
+
+    /// CLIENT UNPAUSE from the loop (see `RedisCommandSending.clientUnpause`); `onReply` runs on the loop.
+    public func clientUnpause(onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.clientUnpause(), onReply: onReply)
+    }
+
+    /// CLIENT UNPAUSE from the loop (see `RedisCommandSending.clientUnpause`); the future completes on the loop.
+    @discardableResult
+    public func clientUnpause() -> EventLoopFuture<Void> {
+        submitStatus(.clientUnpause())
+    }
+
+    /// ECHO from the loop (see `RedisCommandSending.echo`); `onReply` runs on the loop with the reply as `ByteBuffer`.
+    public func echo(_ message: some RESPArgument, onReply: @escaping (Result<ByteBuffer, any Error>) -> Void) {
+        submit(.echo(message), as: ByteBuffer.self, onReply: onReply)
+    }
+
+    /// ECHO from the loop (see `RedisCommandSending.echo`); the future completes on the loop with the reply as `ByteBuffer`.
+    @discardableResult
+    public func echo(_ message: some RESPArgument) -> EventLoopFuture<ByteBuffer> {
+        submit(.echo(message), as: ByteBuffer.self)
+    }
+
+    /// PING from the loop (see `RedisCommandSending.ping`); `onReply` runs on the loop with the reply as `String`.
+    public func ping(_ message: String? = nil, onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.ping(message), as: String.self, onReply: onReply)
+    }
+
+    /// PING from the loop (see `RedisCommandSending.ping`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func ping(_ message: String? = nil) -> EventLoopFuture<String> {
+        submit(.ping(message), as: String.self)
+    }
+}

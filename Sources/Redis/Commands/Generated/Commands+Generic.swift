@@ -1285,3 +1285,341 @@ extension RedisCommandSending {
         try await send(.wait(numreplicas: numreplicas, timeout: timeout))
     }
 }
+
+extension RedisLoopCommands {
+    /// COPY from the loop (see `RedisCommandSending.copy`); `onReply` runs on the loop with the reply as `Bool`.
+    public func copy(_ source: RedisKey, destination: RedisKey, destinationDb: Int? = nil, replace: Bool = false, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.copy(source, destination: destination, destinationDb: destinationDb, replace: replace), as: Bool.self, onReply: onReply)
+    }
+
+    /// COPY from the loop (see `RedisCommandSending.copy`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func copy(_ source: RedisKey, destination: RedisKey, destinationDb: Int? = nil, replace: Bool = false) -> EventLoopFuture<Bool> {
+        submit(.copy(source, destination: destination, destinationDb: destinationDb, replace: replace), as: Bool.self)
+    }
+
+    /// DEL from the loop (see `RedisCommandSending.del`); `onReply` runs on the loop with the reply as `Int`.
+    public func del(_ keys: [RedisKey], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.del(keys), as: Int.self, onReply: onReply)
+    }
+
+    /// DEL from the loop (see `RedisCommandSending.del`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func del(_ keys: [RedisKey]) -> EventLoopFuture<Int> {
+        submit(.del(keys), as: Int.self)
+    }
+
+    /// DUMP from the loop (see `RedisCommandSending.dump`); `onReply` runs on the loop with the reply as `ByteBuffer?`.
+    public func dump(_ key: RedisKey, onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+        submit(.dump(key), as: ByteBuffer?.self, onReply: onReply)
+    }
+
+    /// DUMP from the loop (see `RedisCommandSending.dump`); the future completes on the loop with the reply as `ByteBuffer?`.
+    public func dump(_ key: RedisKey) -> EventLoopFuture<ByteBuffer?> {
+        submit(.dump(key), as: ByteBuffer?.self)
+    }
+
+    /// EXISTS from the loop (see `RedisCommandSending.exists`); `onReply` runs on the loop with the reply as `Int`.
+    public func exists(_ keys: [RedisKey], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.exists(keys), as: Int.self, onReply: onReply)
+    }
+
+    /// EXISTS from the loop (see `RedisCommandSending.exists`); the future completes on the loop with the reply as `Int`.
+    public func exists(_ keys: [RedisKey]) -> EventLoopFuture<Int> {
+        submit(.exists(keys), as: Int.self)
+    }
+
+    /// EXPIRE from the loop (see `RedisCommandSending.expire`); `onReply` runs on the loop with the reply as `Bool`.
+    public func expire(_ key: RedisKey, seconds: Int, condition: RedisArguments.ExpireCondition? = nil, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.expire(key, seconds: seconds, condition: condition), as: Bool.self, onReply: onReply)
+    }
+
+    /// EXPIRE from the loop (see `RedisCommandSending.expire`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func expire(_ key: RedisKey, seconds: Int, condition: RedisArguments.ExpireCondition? = nil) -> EventLoopFuture<Bool> {
+        submit(.expire(key, seconds: seconds, condition: condition), as: Bool.self)
+    }
+
+    /// EXPIREAT from the loop (see `RedisCommandSending.expireat`); `onReply` runs on the loop with the reply as `Bool`.
+    public func expireat(_ key: RedisKey, unixTimeSeconds: Int, condition: RedisArguments.ExpireatCondition? = nil, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.expireat(key, unixTimeSeconds: unixTimeSeconds, condition: condition), as: Bool.self, onReply: onReply)
+    }
+
+    /// EXPIREAT from the loop (see `RedisCommandSending.expireat`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func expireat(_ key: RedisKey, unixTimeSeconds: Int, condition: RedisArguments.ExpireatCondition? = nil) -> EventLoopFuture<Bool> {
+        submit(.expireat(key, unixTimeSeconds: unixTimeSeconds, condition: condition), as: Bool.self)
+    }
+
+    /// EXPIRETIME from the loop (see `RedisCommandSending.expiretime`); `onReply` runs on the loop with the reply as `Int`.
+    public func expiretime(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.expiretime(key), as: Int.self, onReply: onReply)
+    }
+
+    /// EXPIRETIME from the loop (see `RedisCommandSending.expiretime`); the future completes on the loop with the reply as `Int`.
+    public func expiretime(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.expiretime(key), as: Int.self)
+    }
+
+    /// KEYS from the loop (see `RedisCommandSending.keys`); `onReply` runs on the loop with the reply as `[ByteBuffer]`.
+    public func keys(_ pattern: some RESPArgument, onReply: @escaping (Result<[ByteBuffer], any Error>) -> Void) {
+        submit(.keys(pattern), as: [ByteBuffer].self, onReply: onReply)
+    }
+
+    /// KEYS from the loop (see `RedisCommandSending.keys`); the future completes on the loop with the reply as `[ByteBuffer]`.
+    public func keys(_ pattern: some RESPArgument) -> EventLoopFuture<[ByteBuffer]> {
+        submit(.keys(pattern), as: [ByteBuffer].self)
+    }
+
+    /// MIGRATE from the loop (see `RedisCommandSending.migrate`); `onReply` runs on the loop with the raw reply.
+    public func migrate(host: some RESPArgument, port: Int, keyOrEmptyString: RedisArguments.MigrateKeyOrEmptyString, destinationDb: Int, timeout: Int, copy: Bool = false, replace: Bool = false, authentication: RedisArguments.MigrateAuthentication? = nil, keys: [RedisKey] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.migrate(host: host, port: port, keyOrEmptyString: keyOrEmptyString, destinationDb: destinationDb, timeout: timeout, copy: copy, replace: replace, authentication: authentication, keys: keys), onReply: onReply)
+    }
+
+    /// MIGRATE from the loop (see `RedisCommandSending.migrate`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func migrate(host: some RESPArgument, port: Int, keyOrEmptyString: RedisArguments.MigrateKeyOrEmptyString, destinationDb: Int, timeout: Int, copy: Bool = false, replace: Bool = false, authentication: RedisArguments.MigrateAuthentication? = nil, keys: [RedisKey] = []) -> EventLoopFuture<RESPValue> {
+        submit(.migrate(host: host, port: port, keyOrEmptyString: keyOrEmptyString, destinationDb: destinationDb, timeout: timeout, copy: copy, replace: replace, authentication: authentication, keys: keys))
+    }
+
+    /// MOVE from the loop (see `RedisCommandSending.move`); `onReply` runs on the loop with the reply as `Bool`.
+    public func move(_ key: RedisKey, db: Int, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.move(key, db: db), as: Bool.self, onReply: onReply)
+    }
+
+    /// MOVE from the loop (see `RedisCommandSending.move`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func move(_ key: RedisKey, db: Int) -> EventLoopFuture<Bool> {
+        submit(.move(key, db: db), as: Bool.self)
+    }
+
+    /// OBJECT ENCODING from the loop (see `RedisCommandSending.objectEncoding`); `onReply` runs on the loop with the reply as `String?`.
+    public func objectEncoding(_ key: RedisKey, onReply: @escaping (Result<String?, any Error>) -> Void) {
+        submit(.objectEncoding(key), as: String?.self, onReply: onReply)
+    }
+
+    /// OBJECT ENCODING from the loop (see `RedisCommandSending.objectEncoding`); the future completes on the loop with the reply as `String?`.
+    public func objectEncoding(_ key: RedisKey) -> EventLoopFuture<String?> {
+        submit(.objectEncoding(key), as: String?.self)
+    }
+
+    /// OBJECT FREQ from the loop (see `RedisCommandSending.objectFreq`); `onReply` runs on the loop with the reply as `Int`.
+    public func objectFreq(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.objectFreq(key), as: Int.self, onReply: onReply)
+    }
+
+    /// OBJECT FREQ from the loop (see `RedisCommandSending.objectFreq`); the future completes on the loop with the reply as `Int`.
+    public func objectFreq(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.objectFreq(key), as: Int.self)
+    }
+
+    /// OBJECT HELP from the loop (see `RedisCommandSending.objectHelp`); `onReply` runs on the loop with the raw reply.
+    public func objectHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.objectHelp(), onReply: onReply)
+    }
+
+    /// OBJECT HELP from the loop (see `RedisCommandSending.objectHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func objectHelp() -> EventLoopFuture<RESPValue> {
+        submit(.objectHelp())
+    }
+
+    /// OBJECT IDLETIME from the loop (see `RedisCommandSending.objectIdletime`); `onReply` runs on the loop with the reply as `Int`.
+    public func objectIdletime(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.objectIdletime(key), as: Int.self, onReply: onReply)
+    }
+
+    /// OBJECT IDLETIME from the loop (see `RedisCommandSending.objectIdletime`); the future completes on the loop with the reply as `Int`.
+    public func objectIdletime(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.objectIdletime(key), as: Int.self)
+    }
+
+    /// OBJECT REFCOUNT from the loop (see `RedisCommandSending.objectRefcount`); `onReply` runs on the loop with the reply as `Int`.
+    public func objectRefcount(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.objectRefcount(key), as: Int.self, onReply: onReply)
+    }
+
+    /// OBJECT REFCOUNT from the loop (see `RedisCommandSending.objectRefcount`); the future completes on the loop with the reply as `Int`.
+    public func objectRefcount(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.objectRefcount(key), as: Int.self)
+    }
+
+    /// PERSIST from the loop (see `RedisCommandSending.persist`); `onReply` runs on the loop with the reply as `Bool`.
+    public func persist(_ key: RedisKey, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.persist(key), as: Bool.self, onReply: onReply)
+    }
+
+    /// PERSIST from the loop (see `RedisCommandSending.persist`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func persist(_ key: RedisKey) -> EventLoopFuture<Bool> {
+        submit(.persist(key), as: Bool.self)
+    }
+
+    /// PEXPIRE from the loop (see `RedisCommandSending.pexpire`); `onReply` runs on the loop with the reply as `Bool`.
+    public func pexpire(_ key: RedisKey, milliseconds: Int, condition: RedisArguments.PexpireCondition? = nil, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.pexpire(key, milliseconds: milliseconds, condition: condition), as: Bool.self, onReply: onReply)
+    }
+
+    /// PEXPIRE from the loop (see `RedisCommandSending.pexpire`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func pexpire(_ key: RedisKey, milliseconds: Int, condition: RedisArguments.PexpireCondition? = nil) -> EventLoopFuture<Bool> {
+        submit(.pexpire(key, milliseconds: milliseconds, condition: condition), as: Bool.self)
+    }
+
+    /// PEXPIREAT from the loop (see `RedisCommandSending.pexpireat`); `onReply` runs on the loop with the reply as `Bool`.
+    public func pexpireat(_ key: RedisKey, unixTimeMilliseconds: Int, condition: RedisArguments.PexpireatCondition? = nil, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.pexpireat(key, unixTimeMilliseconds: unixTimeMilliseconds, condition: condition), as: Bool.self, onReply: onReply)
+    }
+
+    /// PEXPIREAT from the loop (see `RedisCommandSending.pexpireat`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func pexpireat(_ key: RedisKey, unixTimeMilliseconds: Int, condition: RedisArguments.PexpireatCondition? = nil) -> EventLoopFuture<Bool> {
+        submit(.pexpireat(key, unixTimeMilliseconds: unixTimeMilliseconds, condition: condition), as: Bool.self)
+    }
+
+    /// PEXPIRETIME from the loop (see `RedisCommandSending.pexpiretime`); `onReply` runs on the loop with the reply as `Int`.
+    public func pexpiretime(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.pexpiretime(key), as: Int.self, onReply: onReply)
+    }
+
+    /// PEXPIRETIME from the loop (see `RedisCommandSending.pexpiretime`); the future completes on the loop with the reply as `Int`.
+    public func pexpiretime(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.pexpiretime(key), as: Int.self)
+    }
+
+    /// PTTL from the loop (see `RedisCommandSending.pttl`); `onReply` runs on the loop with the reply as `Int`.
+    public func pttl(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.pttl(key), as: Int.self, onReply: onReply)
+    }
+
+    /// PTTL from the loop (see `RedisCommandSending.pttl`); the future completes on the loop with the reply as `Int`.
+    public func pttl(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.pttl(key), as: Int.self)
+    }
+
+    /// RANDOMKEY from the loop (see `RedisCommandSending.randomkey`); `onReply` runs on the loop with the reply as `ByteBuffer?`.
+    public func randomkey(onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+        submit(.randomkey(), as: ByteBuffer?.self, onReply: onReply)
+    }
+
+    /// RANDOMKEY from the loop (see `RedisCommandSending.randomkey`); the future completes on the loop with the reply as `ByteBuffer?`.
+    public func randomkey() -> EventLoopFuture<ByteBuffer?> {
+        submit(.randomkey(), as: ByteBuffer?.self)
+    }
+
+    /// RENAME from the loop (see `RedisCommandSending.rename`); `onReply` runs on the loop.
+    public func rename(_ key: RedisKey, newkey: RedisKey, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.rename(key, newkey: newkey), onReply: onReply)
+    }
+
+    /// RENAME from the loop (see `RedisCommandSending.rename`); the future completes on the loop.
+    @discardableResult
+    public func rename(_ key: RedisKey, newkey: RedisKey) -> EventLoopFuture<Void> {
+        submitStatus(.rename(key, newkey: newkey))
+    }
+
+    /// RENAMENX from the loop (see `RedisCommandSending.renamenx`); `onReply` runs on the loop with the reply as `Bool`.
+    public func renamenx(_ key: RedisKey, newkey: RedisKey, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.renamenx(key, newkey: newkey), as: Bool.self, onReply: onReply)
+    }
+
+    /// RENAMENX from the loop (see `RedisCommandSending.renamenx`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func renamenx(_ key: RedisKey, newkey: RedisKey) -> EventLoopFuture<Bool> {
+        submit(.renamenx(key, newkey: newkey), as: Bool.self)
+    }
+
+    /// RESTORE from the loop (see `RedisCommandSending.restore`); `onReply` runs on the loop.
+    public func restore(_ key: RedisKey, ttl: Int, serializedValue: some RESPArgument, replace: Bool = false, absttl: Bool = false, seconds: Int? = nil, frequency: Int? = nil, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.restore(key, ttl: ttl, serializedValue: serializedValue, replace: replace, absttl: absttl, seconds: seconds, frequency: frequency), onReply: onReply)
+    }
+
+    /// RESTORE from the loop (see `RedisCommandSending.restore`); the future completes on the loop.
+    @discardableResult
+    public func restore(_ key: RedisKey, ttl: Int, serializedValue: some RESPArgument, replace: Bool = false, absttl: Bool = false, seconds: Int? = nil, frequency: Int? = nil) -> EventLoopFuture<Void> {
+        submitStatus(.restore(key, ttl: ttl, serializedValue: serializedValue, replace: replace, absttl: absttl, seconds: seconds, frequency: frequency))
+    }
+
+    /// SCAN from the loop (see `RedisCommandSending.scan`); `onReply` runs on the loop with the raw reply.
+    public func scan(cursor: Int, pattern: String? = nil, count: Int? = nil, type: String? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.scan(cursor: cursor, pattern: pattern, count: count, type: type), onReply: onReply)
+    }
+
+    /// SCAN from the loop (see `RedisCommandSending.scan`); the future completes on the loop with the raw reply.
+    public func scan(cursor: Int, pattern: String? = nil, count: Int? = nil, type: String? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.scan(cursor: cursor, pattern: pattern, count: count, type: type))
+    }
+
+    /// SORT from the loop (see `RedisCommandSending.sort`); `onReply` runs on the loop with the raw reply.
+    public func sort(_ key: RedisKey, pattern: String? = nil, offsetCount: (offset: Int, count: Int)? = nil, patterns: [String] = [], order: RedisArguments.SortOrder? = nil, sorting: Bool = false, destination: RedisKey? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.sort(key, pattern: pattern, offsetCount: offsetCount, patterns: patterns, order: order, sorting: sorting, destination: destination), onReply: onReply)
+    }
+
+    /// SORT from the loop (see `RedisCommandSending.sort`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func sort(_ key: RedisKey, pattern: String? = nil, offsetCount: (offset: Int, count: Int)? = nil, patterns: [String] = [], order: RedisArguments.SortOrder? = nil, sorting: Bool = false, destination: RedisKey? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.sort(key, pattern: pattern, offsetCount: offsetCount, patterns: patterns, order: order, sorting: sorting, destination: destination))
+    }
+
+    /// SORT_RO from the loop (see `RedisCommandSending.sortRo`); `onReply` runs on the loop with the raw reply.
+    public func sortRo(_ key: RedisKey, pattern: String? = nil, offsetCount: (offset: Int, count: Int)? = nil, patterns: [String] = [], order: RedisArguments.SortRoOrder? = nil, sorting: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.sortRo(key, pattern: pattern, offsetCount: offsetCount, patterns: patterns, order: order, sorting: sorting), onReply: onReply)
+    }
+
+    /// SORT_RO from the loop (see `RedisCommandSending.sortRo`); the future completes on the loop with the raw reply.
+    public func sortRo(_ key: RedisKey, pattern: String? = nil, offsetCount: (offset: Int, count: Int)? = nil, patterns: [String] = [], order: RedisArguments.SortRoOrder? = nil, sorting: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.sortRo(key, pattern: pattern, offsetCount: offsetCount, patterns: patterns, order: order, sorting: sorting))
+    }
+
+    /// TOUCH from the loop (see `RedisCommandSending.touch`); `onReply` runs on the loop with the reply as `Int`.
+    public func touch(_ keys: [RedisKey], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.touch(keys), as: Int.self, onReply: onReply)
+    }
+
+    /// TOUCH from the loop (see `RedisCommandSending.touch`); the future completes on the loop with the reply as `Int`.
+    public func touch(_ keys: [RedisKey]) -> EventLoopFuture<Int> {
+        submit(.touch(keys), as: Int.self)
+    }
+
+    /// TTL from the loop (see `RedisCommandSending.ttl`); `onReply` runs on the loop with the reply as `Int`.
+    public func ttl(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.ttl(key), as: Int.self, onReply: onReply)
+    }
+
+    /// TTL from the loop (see `RedisCommandSending.ttl`); the future completes on the loop with the reply as `Int`.
+    public func ttl(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.ttl(key), as: Int.self)
+    }
+
+    /// TYPE from the loop (see `RedisCommandSending.type`); `onReply` runs on the loop with the reply as `String`.
+    public func type(_ key: RedisKey, onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.type(key), as: String.self, onReply: onReply)
+    }
+
+    /// TYPE from the loop (see `RedisCommandSending.type`); the future completes on the loop with the reply as `String`.
+    public func type(_ key: RedisKey) -> EventLoopFuture<String> {
+        submit(.type(key), as: String.self)
+    }
+
+    /// UNLINK from the loop (see `RedisCommandSending.unlink`); `onReply` runs on the loop with the reply as `Int`.
+    public func unlink(_ keys: [RedisKey], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.unlink(keys), as: Int.self, onReply: onReply)
+    }
+
+    /// UNLINK from the loop (see `RedisCommandSending.unlink`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func unlink(_ keys: [RedisKey]) -> EventLoopFuture<Int> {
+        submit(.unlink(keys), as: Int.self)
+    }
+
+    /// WAIT from the loop (see `RedisCommandSending.wait`); `onReply` runs on the loop with the raw reply.
+    public func wait(numreplicas: Int, timeout: Int, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.wait(numreplicas: numreplicas, timeout: timeout), onReply: onReply)
+    }
+
+    /// WAIT from the loop (see `RedisCommandSending.wait`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func wait(numreplicas: Int, timeout: Int) -> EventLoopFuture<RESPValue> {
+        submit(.wait(numreplicas: numreplicas, timeout: timeout))
+    }
+}

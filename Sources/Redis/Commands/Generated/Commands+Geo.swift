@@ -667,3 +667,67 @@ extension RedisCommandSending {
         try await send(.geosearchstore(destination, source: source, from: from, by: by, order: order, count: count, storedist: storedist))
     }
 }
+
+extension RedisLoopCommands {
+    /// GEOADD from the loop (see `RedisCommandSending.geoadd`); `onReply` runs on the loop with the reply as `Int`.
+    public func geoadd(_ key: RedisKey, condition: RedisArguments.GeoaddCondition? = nil, change: Bool = false, longitudeLatitudeMembers: [(longitude: Double, latitude: Double, member: some RESPArgument)], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.geoadd(key, condition: condition, change: change, longitudeLatitudeMembers: longitudeLatitudeMembers), as: Int.self, onReply: onReply)
+    }
+
+    /// GEOADD from the loop (see `RedisCommandSending.geoadd`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func geoadd(_ key: RedisKey, condition: RedisArguments.GeoaddCondition? = nil, change: Bool = false, longitudeLatitudeMembers: [(longitude: Double, latitude: Double, member: some RESPArgument)]) -> EventLoopFuture<Int> {
+        submit(.geoadd(key, condition: condition, change: change, longitudeLatitudeMembers: longitudeLatitudeMembers), as: Int.self)
+    }
+
+    /// GEODIST from the loop (see `RedisCommandSending.geodist`); `onReply` runs on the loop with the reply as `Double?`.
+    public func geodist(_ key: RedisKey, member1: some RESPArgument, member2: some RESPArgument, unit: RedisArguments.GeodistUnit? = nil, onReply: @escaping (Result<Double?, any Error>) -> Void) {
+        submit(.geodist(key, member1: member1, member2: member2, unit: unit), as: Double?.self, onReply: onReply)
+    }
+
+    /// GEODIST from the loop (see `RedisCommandSending.geodist`); the future completes on the loop with the reply as `Double?`.
+    public func geodist(_ key: RedisKey, member1: some RESPArgument, member2: some RESPArgument, unit: RedisArguments.GeodistUnit? = nil) -> EventLoopFuture<Double?> {
+        submit(.geodist(key, member1: member1, member2: member2, unit: unit), as: Double?.self)
+    }
+
+    /// GEOHASH from the loop (see `RedisCommandSending.geohash`); `onReply` runs on the loop with the reply as `[String?]`.
+    public func geohash(_ key: RedisKey, members: [some RESPArgument], onReply: @escaping (Result<[String?], any Error>) -> Void) {
+        submit(.geohash(key, members: members), as: [String?].self, onReply: onReply)
+    }
+
+    /// GEOHASH from the loop (see `RedisCommandSending.geohash`); the future completes on the loop with the reply as `[String?]`.
+    public func geohash(_ key: RedisKey, members: [some RESPArgument]) -> EventLoopFuture<[String?]> {
+        submit(.geohash(key, members: members), as: [String?].self)
+    }
+
+    /// GEOPOS from the loop (see `RedisCommandSending.geopos`); `onReply` runs on the loop with the raw reply.
+    public func geopos(_ key: RedisKey, members: [some RESPArgument], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.geopos(key, members: members), onReply: onReply)
+    }
+
+    /// GEOPOS from the loop (see `RedisCommandSending.geopos`); the future completes on the loop with the raw reply.
+    public func geopos(_ key: RedisKey, members: [some RESPArgument]) -> EventLoopFuture<RESPValue> {
+        submit(.geopos(key, members: members))
+    }
+
+    /// GEOSEARCH from the loop (see `RedisCommandSending.geosearch`); `onReply` runs on the loop with the raw reply.
+    public func geosearch(_ key: RedisKey, from: RedisArguments.GeosearchFrom, by: RedisArguments.GeosearchBy, order: RedisArguments.GeosearchOrder? = nil, count: (count: Int, any: Bool)? = nil, withcoord: Bool = false, withdist: Bool = false, withhash: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.geosearch(key, from: from, by: by, order: order, count: count, withcoord: withcoord, withdist: withdist, withhash: withhash), onReply: onReply)
+    }
+
+    /// GEOSEARCH from the loop (see `RedisCommandSending.geosearch`); the future completes on the loop with the raw reply.
+    public func geosearch(_ key: RedisKey, from: RedisArguments.GeosearchFrom, by: RedisArguments.GeosearchBy, order: RedisArguments.GeosearchOrder? = nil, count: (count: Int, any: Bool)? = nil, withcoord: Bool = false, withdist: Bool = false, withhash: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.geosearch(key, from: from, by: by, order: order, count: count, withcoord: withcoord, withdist: withdist, withhash: withhash))
+    }
+
+    /// GEOSEARCHSTORE from the loop (see `RedisCommandSending.geosearchstore`); `onReply` runs on the loop with the raw reply.
+    public func geosearchstore(_ destination: RedisKey, source: RedisKey, from: RedisArguments.GeosearchstoreFrom, by: RedisArguments.GeosearchstoreBy, order: RedisArguments.GeosearchstoreOrder? = nil, count: (count: Int, any: Bool)? = nil, storedist: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.geosearchstore(destination, source: source, from: from, by: by, order: order, count: count, storedist: storedist), onReply: onReply)
+    }
+
+    /// GEOSEARCHSTORE from the loop (see `RedisCommandSending.geosearchstore`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func geosearchstore(_ destination: RedisKey, source: RedisKey, from: RedisArguments.GeosearchstoreFrom, by: RedisArguments.GeosearchstoreBy, order: RedisArguments.GeosearchstoreOrder? = nil, count: (count: Int, any: Bool)? = nil, storedist: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.geosearchstore(destination, source: source, from: from, by: by, order: order, count: count, storedist: storedist))
+    }
+}

@@ -435,3 +435,160 @@ extension RedisCommandSending {
         try await send(.hvals(key)).decode(as: [ByteBuffer].self)
     }
 }
+
+extension RedisLoopCommands {
+    /// HDEL from the loop (see `RedisCommandSending.hdel`); `onReply` runs on the loop with the reply as `Int`.
+    public func hdel(_ key: RedisKey, fields: [some RESPArgument], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.hdel(key, fields: fields), as: Int.self, onReply: onReply)
+    }
+
+    /// HDEL from the loop (see `RedisCommandSending.hdel`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func hdel(_ key: RedisKey, fields: [some RESPArgument]) -> EventLoopFuture<Int> {
+        submit(.hdel(key, fields: fields), as: Int.self)
+    }
+
+    /// HEXISTS from the loop (see `RedisCommandSending.hexists`); `onReply` runs on the loop with the reply as `Bool`.
+    public func hexists(_ key: RedisKey, field: some RESPArgument, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.hexists(key, field: field), as: Bool.self, onReply: onReply)
+    }
+
+    /// HEXISTS from the loop (see `RedisCommandSending.hexists`); the future completes on the loop with the reply as `Bool`.
+    public func hexists(_ key: RedisKey, field: some RESPArgument) -> EventLoopFuture<Bool> {
+        submit(.hexists(key, field: field), as: Bool.self)
+    }
+
+    /// HGET from the loop (see `RedisCommandSending.hget`); `onReply` runs on the loop with the reply as `ByteBuffer?`.
+    public func hget(_ key: RedisKey, field: some RESPArgument, onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+        submit(.hget(key, field: field), as: ByteBuffer?.self, onReply: onReply)
+    }
+
+    /// HGET from the loop (see `RedisCommandSending.hget`); the future completes on the loop with the reply as `ByteBuffer?`.
+    public func hget(_ key: RedisKey, field: some RESPArgument) -> EventLoopFuture<ByteBuffer?> {
+        submit(.hget(key, field: field), as: ByteBuffer?.self)
+    }
+
+    /// HGETALL from the loop (see `RedisCommandSending.hgetall`); `onReply` runs on the loop with the reply as `[ByteBuffer: ByteBuffer]`.
+    public func hgetall(_ key: RedisKey, onReply: @escaping (Result<[ByteBuffer: ByteBuffer], any Error>) -> Void) {
+        submit(.hgetall(key), as: [ByteBuffer: ByteBuffer].self, onReply: onReply)
+    }
+
+    /// HGETALL from the loop (see `RedisCommandSending.hgetall`); the future completes on the loop with the reply as `[ByteBuffer: ByteBuffer]`.
+    public func hgetall(_ key: RedisKey) -> EventLoopFuture<[ByteBuffer: ByteBuffer]> {
+        submit(.hgetall(key), as: [ByteBuffer: ByteBuffer].self)
+    }
+
+    /// HINCRBY from the loop (see `RedisCommandSending.hincrby`); `onReply` runs on the loop with the reply as `Int`.
+    public func hincrby(_ key: RedisKey, field: some RESPArgument, increment: Int, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.hincrby(key, field: field, increment: increment), as: Int.self, onReply: onReply)
+    }
+
+    /// HINCRBY from the loop (see `RedisCommandSending.hincrby`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func hincrby(_ key: RedisKey, field: some RESPArgument, increment: Int) -> EventLoopFuture<Int> {
+        submit(.hincrby(key, field: field, increment: increment), as: Int.self)
+    }
+
+    /// HINCRBYFLOAT from the loop (see `RedisCommandSending.hincrbyfloat`); `onReply` runs on the loop with the reply as `Double`.
+    public func hincrbyfloat(_ key: RedisKey, field: some RESPArgument, increment: Double, onReply: @escaping (Result<Double, any Error>) -> Void) {
+        submit(.hincrbyfloat(key, field: field, increment: increment), as: Double.self, onReply: onReply)
+    }
+
+    /// HINCRBYFLOAT from the loop (see `RedisCommandSending.hincrbyfloat`); the future completes on the loop with the reply as `Double`.
+    @discardableResult
+    public func hincrbyfloat(_ key: RedisKey, field: some RESPArgument, increment: Double) -> EventLoopFuture<Double> {
+        submit(.hincrbyfloat(key, field: field, increment: increment), as: Double.self)
+    }
+
+    /// HKEYS from the loop (see `RedisCommandSending.hkeys`); `onReply` runs on the loop with the reply as `[ByteBuffer]`.
+    public func hkeys(_ key: RedisKey, onReply: @escaping (Result<[ByteBuffer], any Error>) -> Void) {
+        submit(.hkeys(key), as: [ByteBuffer].self, onReply: onReply)
+    }
+
+    /// HKEYS from the loop (see `RedisCommandSending.hkeys`); the future completes on the loop with the reply as `[ByteBuffer]`.
+    public func hkeys(_ key: RedisKey) -> EventLoopFuture<[ByteBuffer]> {
+        submit(.hkeys(key), as: [ByteBuffer].self)
+    }
+
+    /// HLEN from the loop (see `RedisCommandSending.hlen`); `onReply` runs on the loop with the reply as `Int`.
+    public func hlen(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.hlen(key), as: Int.self, onReply: onReply)
+    }
+
+    /// HLEN from the loop (see `RedisCommandSending.hlen`); the future completes on the loop with the reply as `Int`.
+    public func hlen(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.hlen(key), as: Int.self)
+    }
+
+    /// HMGET from the loop (see `RedisCommandSending.hmget`); `onReply` runs on the loop with the reply as `[ByteBuffer?]`.
+    public func hmget(_ key: RedisKey, fields: [some RESPArgument], onReply: @escaping (Result<[ByteBuffer?], any Error>) -> Void) {
+        submit(.hmget(key, fields: fields), as: [ByteBuffer?].self, onReply: onReply)
+    }
+
+    /// HMGET from the loop (see `RedisCommandSending.hmget`); the future completes on the loop with the reply as `[ByteBuffer?]`.
+    public func hmget(_ key: RedisKey, fields: [some RESPArgument]) -> EventLoopFuture<[ByteBuffer?]> {
+        submit(.hmget(key, fields: fields), as: [ByteBuffer?].self)
+    }
+
+    /// HRANDFIELD from the loop (see `RedisCommandSending.hrandfield`); `onReply` runs on the loop with the raw reply.
+    public func hrandfield(_ key: RedisKey, options: (count: Int, withvalues: Bool)? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.hrandfield(key, options: options), onReply: onReply)
+    }
+
+    /// HRANDFIELD from the loop (see `RedisCommandSending.hrandfield`); the future completes on the loop with the raw reply.
+    public func hrandfield(_ key: RedisKey, options: (count: Int, withvalues: Bool)? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.hrandfield(key, options: options))
+    }
+
+    /// HSCAN from the loop (see `RedisCommandSending.hscan`); `onReply` runs on the loop with the raw reply.
+    public func hscan(_ key: RedisKey, cursor: Int, pattern: String? = nil, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.hscan(key, cursor: cursor, pattern: pattern, count: count), onReply: onReply)
+    }
+
+    /// HSCAN from the loop (see `RedisCommandSending.hscan`); the future completes on the loop with the raw reply.
+    public func hscan(_ key: RedisKey, cursor: Int, pattern: String? = nil, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.hscan(key, cursor: cursor, pattern: pattern, count: count))
+    }
+
+    /// HSET from the loop (see `RedisCommandSending.hset`); `onReply` runs on the loop with the reply as `Int`.
+    public func hset(_ key: RedisKey, fields: [(field: some RESPArgument, value: some RESPArgument)], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.hset(key, fields: fields), as: Int.self, onReply: onReply)
+    }
+
+    /// HSET from the loop (see `RedisCommandSending.hset`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func hset(_ key: RedisKey, fields: [(field: some RESPArgument, value: some RESPArgument)]) -> EventLoopFuture<Int> {
+        submit(.hset(key, fields: fields), as: Int.self)
+    }
+
+    /// HSETNX from the loop (see `RedisCommandSending.hsetnx`); `onReply` runs on the loop with the reply as `Bool`.
+    public func hsetnx(_ key: RedisKey, field: some RESPArgument, value: some RESPArgument, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.hsetnx(key, field: field, value: value), as: Bool.self, onReply: onReply)
+    }
+
+    /// HSETNX from the loop (see `RedisCommandSending.hsetnx`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func hsetnx(_ key: RedisKey, field: some RESPArgument, value: some RESPArgument) -> EventLoopFuture<Bool> {
+        submit(.hsetnx(key, field: field, value: value), as: Bool.self)
+    }
+
+    /// HSTRLEN from the loop (see `RedisCommandSending.hstrlen`); `onReply` runs on the loop with the reply as `Int`.
+    public func hstrlen(_ key: RedisKey, field: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.hstrlen(key, field: field), as: Int.self, onReply: onReply)
+    }
+
+    /// HSTRLEN from the loop (see `RedisCommandSending.hstrlen`); the future completes on the loop with the reply as `Int`.
+    public func hstrlen(_ key: RedisKey, field: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.hstrlen(key, field: field), as: Int.self)
+    }
+
+    /// HVALS from the loop (see `RedisCommandSending.hvals`); `onReply` runs on the loop with the reply as `[ByteBuffer]`.
+    public func hvals(_ key: RedisKey, onReply: @escaping (Result<[ByteBuffer], any Error>) -> Void) {
+        submit(.hvals(key), as: [ByteBuffer].self, onReply: onReply)
+    }
+
+    /// HVALS from the loop (see `RedisCommandSending.hvals`); the future completes on the loop with the reply as `[ByteBuffer]`.
+    public func hvals(_ key: RedisKey) -> EventLoopFuture<[ByteBuffer]> {
+        submit(.hvals(key), as: [ByteBuffer].self)
+    }
+}

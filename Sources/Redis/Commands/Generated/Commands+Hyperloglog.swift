@@ -101,3 +101,37 @@ extension RedisCommandSending {
         try await send(.pfmerge(destkey, sourcekeys: sourcekeys))
     }
 }
+
+extension RedisLoopCommands {
+    /// PFADD from the loop (see `RedisCommandSending.pfadd`); `onReply` runs on the loop with the reply as `Bool`.
+    public func pfadd(_ key: RedisKey, elements: [String] = [], onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.pfadd(key, elements: elements), as: Bool.self, onReply: onReply)
+    }
+
+    /// PFADD from the loop (see `RedisCommandSending.pfadd`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func pfadd(_ key: RedisKey, elements: [String] = []) -> EventLoopFuture<Bool> {
+        submit(.pfadd(key, elements: elements), as: Bool.self)
+    }
+
+    /// PFCOUNT from the loop (see `RedisCommandSending.pfcount`); `onReply` runs on the loop with the reply as `Int`.
+    public func pfcount(_ keys: [RedisKey], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.pfcount(keys), as: Int.self, onReply: onReply)
+    }
+
+    /// PFCOUNT from the loop (see `RedisCommandSending.pfcount`); the future completes on the loop with the reply as `Int`.
+    public func pfcount(_ keys: [RedisKey]) -> EventLoopFuture<Int> {
+        submit(.pfcount(keys), as: Int.self)
+    }
+
+    /// PFMERGE from the loop (see `RedisCommandSending.pfmerge`); `onReply` runs on the loop.
+    public func pfmerge(_ destkey: RedisKey, sourcekeys: [RedisKey], onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.pfmerge(destkey, sourcekeys: sourcekeys), onReply: onReply)
+    }
+
+    /// PFMERGE from the loop (see `RedisCommandSending.pfmerge`); the future completes on the loop.
+    @discardableResult
+    public func pfmerge(_ destkey: RedisKey, sourcekeys: [RedisKey]) -> EventLoopFuture<Void> {
+        submitStatus(.pfmerge(destkey, sourcekeys: sourcekeys))
+    }
+}

@@ -808,3 +808,221 @@ extension RedisCommandSending {
         try await send(.rpushx(key, elements: elements)).decode(as: Int.self)
     }
 }
+
+extension RedisLoopCommands {
+    /// BLMOVE from the loop (see `RedisCommandSending.blmove`); `onReply` runs on the loop with the reply as `ByteBuffer?`.
+    public func blmove(_ source: RedisKey, destination: RedisKey, wherefrom: RedisArguments.BlmoveWherefrom, whereto: RedisArguments.BlmoveWhereto, timeout: Double, onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+        submit(.blmove(source, destination: destination, wherefrom: wherefrom, whereto: whereto, timeout: timeout), as: ByteBuffer?.self, onReply: onReply)
+    }
+
+    /// BLMOVE from the loop (see `RedisCommandSending.blmove`); the future completes on the loop with the reply as `ByteBuffer?`.
+    @discardableResult
+    public func blmove(_ source: RedisKey, destination: RedisKey, wherefrom: RedisArguments.BlmoveWherefrom, whereto: RedisArguments.BlmoveWhereto, timeout: Double) -> EventLoopFuture<ByteBuffer?> {
+        submit(.blmove(source, destination: destination, wherefrom: wherefrom, whereto: whereto, timeout: timeout), as: ByteBuffer?.self)
+    }
+
+    /// BLMPOP from the loop (see `RedisCommandSending.blmpop`); `onReply` runs on the loop with the raw reply.
+    public func blmpop(timeout: Double, keys: [RedisKey], where: RedisArguments.BlmpopWhere, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.blmpop(timeout: timeout, keys: keys, where: `where`, count: count), onReply: onReply)
+    }
+
+    /// BLMPOP from the loop (see `RedisCommandSending.blmpop`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func blmpop(timeout: Double, keys: [RedisKey], where: RedisArguments.BlmpopWhere, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.blmpop(timeout: timeout, keys: keys, where: `where`, count: count))
+    }
+
+    /// BLPOP from the loop (see `RedisCommandSending.blpop`); `onReply` runs on the loop with the reply as `[ByteBuffer]?`.
+    public func blpop(_ keys: [RedisKey], timeout: Double, onReply: @escaping (Result<[ByteBuffer]?, any Error>) -> Void) {
+        submit(.blpop(keys, timeout: timeout), as: [ByteBuffer]?.self, onReply: onReply)
+    }
+
+    /// BLPOP from the loop (see `RedisCommandSending.blpop`); the future completes on the loop with the reply as `[ByteBuffer]?`.
+    @discardableResult
+    public func blpop(_ keys: [RedisKey], timeout: Double) -> EventLoopFuture<[ByteBuffer]?> {
+        submit(.blpop(keys, timeout: timeout), as: [ByteBuffer]?.self)
+    }
+
+    /// BRPOP from the loop (see `RedisCommandSending.brpop`); `onReply` runs on the loop with the reply as `[ByteBuffer]?`.
+    public func brpop(_ keys: [RedisKey], timeout: Double, onReply: @escaping (Result<[ByteBuffer]?, any Error>) -> Void) {
+        submit(.brpop(keys, timeout: timeout), as: [ByteBuffer]?.self, onReply: onReply)
+    }
+
+    /// BRPOP from the loop (see `RedisCommandSending.brpop`); the future completes on the loop with the reply as `[ByteBuffer]?`.
+    @discardableResult
+    public func brpop(_ keys: [RedisKey], timeout: Double) -> EventLoopFuture<[ByteBuffer]?> {
+        submit(.brpop(keys, timeout: timeout), as: [ByteBuffer]?.self)
+    }
+
+    /// LINDEX from the loop (see `RedisCommandSending.lindex`); `onReply` runs on the loop with the reply as `ByteBuffer?`.
+    public func lindex(_ key: RedisKey, index: Int, onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+        submit(.lindex(key, index: index), as: ByteBuffer?.self, onReply: onReply)
+    }
+
+    /// LINDEX from the loop (see `RedisCommandSending.lindex`); the future completes on the loop with the reply as `ByteBuffer?`.
+    public func lindex(_ key: RedisKey, index: Int) -> EventLoopFuture<ByteBuffer?> {
+        submit(.lindex(key, index: index), as: ByteBuffer?.self)
+    }
+
+    /// LINSERT from the loop (see `RedisCommandSending.linsert`); `onReply` runs on the loop with the reply as `Int`.
+    public func linsert(_ key: RedisKey, where: RedisArguments.LinsertWhere, pivot: some RESPArgument, element: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.linsert(key, where: `where`, pivot: pivot, element: element), as: Int.self, onReply: onReply)
+    }
+
+    /// LINSERT from the loop (see `RedisCommandSending.linsert`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func linsert(_ key: RedisKey, where: RedisArguments.LinsertWhere, pivot: some RESPArgument, element: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.linsert(key, where: `where`, pivot: pivot, element: element), as: Int.self)
+    }
+
+    /// LLEN from the loop (see `RedisCommandSending.llen`); `onReply` runs on the loop with the reply as `Int`.
+    public func llen(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.llen(key), as: Int.self, onReply: onReply)
+    }
+
+    /// LLEN from the loop (see `RedisCommandSending.llen`); the future completes on the loop with the reply as `Int`.
+    public func llen(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.llen(key), as: Int.self)
+    }
+
+    /// LMOVE from the loop (see `RedisCommandSending.lmove`); `onReply` runs on the loop with the reply as `ByteBuffer?`.
+    public func lmove(_ source: RedisKey, destination: RedisKey, wherefrom: RedisArguments.LmoveWherefrom, whereto: RedisArguments.LmoveWhereto, onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+        submit(.lmove(source, destination: destination, wherefrom: wherefrom, whereto: whereto), as: ByteBuffer?.self, onReply: onReply)
+    }
+
+    /// LMOVE from the loop (see `RedisCommandSending.lmove`); the future completes on the loop with the reply as `ByteBuffer?`.
+    @discardableResult
+    public func lmove(_ source: RedisKey, destination: RedisKey, wherefrom: RedisArguments.LmoveWherefrom, whereto: RedisArguments.LmoveWhereto) -> EventLoopFuture<ByteBuffer?> {
+        submit(.lmove(source, destination: destination, wherefrom: wherefrom, whereto: whereto), as: ByteBuffer?.self)
+    }
+
+    /// LMPOP from the loop (see `RedisCommandSending.lmpop`); `onReply` runs on the loop with the raw reply.
+    public func lmpop(_ keys: [RedisKey], where: RedisArguments.LmpopWhere, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.lmpop(keys, where: `where`, count: count), onReply: onReply)
+    }
+
+    /// LMPOP from the loop (see `RedisCommandSending.lmpop`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func lmpop(_ keys: [RedisKey], where: RedisArguments.LmpopWhere, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.lmpop(keys, where: `where`, count: count))
+    }
+
+    /// LPOP from the loop (see `RedisCommandSending.lpop`); `onReply` runs on the loop with the raw reply.
+    public func lpop(_ key: RedisKey, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.lpop(key, count: count), onReply: onReply)
+    }
+
+    /// LPOP from the loop (see `RedisCommandSending.lpop`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func lpop(_ key: RedisKey, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.lpop(key, count: count))
+    }
+
+    /// LPOS from the loop (see `RedisCommandSending.lpos`); `onReply` runs on the loop with the raw reply.
+    public func lpos(_ key: RedisKey, element: some RESPArgument, rank: Int? = nil, numMatches: Int? = nil, len: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.lpos(key, element: element, rank: rank, numMatches: numMatches, len: len), onReply: onReply)
+    }
+
+    /// LPOS from the loop (see `RedisCommandSending.lpos`); the future completes on the loop with the raw reply.
+    public func lpos(_ key: RedisKey, element: some RESPArgument, rank: Int? = nil, numMatches: Int? = nil, len: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.lpos(key, element: element, rank: rank, numMatches: numMatches, len: len))
+    }
+
+    /// LPUSH from the loop (see `RedisCommandSending.lpush`); `onReply` runs on the loop with the reply as `Int`.
+    public func lpush(_ key: RedisKey, elements: [some RESPArgument], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.lpush(key, elements: elements), as: Int.self, onReply: onReply)
+    }
+
+    /// LPUSH from the loop (see `RedisCommandSending.lpush`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func lpush(_ key: RedisKey, elements: [some RESPArgument]) -> EventLoopFuture<Int> {
+        submit(.lpush(key, elements: elements), as: Int.self)
+    }
+
+    /// LPUSHX from the loop (see `RedisCommandSending.lpushx`); `onReply` runs on the loop with the reply as `Int`.
+    public func lpushx(_ key: RedisKey, elements: [some RESPArgument], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.lpushx(key, elements: elements), as: Int.self, onReply: onReply)
+    }
+
+    /// LPUSHX from the loop (see `RedisCommandSending.lpushx`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func lpushx(_ key: RedisKey, elements: [some RESPArgument]) -> EventLoopFuture<Int> {
+        submit(.lpushx(key, elements: elements), as: Int.self)
+    }
+
+    /// LRANGE from the loop (see `RedisCommandSending.lrange`); `onReply` runs on the loop with the reply as `[ByteBuffer]`.
+    public func lrange(_ key: RedisKey, start: Int, stop: Int, onReply: @escaping (Result<[ByteBuffer], any Error>) -> Void) {
+        submit(.lrange(key, start: start, stop: stop), as: [ByteBuffer].self, onReply: onReply)
+    }
+
+    /// LRANGE from the loop (see `RedisCommandSending.lrange`); the future completes on the loop with the reply as `[ByteBuffer]`.
+    public func lrange(_ key: RedisKey, start: Int, stop: Int) -> EventLoopFuture<[ByteBuffer]> {
+        submit(.lrange(key, start: start, stop: stop), as: [ByteBuffer].self)
+    }
+
+    /// LREM from the loop (see `RedisCommandSending.lrem`); `onReply` runs on the loop with the reply as `Int`.
+    public func lrem(_ key: RedisKey, count: Int, element: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.lrem(key, count: count, element: element), as: Int.self, onReply: onReply)
+    }
+
+    /// LREM from the loop (see `RedisCommandSending.lrem`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func lrem(_ key: RedisKey, count: Int, element: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.lrem(key, count: count, element: element), as: Int.self)
+    }
+
+    /// LSET from the loop (see `RedisCommandSending.lset`); `onReply` runs on the loop.
+    public func lset(_ key: RedisKey, index: Int, element: some RESPArgument, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.lset(key, index: index, element: element), onReply: onReply)
+    }
+
+    /// LSET from the loop (see `RedisCommandSending.lset`); the future completes on the loop.
+    @discardableResult
+    public func lset(_ key: RedisKey, index: Int, element: some RESPArgument) -> EventLoopFuture<Void> {
+        submitStatus(.lset(key, index: index, element: element))
+    }
+
+    /// LTRIM from the loop (see `RedisCommandSending.ltrim`); `onReply` runs on the loop.
+    public func ltrim(_ key: RedisKey, start: Int, stop: Int, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.ltrim(key, start: start, stop: stop), onReply: onReply)
+    }
+
+    /// LTRIM from the loop (see `RedisCommandSending.ltrim`); the future completes on the loop.
+    @discardableResult
+    public func ltrim(_ key: RedisKey, start: Int, stop: Int) -> EventLoopFuture<Void> {
+        submitStatus(.ltrim(key, start: start, stop: stop))
+    }
+
+    /// RPOP from the loop (see `RedisCommandSending.rpop`); `onReply` runs on the loop with the raw reply.
+    public func rpop(_ key: RedisKey, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.rpop(key, count: count), onReply: onReply)
+    }
+
+    /// RPOP from the loop (see `RedisCommandSending.rpop`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func rpop(_ key: RedisKey, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.rpop(key, count: count))
+    }
+
+    /// RPUSH from the loop (see `RedisCommandSending.rpush`); `onReply` runs on the loop with the reply as `Int`.
+    public func rpush(_ key: RedisKey, elements: [some RESPArgument], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.rpush(key, elements: elements), as: Int.self, onReply: onReply)
+    }
+
+    /// RPUSH from the loop (see `RedisCommandSending.rpush`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func rpush(_ key: RedisKey, elements: [some RESPArgument]) -> EventLoopFuture<Int> {
+        submit(.rpush(key, elements: elements), as: Int.self)
+    }
+
+    /// RPUSHX from the loop (see `RedisCommandSending.rpushx`); `onReply` runs on the loop with the reply as `Int`.
+    public func rpushx(_ key: RedisKey, elements: [some RESPArgument], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.rpushx(key, elements: elements), as: Int.self, onReply: onReply)
+    }
+
+    /// RPUSHX from the loop (see `RedisCommandSending.rpushx`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func rpushx(_ key: RedisKey, elements: [some RESPArgument]) -> EventLoopFuture<Int> {
+        submit(.rpushx(key, elements: elements), as: Int.self)
+    }
+}

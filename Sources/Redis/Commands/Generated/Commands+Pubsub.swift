@@ -244,3 +244,93 @@ extension RedisCommandSending {
         try await send(.spublish(shardchannel: shardchannel, message: message)).decode(as: Int.self)
     }
 }
+
+extension RedisLoopCommands {
+    /// PUBLISH from the loop (see `RedisCommandSending.publish`); `onReply` runs on the loop with the reply as `Int`.
+    public func publish(channel: some RESPArgument, message: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.publish(channel: channel, message: message), as: Int.self, onReply: onReply)
+    }
+
+    /// PUBLISH from the loop (see `RedisCommandSending.publish`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func publish(channel: some RESPArgument, message: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.publish(channel: channel, message: message), as: Int.self)
+    }
+
+    /// PUBSUB CHANNELS from the loop (see `RedisCommandSending.pubsubChannels`); `onReply` runs on the loop with the reply as `[ByteBuffer]`.
+    public func pubsubChannels(_ pattern: String? = nil, onReply: @escaping (Result<[ByteBuffer], any Error>) -> Void) {
+        submit(.pubsubChannels(pattern), as: [ByteBuffer].self, onReply: onReply)
+    }
+
+    /// PUBSUB CHANNELS from the loop (see `RedisCommandSending.pubsubChannels`); the future completes on the loop with the reply as `[ByteBuffer]`.
+    @discardableResult
+    public func pubsubChannels(_ pattern: String? = nil) -> EventLoopFuture<[ByteBuffer]> {
+        submit(.pubsubChannels(pattern), as: [ByteBuffer].self)
+    }
+
+    /// PUBSUB HELP from the loop (see `RedisCommandSending.pubsubHelp`); `onReply` runs on the loop with the raw reply.
+    public func pubsubHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.pubsubHelp(), onReply: onReply)
+    }
+
+    /// PUBSUB HELP from the loop (see `RedisCommandSending.pubsubHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func pubsubHelp() -> EventLoopFuture<RESPValue> {
+        submit(.pubsubHelp())
+    }
+
+    /// PUBSUB NUMPAT from the loop (see `RedisCommandSending.pubsubNumpat`); `onReply` runs on the loop with the reply as `Int`.
+    public func pubsubNumpat(onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.pubsubNumpat(), as: Int.self, onReply: onReply)
+    }
+
+    /// PUBSUB NUMPAT from the loop (see `RedisCommandSending.pubsubNumpat`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func pubsubNumpat() -> EventLoopFuture<Int> {
+        submit(.pubsubNumpat(), as: Int.self)
+    }
+
+    /// PUBSUB NUMSUB from the loop (see `RedisCommandSending.pubsubNumsub`); `onReply` runs on the loop with the raw reply.
+    public func pubsubNumsub(_ channels: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.pubsubNumsub(channels), onReply: onReply)
+    }
+
+    /// PUBSUB NUMSUB from the loop (see `RedisCommandSending.pubsubNumsub`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func pubsubNumsub(_ channels: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.pubsubNumsub(channels))
+    }
+
+    /// PUBSUB SHARDCHANNELS from the loop (see `RedisCommandSending.pubsubShardchannels`); `onReply` runs on the loop with the raw reply.
+    public func pubsubShardchannels(_ pattern: String? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.pubsubShardchannels(pattern), onReply: onReply)
+    }
+
+    /// PUBSUB SHARDCHANNELS from the loop (see `RedisCommandSending.pubsubShardchannels`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func pubsubShardchannels(_ pattern: String? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.pubsubShardchannels(pattern))
+    }
+
+    /// PUBSUB SHARDNUMSUB from the loop (see `RedisCommandSending.pubsubShardnumsub`); `onReply` runs on the loop with the raw reply.
+    public func pubsubShardnumsub(_ shardchannels: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.pubsubShardnumsub(shardchannels), onReply: onReply)
+    }
+
+    /// PUBSUB SHARDNUMSUB from the loop (see `RedisCommandSending.pubsubShardnumsub`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func pubsubShardnumsub(_ shardchannels: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.pubsubShardnumsub(shardchannels))
+    }
+
+    /// SPUBLISH from the loop (see `RedisCommandSending.spublish`); `onReply` runs on the loop with the reply as `Int`.
+    public func spublish(shardchannel: some RESPArgument, message: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.spublish(shardchannel: shardchannel, message: message), as: Int.self, onReply: onReply)
+    }
+
+    /// SPUBLISH from the loop (see `RedisCommandSending.spublish`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func spublish(shardchannel: some RESPArgument, message: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.spublish(shardchannel: shardchannel, message: message), as: Int.self)
+    }
+}

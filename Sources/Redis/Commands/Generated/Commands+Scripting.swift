@@ -815,3 +815,233 @@ extension RedisCommandSending {
         try await send(.scriptLoad(script)).decode(as: String.self)
     }
 }
+
+extension RedisLoopCommands {
+    /// EVAL from the loop (see `RedisCommandSending.eval`); `onReply` runs on the loop with the raw reply.
+    public func eval(script: some RESPArgument, keys: [RedisKey] = [], args: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.eval(script: script, keys: keys, args: args), onReply: onReply)
+    }
+
+    /// EVAL from the loop (see `RedisCommandSending.eval`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func eval(script: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.eval(script: script, keys: keys, args: args))
+    }
+
+    /// EVAL_RO from the loop (see `RedisCommandSending.evalRo`); `onReply` runs on the loop with the raw reply.
+    public func evalRo(script: some RESPArgument, keys: [RedisKey] = [], args: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.evalRo(script: script, keys: keys, args: args), onReply: onReply)
+    }
+
+    /// EVAL_RO from the loop (see `RedisCommandSending.evalRo`); the future completes on the loop with the raw reply.
+    public func evalRo(script: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.evalRo(script: script, keys: keys, args: args))
+    }
+
+    /// EVALSHA from the loop (see `RedisCommandSending.evalsha`); `onReply` runs on the loop with the raw reply.
+    public func evalsha(sha1: some RESPArgument, keys: [RedisKey] = [], args: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.evalsha(sha1: sha1, keys: keys, args: args), onReply: onReply)
+    }
+
+    /// EVALSHA from the loop (see `RedisCommandSending.evalsha`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func evalsha(sha1: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.evalsha(sha1: sha1, keys: keys, args: args))
+    }
+
+    /// EVALSHA_RO from the loop (see `RedisCommandSending.evalshaRo`); `onReply` runs on the loop with the raw reply.
+    public func evalshaRo(sha1: some RESPArgument, keys: [RedisKey] = [], args: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.evalshaRo(sha1: sha1, keys: keys, args: args), onReply: onReply)
+    }
+
+    /// EVALSHA_RO from the loop (see `RedisCommandSending.evalshaRo`); the future completes on the loop with the raw reply.
+    public func evalshaRo(sha1: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.evalshaRo(sha1: sha1, keys: keys, args: args))
+    }
+
+    /// FCALL from the loop (see `RedisCommandSending.fcall`); `onReply` runs on the loop with the raw reply.
+    public func fcall(function: some RESPArgument, keys: [RedisKey] = [], args: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.fcall(function: function, keys: keys, args: args), onReply: onReply)
+    }
+
+    /// FCALL from the loop (see `RedisCommandSending.fcall`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func fcall(function: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.fcall(function: function, keys: keys, args: args))
+    }
+
+    /// FCALL_RO from the loop (see `RedisCommandSending.fcallRo`); `onReply` runs on the loop with the raw reply.
+    public func fcallRo(function: some RESPArgument, keys: [RedisKey] = [], args: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.fcallRo(function: function, keys: keys, args: args), onReply: onReply)
+    }
+
+    /// FCALL_RO from the loop (see `RedisCommandSending.fcallRo`); the future completes on the loop with the raw reply.
+    public func fcallRo(function: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.fcallRo(function: function, keys: keys, args: args))
+    }
+
+    /// FUNCTION DELETE from the loop (see `RedisCommandSending.functionDelete`); `onReply` runs on the loop.
+    public func functionDelete(_ libraryName: some RESPArgument, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.functionDelete(libraryName), onReply: onReply)
+    }
+
+    /// FUNCTION DELETE from the loop (see `RedisCommandSending.functionDelete`); the future completes on the loop.
+    @discardableResult
+    public func functionDelete(_ libraryName: some RESPArgument) -> EventLoopFuture<Void> {
+        submitStatus(.functionDelete(libraryName))
+    }
+
+    /// FUNCTION DUMP from the loop (see `RedisCommandSending.functionDump`); `onReply` runs on the loop with the raw reply.
+    public func functionDump(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.functionDump(), onReply: onReply)
+    }
+
+    /// FUNCTION DUMP from the loop (see `RedisCommandSending.functionDump`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func functionDump() -> EventLoopFuture<RESPValue> {
+        submit(.functionDump())
+    }
+
+    /// FUNCTION FLUSH from the loop (see `RedisCommandSending.functionFlush`); `onReply` runs on the loop.
+    public func functionFlush(_ async: RedisArguments.FunctionFlushAsync? = nil, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.functionFlush(async), onReply: onReply)
+    }
+
+    /// FUNCTION FLUSH from the loop (see `RedisCommandSending.functionFlush`); the future completes on the loop.
+    @discardableResult
+    public func functionFlush(_ async: RedisArguments.FunctionFlushAsync? = nil) -> EventLoopFuture<Void> {
+        submitStatus(.functionFlush(async))
+    }
+
+    /// FUNCTION HELP from the loop (see `RedisCommandSending.functionHelp`); `onReply` runs on the loop with the raw reply.
+    public func functionHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.functionHelp(), onReply: onReply)
+    }
+
+    /// FUNCTION HELP from the loop (see `RedisCommandSending.functionHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func functionHelp() -> EventLoopFuture<RESPValue> {
+        submit(.functionHelp())
+    }
+
+    /// FUNCTION KILL from the loop (see `RedisCommandSending.functionKill`); `onReply` runs on the loop with the raw reply.
+    public func functionKill(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.functionKill(), onReply: onReply)
+    }
+
+    /// FUNCTION KILL from the loop (see `RedisCommandSending.functionKill`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func functionKill() -> EventLoopFuture<RESPValue> {
+        submit(.functionKill())
+    }
+
+    /// FUNCTION LIST from the loop (see `RedisCommandSending.functionList`); `onReply` runs on the loop with the raw reply.
+    public func functionList(libraryNamePattern: String? = nil, withcode: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.functionList(libraryNamePattern: libraryNamePattern, withcode: withcode), onReply: onReply)
+    }
+
+    /// FUNCTION LIST from the loop (see `RedisCommandSending.functionList`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func functionList(libraryNamePattern: String? = nil, withcode: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.functionList(libraryNamePattern: libraryNamePattern, withcode: withcode))
+    }
+
+    /// FUNCTION LOAD from the loop (see `RedisCommandSending.functionLoad`); `onReply` runs on the loop with the reply as `String`.
+    public func functionLoad(replace: Bool = false, functionCode: some RESPArgument, onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.functionLoad(replace: replace, functionCode: functionCode), as: String.self, onReply: onReply)
+    }
+
+    /// FUNCTION LOAD from the loop (see `RedisCommandSending.functionLoad`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func functionLoad(replace: Bool = false, functionCode: some RESPArgument) -> EventLoopFuture<String> {
+        submit(.functionLoad(replace: replace, functionCode: functionCode), as: String.self)
+    }
+
+    /// FUNCTION RESTORE from the loop (see `RedisCommandSending.functionRestore`); `onReply` runs on the loop with the raw reply.
+    public func functionRestore(serializedValue: some RESPArgument, policy: RedisArguments.FunctionRestorePolicy? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.functionRestore(serializedValue: serializedValue, policy: policy), onReply: onReply)
+    }
+
+    /// FUNCTION RESTORE from the loop (see `RedisCommandSending.functionRestore`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func functionRestore(serializedValue: some RESPArgument, policy: RedisArguments.FunctionRestorePolicy? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.functionRestore(serializedValue: serializedValue, policy: policy))
+    }
+
+    /// FUNCTION STATS from the loop (see `RedisCommandSending.functionStats`); `onReply` runs on the loop with the raw reply.
+    public func functionStats(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.functionStats(), onReply: onReply)
+    }
+
+    /// FUNCTION STATS from the loop (see `RedisCommandSending.functionStats`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func functionStats() -> EventLoopFuture<RESPValue> {
+        submit(.functionStats())
+    }
+
+    /// SCRIPT DEBUG from the loop (see `RedisCommandSending.scriptDebug`); `onReply` runs on the loop with the raw reply.
+    public func scriptDebug(_ mode: RedisArguments.ScriptDebugMode, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.scriptDebug(mode), onReply: onReply)
+    }
+
+    /// SCRIPT DEBUG from the loop (see `RedisCommandSending.scriptDebug`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func scriptDebug(_ mode: RedisArguments.ScriptDebugMode) -> EventLoopFuture<RESPValue> {
+        submit(.scriptDebug(mode))
+    }
+
+    /// SCRIPT EXISTS from the loop (see `RedisCommandSending.scriptExists`); `onReply` runs on the loop with the reply as `[Bool]`.
+    public func scriptExists(_ sha1s: [some RESPArgument], onReply: @escaping (Result<[Bool], any Error>) -> Void) {
+        submit(.scriptExists(sha1s), as: [Bool].self, onReply: onReply)
+    }
+
+    /// SCRIPT EXISTS from the loop (see `RedisCommandSending.scriptExists`); the future completes on the loop with the reply as `[Bool]`.
+    @discardableResult
+    public func scriptExists(_ sha1s: [some RESPArgument]) -> EventLoopFuture<[Bool]> {
+        submit(.scriptExists(sha1s), as: [Bool].self)
+    }
+
+    /// SCRIPT FLUSH from the loop (see `RedisCommandSending.scriptFlush`); `onReply` runs on the loop.
+    public func scriptFlush(_ async: RedisArguments.ScriptFlushAsync? = nil, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.scriptFlush(async), onReply: onReply)
+    }
+
+    /// SCRIPT FLUSH from the loop (see `RedisCommandSending.scriptFlush`); the future completes on the loop.
+    @discardableResult
+    public func scriptFlush(_ async: RedisArguments.ScriptFlushAsync? = nil) -> EventLoopFuture<Void> {
+        submitStatus(.scriptFlush(async))
+    }
+
+    /// SCRIPT HELP from the loop (see `RedisCommandSending.scriptHelp`); `onReply` runs on the loop with the raw reply.
+    public func scriptHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.scriptHelp(), onReply: onReply)
+    }
+
+    /// SCRIPT HELP from the loop (see `RedisCommandSending.scriptHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func scriptHelp() -> EventLoopFuture<RESPValue> {
+        submit(.scriptHelp())
+    }
+
+    /// SCRIPT KILL from the loop (see `RedisCommandSending.scriptKill`); `onReply` runs on the loop with the raw reply.
+    public func scriptKill(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.scriptKill(), onReply: onReply)
+    }
+
+    /// SCRIPT KILL from the loop (see `RedisCommandSending.scriptKill`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func scriptKill() -> EventLoopFuture<RESPValue> {
+        submit(.scriptKill())
+    }
+
+    /// SCRIPT LOAD from the loop (see `RedisCommandSending.scriptLoad`); `onReply` runs on the loop with the reply as `String`.
+    public func scriptLoad(_ script: some RESPArgument, onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.scriptLoad(script), as: String.self, onReply: onReply)
+    }
+
+    /// SCRIPT LOAD from the loop (see `RedisCommandSending.scriptLoad`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func scriptLoad(_ script: some RESPArgument) -> EventLoopFuture<String> {
+        submit(.scriptLoad(script), as: String.self)
+    }
+}

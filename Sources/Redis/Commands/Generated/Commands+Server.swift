@@ -1986,3 +1986,684 @@ extension RedisCommandSending {
         try await send(.time()).decode(as: [Int].self)
     }
 }
+
+extension RedisLoopCommands {
+    /// ACL CAT from the loop (see `RedisCommandSending.aclCat`); `onReply` runs on the loop with the raw reply.
+    public func aclCat(_ categoryname: String? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclCat(categoryname), onReply: onReply)
+    }
+
+    /// ACL CAT from the loop (see `RedisCommandSending.aclCat`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclCat(_ categoryname: String? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.aclCat(categoryname))
+    }
+
+    /// ACL DELUSER from the loop (see `RedisCommandSending.aclDeluser`); `onReply` runs on the loop with the raw reply.
+    public func aclDeluser(_ usernames: [some RESPArgument], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclDeluser(usernames), onReply: onReply)
+    }
+
+    /// ACL DELUSER from the loop (see `RedisCommandSending.aclDeluser`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclDeluser(_ usernames: [some RESPArgument]) -> EventLoopFuture<RESPValue> {
+        submit(.aclDeluser(usernames))
+    }
+
+    /// ACL DRYRUN from the loop (see `RedisCommandSending.aclDryrun`); `onReply` runs on the loop with the raw reply.
+    public func aclDryrun(username: some RESPArgument, command: some RESPArgument, args: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclDryrun(username: username, command: command, args: args), onReply: onReply)
+    }
+
+    /// ACL DRYRUN from the loop (see `RedisCommandSending.aclDryrun`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclDryrun(username: some RESPArgument, command: some RESPArgument, args: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.aclDryrun(username: username, command: command, args: args))
+    }
+
+    /// ACL GENPASS from the loop (see `RedisCommandSending.aclGenpass`); `onReply` runs on the loop with the raw reply.
+    public func aclGenpass(_ bits: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclGenpass(bits), onReply: onReply)
+    }
+
+    /// ACL GENPASS from the loop (see `RedisCommandSending.aclGenpass`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclGenpass(_ bits: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.aclGenpass(bits))
+    }
+
+    /// ACL GETUSER from the loop (see `RedisCommandSending.aclGetuser`); `onReply` runs on the loop with the raw reply.
+    public func aclGetuser(_ username: some RESPArgument, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclGetuser(username), onReply: onReply)
+    }
+
+    /// ACL GETUSER from the loop (see `RedisCommandSending.aclGetuser`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclGetuser(_ username: some RESPArgument) -> EventLoopFuture<RESPValue> {
+        submit(.aclGetuser(username))
+    }
+
+    /// ACL HELP from the loop (see `RedisCommandSending.aclHelp`); `onReply` runs on the loop with the raw reply.
+    public func aclHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclHelp(), onReply: onReply)
+    }
+
+    /// ACL HELP from the loop (see `RedisCommandSending.aclHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclHelp() -> EventLoopFuture<RESPValue> {
+        submit(.aclHelp())
+    }
+
+    /// ACL LIST from the loop (see `RedisCommandSending.aclList`); `onReply` runs on the loop with the raw reply.
+    public func aclList(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclList(), onReply: onReply)
+    }
+
+    /// ACL LIST from the loop (see `RedisCommandSending.aclList`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclList() -> EventLoopFuture<RESPValue> {
+        submit(.aclList())
+    }
+
+    /// ACL LOAD from the loop (see `RedisCommandSending.aclLoad`); `onReply` runs on the loop with the raw reply.
+    public func aclLoad(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclLoad(), onReply: onReply)
+    }
+
+    /// ACL LOAD from the loop (see `RedisCommandSending.aclLoad`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclLoad() -> EventLoopFuture<RESPValue> {
+        submit(.aclLoad())
+    }
+
+    /// ACL LOG from the loop (see `RedisCommandSending.aclLog`); `onReply` runs on the loop with the raw reply.
+    public func aclLog(_ operation: RedisArguments.AclLogOperation? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclLog(operation), onReply: onReply)
+    }
+
+    /// ACL LOG from the loop (see `RedisCommandSending.aclLog`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclLog(_ operation: RedisArguments.AclLogOperation? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.aclLog(operation))
+    }
+
+    /// ACL SAVE from the loop (see `RedisCommandSending.aclSave`); `onReply` runs on the loop with the raw reply.
+    public func aclSave(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclSave(), onReply: onReply)
+    }
+
+    /// ACL SAVE from the loop (see `RedisCommandSending.aclSave`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclSave() -> EventLoopFuture<RESPValue> {
+        submit(.aclSave())
+    }
+
+    /// ACL SETUSER from the loop (see `RedisCommandSending.aclSetuser`); `onReply` runs on the loop with the raw reply.
+    public func aclSetuser(username: some RESPArgument, rules: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclSetuser(username: username, rules: rules), onReply: onReply)
+    }
+
+    /// ACL SETUSER from the loop (see `RedisCommandSending.aclSetuser`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclSetuser(username: some RESPArgument, rules: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.aclSetuser(username: username, rules: rules))
+    }
+
+    /// ACL USERS from the loop (see `RedisCommandSending.aclUsers`); `onReply` runs on the loop with the raw reply.
+    public func aclUsers(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclUsers(), onReply: onReply)
+    }
+
+    /// ACL USERS from the loop (see `RedisCommandSending.aclUsers`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclUsers() -> EventLoopFuture<RESPValue> {
+        submit(.aclUsers())
+    }
+
+    /// ACL WHOAMI from the loop (see `RedisCommandSending.aclWhoami`); `onReply` runs on the loop with the raw reply.
+    public func aclWhoami(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.aclWhoami(), onReply: onReply)
+    }
+
+    /// ACL WHOAMI from the loop (see `RedisCommandSending.aclWhoami`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func aclWhoami() -> EventLoopFuture<RESPValue> {
+        submit(.aclWhoami())
+    }
+
+    /// BGREWRITEAOF from the loop (see `RedisCommandSending.bgrewriteaof`); `onReply` runs on the loop with the reply as `String`.
+    public func bgrewriteaof(onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.bgrewriteaof(), as: String.self, onReply: onReply)
+    }
+
+    /// BGREWRITEAOF from the loop (see `RedisCommandSending.bgrewriteaof`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func bgrewriteaof() -> EventLoopFuture<String> {
+        submit(.bgrewriteaof(), as: String.self)
+    }
+
+    /// BGSAVE from the loop (see `RedisCommandSending.bgsave`); `onReply` runs on the loop with the reply as `String`.
+    public func bgsave(_ schedule: Bool = false, onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.bgsave(schedule), as: String.self, onReply: onReply)
+    }
+
+    /// BGSAVE from the loop (see `RedisCommandSending.bgsave`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func bgsave(_ schedule: Bool = false) -> EventLoopFuture<String> {
+        submit(.bgsave(schedule), as: String.self)
+    }
+
+    /// COMMAND COUNT from the loop (see `RedisCommandSending.commandCount`); `onReply` runs on the loop with the reply as `Int`.
+    public func commandCount(onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.commandCount(), as: Int.self, onReply: onReply)
+    }
+
+    /// COMMAND COUNT from the loop (see `RedisCommandSending.commandCount`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func commandCount() -> EventLoopFuture<Int> {
+        submit(.commandCount(), as: Int.self)
+    }
+
+    /// COMMAND DOCS from the loop (see `RedisCommandSending.commandDocs`); `onReply` runs on the loop with the raw reply.
+    public func commandDocs(_ commandNames: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.commandDocs(commandNames), onReply: onReply)
+    }
+
+    /// COMMAND DOCS from the loop (see `RedisCommandSending.commandDocs`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func commandDocs(_ commandNames: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.commandDocs(commandNames))
+    }
+
+    /// COMMAND GETKEYS from the loop (see `RedisCommandSending.commandGetkeys`); `onReply` runs on the loop with the raw reply.
+    public func commandGetkeys(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.commandGetkeys(), onReply: onReply)
+    }
+
+    /// COMMAND GETKEYS from the loop (see `RedisCommandSending.commandGetkeys`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func commandGetkeys() -> EventLoopFuture<RESPValue> {
+        submit(.commandGetkeys())
+    }
+
+    /// COMMAND GETKEYSANDFLAGS from the loop (see `RedisCommandSending.commandGetkeysandflags`); `onReply` runs on the loop with the raw reply.
+    public func commandGetkeysandflags(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.commandGetkeysandflags(), onReply: onReply)
+    }
+
+    /// COMMAND GETKEYSANDFLAGS from the loop (see `RedisCommandSending.commandGetkeysandflags`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func commandGetkeysandflags() -> EventLoopFuture<RESPValue> {
+        submit(.commandGetkeysandflags())
+    }
+
+    /// COMMAND HELP from the loop (see `RedisCommandSending.commandHelp`); `onReply` runs on the loop with the raw reply.
+    public func commandHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.commandHelp(), onReply: onReply)
+    }
+
+    /// COMMAND HELP from the loop (see `RedisCommandSending.commandHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func commandHelp() -> EventLoopFuture<RESPValue> {
+        submit(.commandHelp())
+    }
+
+    /// COMMAND INFO from the loop (see `RedisCommandSending.commandInfo`); `onReply` runs on the loop with the raw reply.
+    public func commandInfo(_ commandNames: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.commandInfo(commandNames), onReply: onReply)
+    }
+
+    /// COMMAND INFO from the loop (see `RedisCommandSending.commandInfo`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func commandInfo(_ commandNames: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.commandInfo(commandNames))
+    }
+
+    /// COMMAND LIST from the loop (see `RedisCommandSending.commandList`); `onReply` runs on the loop with the raw reply.
+    public func commandList(_ filterby: RedisArguments.CommandListFilterby? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.commandList(filterby), onReply: onReply)
+    }
+
+    /// COMMAND LIST from the loop (see `RedisCommandSending.commandList`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func commandList(_ filterby: RedisArguments.CommandListFilterby? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.commandList(filterby))
+    }
+
+    /// CONFIG GET from the loop (see `RedisCommandSending.configGet`); `onReply` runs on the loop with the reply as `[String: String]`.
+    public func configGet(_ parameters: [some RESPArgument], onReply: @escaping (Result<[String: String], any Error>) -> Void) {
+        submit(.configGet(parameters), as: [String: String].self, onReply: onReply)
+    }
+
+    /// CONFIG GET from the loop (see `RedisCommandSending.configGet`); the future completes on the loop with the reply as `[String: String]`.
+    @discardableResult
+    public func configGet(_ parameters: [some RESPArgument]) -> EventLoopFuture<[String: String]> {
+        submit(.configGet(parameters), as: [String: String].self)
+    }
+
+    /// CONFIG HELP from the loop (see `RedisCommandSending.configHelp`); `onReply` runs on the loop with the raw reply.
+    public func configHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.configHelp(), onReply: onReply)
+    }
+
+    /// CONFIG HELP from the loop (see `RedisCommandSending.configHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func configHelp() -> EventLoopFuture<RESPValue> {
+        submit(.configHelp())
+    }
+
+    /// CONFIG RESETSTAT from the loop (see `RedisCommandSending.configResetstat`); `onReply` runs on the loop.
+    public func configResetstat(onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.configResetstat(), onReply: onReply)
+    }
+
+    /// CONFIG RESETSTAT from the loop (see `RedisCommandSending.configResetstat`); the future completes on the loop.
+    @discardableResult
+    public func configResetstat() -> EventLoopFuture<Void> {
+        submitStatus(.configResetstat())
+    }
+
+    /// CONFIG REWRITE from the loop (see `RedisCommandSending.configRewrite`); `onReply` runs on the loop.
+    public func configRewrite(onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.configRewrite(), onReply: onReply)
+    }
+
+    /// CONFIG REWRITE from the loop (see `RedisCommandSending.configRewrite`); the future completes on the loop.
+    @discardableResult
+    public func configRewrite() -> EventLoopFuture<Void> {
+        submitStatus(.configRewrite())
+    }
+
+    /// CONFIG SET from the loop (see `RedisCommandSending.configSet`); `onReply` runs on the loop.
+    public func configSet(_ parameterValues: [(parameter: some RESPArgument, value: some RESPArgument)], onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.configSet(parameterValues), onReply: onReply)
+    }
+
+    /// CONFIG SET from the loop (see `RedisCommandSending.configSet`); the future completes on the loop.
+    @discardableResult
+    public func configSet(_ parameterValues: [(parameter: some RESPArgument, value: some RESPArgument)]) -> EventLoopFuture<Void> {
+        submitStatus(.configSet(parameterValues))
+    }
+
+    /// DBSIZE from the loop (see `RedisCommandSending.dbsize`); `onReply` runs on the loop with the reply as `Int`.
+    public func dbsize(onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.dbsize(), as: Int.self, onReply: onReply)
+    }
+
+    /// DBSIZE from the loop (see `RedisCommandSending.dbsize`); the future completes on the loop with the reply as `Int`.
+    public func dbsize() -> EventLoopFuture<Int> {
+        submit(.dbsize(), as: Int.self)
+    }
+
+    /// FAILOVER from the loop (see `RedisCommandSending.failover`); `onReply` runs on the loop with the raw reply.
+    public func failover(target: (host: String, port: Int, force: Bool)? = nil, abort: Bool = false, milliseconds: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.failover(target: target, abort: abort, milliseconds: milliseconds), onReply: onReply)
+    }
+
+    /// FAILOVER from the loop (see `RedisCommandSending.failover`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func failover(target: (host: String, port: Int, force: Bool)? = nil, abort: Bool = false, milliseconds: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.failover(target: target, abort: abort, milliseconds: milliseconds))
+    }
+
+    /// FLUSHALL from the loop (see `RedisCommandSending.flushall`); `onReply` runs on the loop.
+    public func flushall(_ async: RedisArguments.FlushallAsync? = nil, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.flushall(async), onReply: onReply)
+    }
+
+    /// FLUSHALL from the loop (see `RedisCommandSending.flushall`); the future completes on the loop.
+    @discardableResult
+    public func flushall(_ async: RedisArguments.FlushallAsync? = nil) -> EventLoopFuture<Void> {
+        submitStatus(.flushall(async))
+    }
+
+    /// FLUSHDB from the loop (see `RedisCommandSending.flushdb`); `onReply` runs on the loop.
+    public func flushdb(_ async: RedisArguments.FlushdbAsync? = nil, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.flushdb(async), onReply: onReply)
+    }
+
+    /// FLUSHDB from the loop (see `RedisCommandSending.flushdb`); the future completes on the loop.
+    @discardableResult
+    public func flushdb(_ async: RedisArguments.FlushdbAsync? = nil) -> EventLoopFuture<Void> {
+        submitStatus(.flushdb(async))
+    }
+
+    /// INFO from the loop (see `RedisCommandSending.info`); `onReply` runs on the loop with the reply as `String`.
+    public func info(_ sections: [String] = [], onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.info(sections), as: String.self, onReply: onReply)
+    }
+
+    /// INFO from the loop (see `RedisCommandSending.info`); the future completes on the loop with the reply as `String`.
+    @discardableResult
+    public func info(_ sections: [String] = []) -> EventLoopFuture<String> {
+        submit(.info(sections), as: String.self)
+    }
+
+    /// LASTSAVE from the loop (see `RedisCommandSending.lastsave`); `onReply` runs on the loop with the reply as `Int`.
+    public func lastsave(onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.lastsave(), as: Int.self, onReply: onReply)
+    }
+
+    /// LASTSAVE from the loop (see `RedisCommandSending.lastsave`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func lastsave() -> EventLoopFuture<Int> {
+        submit(.lastsave(), as: Int.self)
+    }
+
+    /// LATENCY DOCTOR from the loop (see `RedisCommandSending.latencyDoctor`); `onReply` runs on the loop with the raw reply.
+    public func latencyDoctor(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.latencyDoctor(), onReply: onReply)
+    }
+
+    /// LATENCY DOCTOR from the loop (see `RedisCommandSending.latencyDoctor`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func latencyDoctor() -> EventLoopFuture<RESPValue> {
+        submit(.latencyDoctor())
+    }
+
+    /// LATENCY GRAPH from the loop (see `RedisCommandSending.latencyGraph`); `onReply` runs on the loop with the raw reply.
+    public func latencyGraph(_ event: some RESPArgument, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.latencyGraph(event), onReply: onReply)
+    }
+
+    /// LATENCY GRAPH from the loop (see `RedisCommandSending.latencyGraph`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func latencyGraph(_ event: some RESPArgument) -> EventLoopFuture<RESPValue> {
+        submit(.latencyGraph(event))
+    }
+
+    /// LATENCY HELP from the loop (see `RedisCommandSending.latencyHelp`); `onReply` runs on the loop with the raw reply.
+    public func latencyHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.latencyHelp(), onReply: onReply)
+    }
+
+    /// LATENCY HELP from the loop (see `RedisCommandSending.latencyHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func latencyHelp() -> EventLoopFuture<RESPValue> {
+        submit(.latencyHelp())
+    }
+
+    /// LATENCY HISTOGRAM from the loop (see `RedisCommandSending.latencyHistogram`); `onReply` runs on the loop with the raw reply.
+    public func latencyHistogram(_ commands: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.latencyHistogram(commands), onReply: onReply)
+    }
+
+    /// LATENCY HISTOGRAM from the loop (see `RedisCommandSending.latencyHistogram`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func latencyHistogram(_ commands: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.latencyHistogram(commands))
+    }
+
+    /// LATENCY HISTORY from the loop (see `RedisCommandSending.latencyHistory`); `onReply` runs on the loop with the raw reply.
+    public func latencyHistory(_ event: some RESPArgument, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.latencyHistory(event), onReply: onReply)
+    }
+
+    /// LATENCY HISTORY from the loop (see `RedisCommandSending.latencyHistory`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func latencyHistory(_ event: some RESPArgument) -> EventLoopFuture<RESPValue> {
+        submit(.latencyHistory(event))
+    }
+
+    /// LATENCY LATEST from the loop (see `RedisCommandSending.latencyLatest`); `onReply` runs on the loop with the raw reply.
+    public func latencyLatest(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.latencyLatest(), onReply: onReply)
+    }
+
+    /// LATENCY LATEST from the loop (see `RedisCommandSending.latencyLatest`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func latencyLatest() -> EventLoopFuture<RESPValue> {
+        submit(.latencyLatest())
+    }
+
+    /// LATENCY RESET from the loop (see `RedisCommandSending.latencyReset`); `onReply` runs on the loop with the raw reply.
+    public func latencyReset(_ events: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.latencyReset(events), onReply: onReply)
+    }
+
+    /// LATENCY RESET from the loop (see `RedisCommandSending.latencyReset`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func latencyReset(_ events: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.latencyReset(events))
+    }
+
+    /// LOLWUT from the loop (see `RedisCommandSending.lolwut`); `onReply` runs on the loop with the reply as `String`.
+    public func lolwut(_ version: Int? = nil, onReply: @escaping (Result<String, any Error>) -> Void) {
+        submit(.lolwut(version), as: String.self, onReply: onReply)
+    }
+
+    /// LOLWUT from the loop (see `RedisCommandSending.lolwut`); the future completes on the loop with the reply as `String`.
+    public func lolwut(_ version: Int? = nil) -> EventLoopFuture<String> {
+        submit(.lolwut(version), as: String.self)
+    }
+
+    /// MEMORY DOCTOR from the loop (see `RedisCommandSending.memoryDoctor`); `onReply` runs on the loop with the raw reply.
+    public func memoryDoctor(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.memoryDoctor(), onReply: onReply)
+    }
+
+    /// MEMORY DOCTOR from the loop (see `RedisCommandSending.memoryDoctor`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func memoryDoctor() -> EventLoopFuture<RESPValue> {
+        submit(.memoryDoctor())
+    }
+
+    /// MEMORY HELP from the loop (see `RedisCommandSending.memoryHelp`); `onReply` runs on the loop with the raw reply.
+    public func memoryHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.memoryHelp(), onReply: onReply)
+    }
+
+    /// MEMORY HELP from the loop (see `RedisCommandSending.memoryHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func memoryHelp() -> EventLoopFuture<RESPValue> {
+        submit(.memoryHelp())
+    }
+
+    /// MEMORY MALLOC-STATS from the loop (see `RedisCommandSending.memoryMallocStats`); `onReply` runs on the loop with the raw reply.
+    public func memoryMallocStats(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.memoryMallocStats(), onReply: onReply)
+    }
+
+    /// MEMORY MALLOC-STATS from the loop (see `RedisCommandSending.memoryMallocStats`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func memoryMallocStats() -> EventLoopFuture<RESPValue> {
+        submit(.memoryMallocStats())
+    }
+
+    /// MEMORY PURGE from the loop (see `RedisCommandSending.memoryPurge`); `onReply` runs on the loop with the raw reply.
+    public func memoryPurge(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.memoryPurge(), onReply: onReply)
+    }
+
+    /// MEMORY PURGE from the loop (see `RedisCommandSending.memoryPurge`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func memoryPurge() -> EventLoopFuture<RESPValue> {
+        submit(.memoryPurge())
+    }
+
+    /// MEMORY STATS from the loop (see `RedisCommandSending.memoryStats`); `onReply` runs on the loop with the raw reply.
+    public func memoryStats(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.memoryStats(), onReply: onReply)
+    }
+
+    /// MEMORY STATS from the loop (see `RedisCommandSending.memoryStats`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func memoryStats() -> EventLoopFuture<RESPValue> {
+        submit(.memoryStats())
+    }
+
+    /// MEMORY USAGE from the loop (see `RedisCommandSending.memoryUsage`); `onReply` runs on the loop with the reply as `Int?`.
+    public func memoryUsage(_ key: RedisKey, count: Int? = nil, onReply: @escaping (Result<Int?, any Error>) -> Void) {
+        submit(.memoryUsage(key, count: count), as: Int?.self, onReply: onReply)
+    }
+
+    /// MEMORY USAGE from the loop (see `RedisCommandSending.memoryUsage`); the future completes on the loop with the reply as `Int?`.
+    public func memoryUsage(_ key: RedisKey, count: Int? = nil) -> EventLoopFuture<Int?> {
+        submit(.memoryUsage(key, count: count), as: Int?.self)
+    }
+
+    /// MODULE HELP from the loop (see `RedisCommandSending.moduleHelp`); `onReply` runs on the loop with the raw reply.
+    public func moduleHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.moduleHelp(), onReply: onReply)
+    }
+
+    /// MODULE HELP from the loop (see `RedisCommandSending.moduleHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func moduleHelp() -> EventLoopFuture<RESPValue> {
+        submit(.moduleHelp())
+    }
+
+    /// MODULE LIST from the loop (see `RedisCommandSending.moduleList`); `onReply` runs on the loop with the raw reply.
+    public func moduleList(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.moduleList(), onReply: onReply)
+    }
+
+    /// MODULE LIST from the loop (see `RedisCommandSending.moduleList`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func moduleList() -> EventLoopFuture<RESPValue> {
+        submit(.moduleList())
+    }
+
+    /// MODULE LOAD from the loop (see `RedisCommandSending.moduleLoad`); `onReply` runs on the loop with the raw reply.
+    public func moduleLoad(path: some RESPArgument, args: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.moduleLoad(path: path, args: args), onReply: onReply)
+    }
+
+    /// MODULE LOAD from the loop (see `RedisCommandSending.moduleLoad`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func moduleLoad(path: some RESPArgument, args: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.moduleLoad(path: path, args: args))
+    }
+
+    /// MODULE LOADEX from the loop (see `RedisCommandSending.moduleLoadex`); `onReply` runs on the loop with the raw reply.
+    public func moduleLoadex(path: some RESPArgument, configs: [(name: String, value: String)] = [], args: [String] = [], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.moduleLoadex(path: path, configs: configs, args: args), onReply: onReply)
+    }
+
+    /// MODULE LOADEX from the loop (see `RedisCommandSending.moduleLoadex`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func moduleLoadex(path: some RESPArgument, configs: [(name: String, value: String)] = [], args: [String] = []) -> EventLoopFuture<RESPValue> {
+        submit(.moduleLoadex(path: path, configs: configs, args: args))
+    }
+
+    /// MODULE UNLOAD from the loop (see `RedisCommandSending.moduleUnload`); `onReply` runs on the loop with the raw reply.
+    public func moduleUnload(_ name: some RESPArgument, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.moduleUnload(name), onReply: onReply)
+    }
+
+    /// MODULE UNLOAD from the loop (see `RedisCommandSending.moduleUnload`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func moduleUnload(_ name: some RESPArgument) -> EventLoopFuture<RESPValue> {
+        submit(.moduleUnload(name))
+    }
+
+    /// REPLICAOF from the loop (see `RedisCommandSending.replicaof`); `onReply` runs on the loop with the raw reply.
+    public func replicaof(_ args: RedisArguments.ReplicaofArgs, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.replicaof(args), onReply: onReply)
+    }
+
+    /// REPLICAOF from the loop (see `RedisCommandSending.replicaof`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func replicaof(_ args: RedisArguments.ReplicaofArgs) -> EventLoopFuture<RESPValue> {
+        submit(.replicaof(args))
+    }
+
+    /// ROLE from the loop (see `RedisCommandSending.role`); `onReply` runs on the loop with the raw reply.
+    public func role(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.role(), onReply: onReply)
+    }
+
+    /// ROLE from the loop (see `RedisCommandSending.role`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func role() -> EventLoopFuture<RESPValue> {
+        submit(.role())
+    }
+
+    /// SAVE from the loop (see `RedisCommandSending.save`); `onReply` runs on the loop.
+    public func save(onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.save(), onReply: onReply)
+    }
+
+    /// SAVE from the loop (see `RedisCommandSending.save`); the future completes on the loop.
+    @discardableResult
+    public func save() -> EventLoopFuture<Void> {
+        submitStatus(.save())
+    }
+
+    /// SHUTDOWN from the loop (see `RedisCommandSending.shutdown`); `onReply` runs on the loop with the raw reply.
+    public func shutdown(nosaveSave: RedisArguments.ShutdownNosaveSave? = nil, now: Bool = false, force: Bool = false, abort: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.shutdown(nosaveSave: nosaveSave, now: now, force: force, abort: abort), onReply: onReply)
+    }
+
+    /// SHUTDOWN from the loop (see `RedisCommandSending.shutdown`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func shutdown(nosaveSave: RedisArguments.ShutdownNosaveSave? = nil, now: Bool = false, force: Bool = false, abort: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.shutdown(nosaveSave: nosaveSave, now: now, force: force, abort: abort))
+    }
+
+    /// SLOWLOG GET from the loop (see `RedisCommandSending.slowlogGet`); `onReply` runs on the loop with the raw reply.
+    public func slowlogGet(_ count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.slowlogGet(count), onReply: onReply)
+    }
+
+    /// SLOWLOG GET from the loop (see `RedisCommandSending.slowlogGet`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func slowlogGet(_ count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.slowlogGet(count))
+    }
+
+    /// SLOWLOG HELP from the loop (see `RedisCommandSending.slowlogHelp`); `onReply` runs on the loop with the raw reply.
+    public func slowlogHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.slowlogHelp(), onReply: onReply)
+    }
+
+    /// SLOWLOG HELP from the loop (see `RedisCommandSending.slowlogHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func slowlogHelp() -> EventLoopFuture<RESPValue> {
+        submit(.slowlogHelp())
+    }
+
+    /// SLOWLOG LEN from the loop (see `RedisCommandSending.slowlogLen`); `onReply` runs on the loop with the raw reply.
+    public func slowlogLen(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.slowlogLen(), onReply: onReply)
+    }
+
+    /// SLOWLOG LEN from the loop (see `RedisCommandSending.slowlogLen`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func slowlogLen() -> EventLoopFuture<RESPValue> {
+        submit(.slowlogLen())
+    }
+
+    /// SLOWLOG RESET from the loop (see `RedisCommandSending.slowlogReset`); `onReply` runs on the loop with the raw reply.
+    public func slowlogReset(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.slowlogReset(), onReply: onReply)
+    }
+
+    /// SLOWLOG RESET from the loop (see `RedisCommandSending.slowlogReset`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func slowlogReset() -> EventLoopFuture<RESPValue> {
+        submit(.slowlogReset())
+    }
+
+    /// SWAPDB from the loop (see `RedisCommandSending.swapdb`); `onReply` runs on the loop.
+    public func swapdb(index1: Int, index2: Int, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.swapdb(index1: index1, index2: index2), onReply: onReply)
+    }
+
+    /// SWAPDB from the loop (see `RedisCommandSending.swapdb`); the future completes on the loop.
+    @discardableResult
+    public func swapdb(index1: Int, index2: Int) -> EventLoopFuture<Void> {
+        submitStatus(.swapdb(index1: index1, index2: index2))
+    }
+
+    /// TIME from the loop (see `RedisCommandSending.time`); `onReply` runs on the loop with the reply as `[Int]`.
+    public func time(onReply: @escaping (Result<[Int], any Error>) -> Void) {
+        submit(.time(), as: [Int].self, onReply: onReply)
+    }
+
+    /// TIME from the loop (see `RedisCommandSending.time`); the future completes on the loop with the reply as `[Int]`.
+    @discardableResult
+    public func time() -> EventLoopFuture<[Int]> {
+        submit(.time(), as: [Int].self)
+    }
+}

@@ -506,3 +506,182 @@ extension RedisCommandSending {
         try await send(.sunionstore(destination, keys: keys)).decode(as: Int.self)
     }
 }
+
+extension RedisLoopCommands {
+    /// SADD from the loop (see `RedisCommandSending.sadd`); `onReply` runs on the loop with the reply as `Int`.
+    public func sadd(_ key: RedisKey, members: [some RESPArgument], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.sadd(key, members: members), as: Int.self, onReply: onReply)
+    }
+
+    /// SADD from the loop (see `RedisCommandSending.sadd`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func sadd(_ key: RedisKey, members: [some RESPArgument]) -> EventLoopFuture<Int> {
+        submit(.sadd(key, members: members), as: Int.self)
+    }
+
+    /// SCARD from the loop (see `RedisCommandSending.scard`); `onReply` runs on the loop with the reply as `Int`.
+    public func scard(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.scard(key), as: Int.self, onReply: onReply)
+    }
+
+    /// SCARD from the loop (see `RedisCommandSending.scard`); the future completes on the loop with the reply as `Int`.
+    public func scard(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.scard(key), as: Int.self)
+    }
+
+    /// SDIFF from the loop (see `RedisCommandSending.sdiff`); `onReply` runs on the loop with the reply as `Set<ByteBuffer>`.
+    public func sdiff(_ keys: [RedisKey], onReply: @escaping (Result<Set<ByteBuffer>, any Error>) -> Void) {
+        submit(.sdiff(keys), as: Set<ByteBuffer>.self, onReply: onReply)
+    }
+
+    /// SDIFF from the loop (see `RedisCommandSending.sdiff`); the future completes on the loop with the reply as `Set<ByteBuffer>`.
+    public func sdiff(_ keys: [RedisKey]) -> EventLoopFuture<Set<ByteBuffer>> {
+        submit(.sdiff(keys), as: Set<ByteBuffer>.self)
+    }
+
+    /// SDIFFSTORE from the loop (see `RedisCommandSending.sdiffstore`); `onReply` runs on the loop with the reply as `Int`.
+    public func sdiffstore(_ destination: RedisKey, keys: [RedisKey], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.sdiffstore(destination, keys: keys), as: Int.self, onReply: onReply)
+    }
+
+    /// SDIFFSTORE from the loop (see `RedisCommandSending.sdiffstore`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func sdiffstore(_ destination: RedisKey, keys: [RedisKey]) -> EventLoopFuture<Int> {
+        submit(.sdiffstore(destination, keys: keys), as: Int.self)
+    }
+
+    /// SINTER from the loop (see `RedisCommandSending.sinter`); `onReply` runs on the loop with the reply as `Set<ByteBuffer>`.
+    public func sinter(_ keys: [RedisKey], onReply: @escaping (Result<Set<ByteBuffer>, any Error>) -> Void) {
+        submit(.sinter(keys), as: Set<ByteBuffer>.self, onReply: onReply)
+    }
+
+    /// SINTER from the loop (see `RedisCommandSending.sinter`); the future completes on the loop with the reply as `Set<ByteBuffer>`.
+    public func sinter(_ keys: [RedisKey]) -> EventLoopFuture<Set<ByteBuffer>> {
+        submit(.sinter(keys), as: Set<ByteBuffer>.self)
+    }
+
+    /// SINTERCARD from the loop (see `RedisCommandSending.sintercard`); `onReply` runs on the loop with the reply as `Int`.
+    public func sintercard(_ keys: [RedisKey], limit: Int? = nil, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.sintercard(keys, limit: limit), as: Int.self, onReply: onReply)
+    }
+
+    /// SINTERCARD from the loop (see `RedisCommandSending.sintercard`); the future completes on the loop with the reply as `Int`.
+    public func sintercard(_ keys: [RedisKey], limit: Int? = nil) -> EventLoopFuture<Int> {
+        submit(.sintercard(keys, limit: limit), as: Int.self)
+    }
+
+    /// SINTERSTORE from the loop (see `RedisCommandSending.sinterstore`); `onReply` runs on the loop with the reply as `Int`.
+    public func sinterstore(_ destination: RedisKey, keys: [RedisKey], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.sinterstore(destination, keys: keys), as: Int.self, onReply: onReply)
+    }
+
+    /// SINTERSTORE from the loop (see `RedisCommandSending.sinterstore`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func sinterstore(_ destination: RedisKey, keys: [RedisKey]) -> EventLoopFuture<Int> {
+        submit(.sinterstore(destination, keys: keys), as: Int.self)
+    }
+
+    /// SISMEMBER from the loop (see `RedisCommandSending.sismember`); `onReply` runs on the loop with the reply as `Bool`.
+    public func sismember(_ key: RedisKey, member: some RESPArgument, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.sismember(key, member: member), as: Bool.self, onReply: onReply)
+    }
+
+    /// SISMEMBER from the loop (see `RedisCommandSending.sismember`); the future completes on the loop with the reply as `Bool`.
+    public func sismember(_ key: RedisKey, member: some RESPArgument) -> EventLoopFuture<Bool> {
+        submit(.sismember(key, member: member), as: Bool.self)
+    }
+
+    /// SMEMBERS from the loop (see `RedisCommandSending.smembers`); `onReply` runs on the loop with the reply as `Set<ByteBuffer>`.
+    public func smembers(_ key: RedisKey, onReply: @escaping (Result<Set<ByteBuffer>, any Error>) -> Void) {
+        submit(.smembers(key), as: Set<ByteBuffer>.self, onReply: onReply)
+    }
+
+    /// SMEMBERS from the loop (see `RedisCommandSending.smembers`); the future completes on the loop with the reply as `Set<ByteBuffer>`.
+    public func smembers(_ key: RedisKey) -> EventLoopFuture<Set<ByteBuffer>> {
+        submit(.smembers(key), as: Set<ByteBuffer>.self)
+    }
+
+    /// SMISMEMBER from the loop (see `RedisCommandSending.smismember`); `onReply` runs on the loop with the reply as `[Bool]`.
+    public func smismember(_ key: RedisKey, members: [some RESPArgument], onReply: @escaping (Result<[Bool], any Error>) -> Void) {
+        submit(.smismember(key, members: members), as: [Bool].self, onReply: onReply)
+    }
+
+    /// SMISMEMBER from the loop (see `RedisCommandSending.smismember`); the future completes on the loop with the reply as `[Bool]`.
+    public func smismember(_ key: RedisKey, members: [some RESPArgument]) -> EventLoopFuture<[Bool]> {
+        submit(.smismember(key, members: members), as: [Bool].self)
+    }
+
+    /// SMOVE from the loop (see `RedisCommandSending.smove`); `onReply` runs on the loop with the reply as `Bool`.
+    public func smove(_ source: RedisKey, destination: RedisKey, member: some RESPArgument, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.smove(source, destination: destination, member: member), as: Bool.self, onReply: onReply)
+    }
+
+    /// SMOVE from the loop (see `RedisCommandSending.smove`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func smove(_ source: RedisKey, destination: RedisKey, member: some RESPArgument) -> EventLoopFuture<Bool> {
+        submit(.smove(source, destination: destination, member: member), as: Bool.self)
+    }
+
+    /// SPOP from the loop (see `RedisCommandSending.spop`); `onReply` runs on the loop with the raw reply.
+    public func spop(_ key: RedisKey, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.spop(key, count: count), onReply: onReply)
+    }
+
+    /// SPOP from the loop (see `RedisCommandSending.spop`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func spop(_ key: RedisKey, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.spop(key, count: count))
+    }
+
+    /// SRANDMEMBER from the loop (see `RedisCommandSending.srandmember`); `onReply` runs on the loop with the raw reply.
+    public func srandmember(_ key: RedisKey, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.srandmember(key, count: count), onReply: onReply)
+    }
+
+    /// SRANDMEMBER from the loop (see `RedisCommandSending.srandmember`); the future completes on the loop with the raw reply.
+    public func srandmember(_ key: RedisKey, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.srandmember(key, count: count))
+    }
+
+    /// SREM from the loop (see `RedisCommandSending.srem`); `onReply` runs on the loop with the reply as `Int`.
+    public func srem(_ key: RedisKey, members: [some RESPArgument], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.srem(key, members: members), as: Int.self, onReply: onReply)
+    }
+
+    /// SREM from the loop (see `RedisCommandSending.srem`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func srem(_ key: RedisKey, members: [some RESPArgument]) -> EventLoopFuture<Int> {
+        submit(.srem(key, members: members), as: Int.self)
+    }
+
+    /// SSCAN from the loop (see `RedisCommandSending.sscan`); `onReply` runs on the loop with the raw reply.
+    public func sscan(_ key: RedisKey, cursor: Int, pattern: String? = nil, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.sscan(key, cursor: cursor, pattern: pattern, count: count), onReply: onReply)
+    }
+
+    /// SSCAN from the loop (see `RedisCommandSending.sscan`); the future completes on the loop with the raw reply.
+    public func sscan(_ key: RedisKey, cursor: Int, pattern: String? = nil, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.sscan(key, cursor: cursor, pattern: pattern, count: count))
+    }
+
+    /// SUNION from the loop (see `RedisCommandSending.sunion`); `onReply` runs on the loop with the reply as `Set<ByteBuffer>`.
+    public func sunion(_ keys: [RedisKey], onReply: @escaping (Result<Set<ByteBuffer>, any Error>) -> Void) {
+        submit(.sunion(keys), as: Set<ByteBuffer>.self, onReply: onReply)
+    }
+
+    /// SUNION from the loop (see `RedisCommandSending.sunion`); the future completes on the loop with the reply as `Set<ByteBuffer>`.
+    public func sunion(_ keys: [RedisKey]) -> EventLoopFuture<Set<ByteBuffer>> {
+        submit(.sunion(keys), as: Set<ByteBuffer>.self)
+    }
+
+    /// SUNIONSTORE from the loop (see `RedisCommandSending.sunionstore`); `onReply` runs on the loop with the reply as `Int`.
+    public func sunionstore(_ destination: RedisKey, keys: [RedisKey], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.sunionstore(destination, keys: keys), as: Int.self, onReply: onReply)
+    }
+
+    /// SUNIONSTORE from the loop (see `RedisCommandSending.sunionstore`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func sunionstore(_ destination: RedisKey, keys: [RedisKey]) -> EventLoopFuture<Int> {
+        submit(.sunionstore(destination, keys: keys), as: Int.self)
+    }
+}

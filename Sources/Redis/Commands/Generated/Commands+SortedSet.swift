@@ -1353,3 +1353,321 @@ extension RedisCommandSending {
         try await send(.zunionstore(destination, keys: keys, weights: weights, aggregate: aggregate))
     }
 }
+
+extension RedisLoopCommands {
+    /// BZMPOP from the loop (see `RedisCommandSending.bzmpop`); `onReply` runs on the loop with the raw reply.
+    public func bzmpop(timeout: Double, keys: [RedisKey], where: RedisArguments.BzmpopWhere, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.bzmpop(timeout: timeout, keys: keys, where: `where`, count: count), onReply: onReply)
+    }
+
+    /// BZMPOP from the loop (see `RedisCommandSending.bzmpop`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func bzmpop(timeout: Double, keys: [RedisKey], where: RedisArguments.BzmpopWhere, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.bzmpop(timeout: timeout, keys: keys, where: `where`, count: count))
+    }
+
+    /// BZPOPMAX from the loop (see `RedisCommandSending.bzpopmax`); `onReply` runs on the loop with the raw reply.
+    public func bzpopmax(_ keys: [RedisKey], timeout: Double, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.bzpopmax(keys, timeout: timeout), onReply: onReply)
+    }
+
+    /// BZPOPMAX from the loop (see `RedisCommandSending.bzpopmax`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func bzpopmax(_ keys: [RedisKey], timeout: Double) -> EventLoopFuture<RESPValue> {
+        submit(.bzpopmax(keys, timeout: timeout))
+    }
+
+    /// BZPOPMIN from the loop (see `RedisCommandSending.bzpopmin`); `onReply` runs on the loop with the raw reply.
+    public func bzpopmin(_ keys: [RedisKey], timeout: Double, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.bzpopmin(keys, timeout: timeout), onReply: onReply)
+    }
+
+    /// BZPOPMIN from the loop (see `RedisCommandSending.bzpopmin`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func bzpopmin(_ keys: [RedisKey], timeout: Double) -> EventLoopFuture<RESPValue> {
+        submit(.bzpopmin(keys, timeout: timeout))
+    }
+
+    /// ZADD from the loop (see `RedisCommandSending.zadd`); `onReply` runs on the loop with the raw reply.
+    public func zadd(_ key: RedisKey, condition: RedisArguments.ZaddCondition? = nil, comparison: RedisArguments.ZaddComparison? = nil, change: Bool = false, increment: Bool = false, members: [(score: Double, member: some RESPArgument)], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zadd(key, condition: condition, comparison: comparison, change: change, increment: increment, members: members), onReply: onReply)
+    }
+
+    /// ZADD from the loop (see `RedisCommandSending.zadd`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func zadd(_ key: RedisKey, condition: RedisArguments.ZaddCondition? = nil, comparison: RedisArguments.ZaddComparison? = nil, change: Bool = false, increment: Bool = false, members: [(score: Double, member: some RESPArgument)]) -> EventLoopFuture<RESPValue> {
+        submit(.zadd(key, condition: condition, comparison: comparison, change: change, increment: increment, members: members))
+    }
+
+    /// ZCARD from the loop (see `RedisCommandSending.zcard`); `onReply` runs on the loop with the reply as `Int`.
+    public func zcard(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.zcard(key), as: Int.self, onReply: onReply)
+    }
+
+    /// ZCARD from the loop (see `RedisCommandSending.zcard`); the future completes on the loop with the reply as `Int`.
+    public func zcard(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.zcard(key), as: Int.self)
+    }
+
+    /// ZCOUNT from the loop (see `RedisCommandSending.zcount`); `onReply` runs on the loop with the reply as `Int`.
+    public func zcount(_ key: RedisKey, min: Double, max: Double, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.zcount(key, min: min, max: max), as: Int.self, onReply: onReply)
+    }
+
+    /// ZCOUNT from the loop (see `RedisCommandSending.zcount`); the future completes on the loop with the reply as `Int`.
+    public func zcount(_ key: RedisKey, min: Double, max: Double) -> EventLoopFuture<Int> {
+        submit(.zcount(key, min: min, max: max), as: Int.self)
+    }
+
+    /// ZDIFF from the loop (see `RedisCommandSending.zdiff`); `onReply` runs on the loop with the raw reply.
+    public func zdiff(_ keys: [RedisKey], withscores: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zdiff(keys, withscores: withscores), onReply: onReply)
+    }
+
+    /// ZDIFF from the loop (see `RedisCommandSending.zdiff`); the future completes on the loop with the raw reply.
+    public func zdiff(_ keys: [RedisKey], withscores: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.zdiff(keys, withscores: withscores))
+    }
+
+    /// ZDIFFSTORE from the loop (see `RedisCommandSending.zdiffstore`); `onReply` runs on the loop with the raw reply.
+    public func zdiffstore(_ destination: RedisKey, keys: [RedisKey], onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zdiffstore(destination, keys: keys), onReply: onReply)
+    }
+
+    /// ZDIFFSTORE from the loop (see `RedisCommandSending.zdiffstore`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func zdiffstore(_ destination: RedisKey, keys: [RedisKey]) -> EventLoopFuture<RESPValue> {
+        submit(.zdiffstore(destination, keys: keys))
+    }
+
+    /// ZINCRBY from the loop (see `RedisCommandSending.zincrby`); `onReply` runs on the loop with the reply as `Double`.
+    public func zincrby(_ key: RedisKey, increment: Int, member: some RESPArgument, onReply: @escaping (Result<Double, any Error>) -> Void) {
+        submit(.zincrby(key, increment: increment, member: member), as: Double.self, onReply: onReply)
+    }
+
+    /// ZINCRBY from the loop (see `RedisCommandSending.zincrby`); the future completes on the loop with the reply as `Double`.
+    @discardableResult
+    public func zincrby(_ key: RedisKey, increment: Int, member: some RESPArgument) -> EventLoopFuture<Double> {
+        submit(.zincrby(key, increment: increment, member: member), as: Double.self)
+    }
+
+    /// ZINTER from the loop (see `RedisCommandSending.zinter`); `onReply` runs on the loop with the raw reply.
+    public func zinter(_ keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZinterAggregate? = nil, withscores: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zinter(keys, weights: weights, aggregate: aggregate, withscores: withscores), onReply: onReply)
+    }
+
+    /// ZINTER from the loop (see `RedisCommandSending.zinter`); the future completes on the loop with the raw reply.
+    public func zinter(_ keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZinterAggregate? = nil, withscores: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.zinter(keys, weights: weights, aggregate: aggregate, withscores: withscores))
+    }
+
+    /// ZINTERCARD from the loop (see `RedisCommandSending.zintercard`); `onReply` runs on the loop with the raw reply.
+    public func zintercard(_ keys: [RedisKey], limit: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zintercard(keys, limit: limit), onReply: onReply)
+    }
+
+    /// ZINTERCARD from the loop (see `RedisCommandSending.zintercard`); the future completes on the loop with the raw reply.
+    public func zintercard(_ keys: [RedisKey], limit: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.zintercard(keys, limit: limit))
+    }
+
+    /// ZINTERSTORE from the loop (see `RedisCommandSending.zinterstore`); `onReply` runs on the loop with the raw reply.
+    public func zinterstore(_ destination: RedisKey, keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZinterstoreAggregate? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zinterstore(destination, keys: keys, weights: weights, aggregate: aggregate), onReply: onReply)
+    }
+
+    /// ZINTERSTORE from the loop (see `RedisCommandSending.zinterstore`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func zinterstore(_ destination: RedisKey, keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZinterstoreAggregate? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.zinterstore(destination, keys: keys, weights: weights, aggregate: aggregate))
+    }
+
+    /// ZLEXCOUNT from the loop (see `RedisCommandSending.zlexcount`); `onReply` runs on the loop with the reply as `Int`.
+    public func zlexcount(_ key: RedisKey, min: some RESPArgument, max: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.zlexcount(key, min: min, max: max), as: Int.self, onReply: onReply)
+    }
+
+    /// ZLEXCOUNT from the loop (see `RedisCommandSending.zlexcount`); the future completes on the loop with the reply as `Int`.
+    public func zlexcount(_ key: RedisKey, min: some RESPArgument, max: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.zlexcount(key, min: min, max: max), as: Int.self)
+    }
+
+    /// ZMPOP from the loop (see `RedisCommandSending.zmpop`); `onReply` runs on the loop with the raw reply.
+    public func zmpop(_ keys: [RedisKey], where: RedisArguments.ZmpopWhere, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zmpop(keys, where: `where`, count: count), onReply: onReply)
+    }
+
+    /// ZMPOP from the loop (see `RedisCommandSending.zmpop`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func zmpop(_ keys: [RedisKey], where: RedisArguments.ZmpopWhere, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.zmpop(keys, where: `where`, count: count))
+    }
+
+    /// ZMSCORE from the loop (see `RedisCommandSending.zmscore`); `onReply` runs on the loop with the reply as `[Double?]`.
+    public func zmscore(_ key: RedisKey, members: [some RESPArgument], onReply: @escaping (Result<[Double?], any Error>) -> Void) {
+        submit(.zmscore(key, members: members), as: [Double?].self, onReply: onReply)
+    }
+
+    /// ZMSCORE from the loop (see `RedisCommandSending.zmscore`); the future completes on the loop with the reply as `[Double?]`.
+    public func zmscore(_ key: RedisKey, members: [some RESPArgument]) -> EventLoopFuture<[Double?]> {
+        submit(.zmscore(key, members: members), as: [Double?].self)
+    }
+
+    /// ZPOPMAX from the loop (see `RedisCommandSending.zpopmax`); `onReply` runs on the loop with the raw reply.
+    public func zpopmax(_ key: RedisKey, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zpopmax(key, count: count), onReply: onReply)
+    }
+
+    /// ZPOPMAX from the loop (see `RedisCommandSending.zpopmax`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func zpopmax(_ key: RedisKey, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.zpopmax(key, count: count))
+    }
+
+    /// ZPOPMIN from the loop (see `RedisCommandSending.zpopmin`); `onReply` runs on the loop with the raw reply.
+    public func zpopmin(_ key: RedisKey, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zpopmin(key, count: count), onReply: onReply)
+    }
+
+    /// ZPOPMIN from the loop (see `RedisCommandSending.zpopmin`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func zpopmin(_ key: RedisKey, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.zpopmin(key, count: count))
+    }
+
+    /// ZRANDMEMBER from the loop (see `RedisCommandSending.zrandmember`); `onReply` runs on the loop with the raw reply.
+    public func zrandmember(_ key: RedisKey, options: (count: Int, withscores: Bool)? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zrandmember(key, options: options), onReply: onReply)
+    }
+
+    /// ZRANDMEMBER from the loop (see `RedisCommandSending.zrandmember`); the future completes on the loop with the raw reply.
+    public func zrandmember(_ key: RedisKey, options: (count: Int, withscores: Bool)? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.zrandmember(key, options: options))
+    }
+
+    /// ZRANGE from the loop (see `RedisCommandSending.zrange`); `onReply` runs on the loop with the raw reply.
+    public func zrange(_ key: RedisKey, start: some RESPArgument, stop: some RESPArgument, sortby: RedisArguments.ZrangeSortby? = nil, rev: Bool = false, offsetCount: (offset: Int, count: Int)? = nil, withscores: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zrange(key, start: start, stop: stop, sortby: sortby, rev: rev, offsetCount: offsetCount, withscores: withscores), onReply: onReply)
+    }
+
+    /// ZRANGE from the loop (see `RedisCommandSending.zrange`); the future completes on the loop with the raw reply.
+    public func zrange(_ key: RedisKey, start: some RESPArgument, stop: some RESPArgument, sortby: RedisArguments.ZrangeSortby? = nil, rev: Bool = false, offsetCount: (offset: Int, count: Int)? = nil, withscores: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.zrange(key, start: start, stop: stop, sortby: sortby, rev: rev, offsetCount: offsetCount, withscores: withscores))
+    }
+
+    /// ZRANGESTORE from the loop (see `RedisCommandSending.zrangestore`); `onReply` runs on the loop with the reply as `Int`.
+    public func zrangestore(_ dst: RedisKey, src: RedisKey, min: some RESPArgument, max: some RESPArgument, sortby: RedisArguments.ZrangestoreSortby? = nil, rev: Bool = false, offsetCount: (offset: Int, count: Int)? = nil, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.zrangestore(dst, src: src, min: min, max: max, sortby: sortby, rev: rev, offsetCount: offsetCount), as: Int.self, onReply: onReply)
+    }
+
+    /// ZRANGESTORE from the loop (see `RedisCommandSending.zrangestore`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func zrangestore(_ dst: RedisKey, src: RedisKey, min: some RESPArgument, max: some RESPArgument, sortby: RedisArguments.ZrangestoreSortby? = nil, rev: Bool = false, offsetCount: (offset: Int, count: Int)? = nil) -> EventLoopFuture<Int> {
+        submit(.zrangestore(dst, src: src, min: min, max: max, sortby: sortby, rev: rev, offsetCount: offsetCount), as: Int.self)
+    }
+
+    /// ZRANK from the loop (see `RedisCommandSending.zrank`); `onReply` runs on the loop with the reply as `Int?`.
+    public func zrank(_ key: RedisKey, member: some RESPArgument, onReply: @escaping (Result<Int?, any Error>) -> Void) {
+        submit(.zrank(key, member: member), as: Int?.self, onReply: onReply)
+    }
+
+    /// ZRANK from the loop (see `RedisCommandSending.zrank`); the future completes on the loop with the reply as `Int?`.
+    public func zrank(_ key: RedisKey, member: some RESPArgument) -> EventLoopFuture<Int?> {
+        submit(.zrank(key, member: member), as: Int?.self)
+    }
+
+    /// ZREM from the loop (see `RedisCommandSending.zrem`); `onReply` runs on the loop with the reply as `Int`.
+    public func zrem(_ key: RedisKey, members: [some RESPArgument], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.zrem(key, members: members), as: Int.self, onReply: onReply)
+    }
+
+    /// ZREM from the loop (see `RedisCommandSending.zrem`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func zrem(_ key: RedisKey, members: [some RESPArgument]) -> EventLoopFuture<Int> {
+        submit(.zrem(key, members: members), as: Int.self)
+    }
+
+    /// ZREMRANGEBYLEX from the loop (see `RedisCommandSending.zremrangebylex`); `onReply` runs on the loop with the reply as `Int`.
+    public func zremrangebylex(_ key: RedisKey, min: some RESPArgument, max: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.zremrangebylex(key, min: min, max: max), as: Int.self, onReply: onReply)
+    }
+
+    /// ZREMRANGEBYLEX from the loop (see `RedisCommandSending.zremrangebylex`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func zremrangebylex(_ key: RedisKey, min: some RESPArgument, max: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.zremrangebylex(key, min: min, max: max), as: Int.self)
+    }
+
+    /// ZREMRANGEBYRANK from the loop (see `RedisCommandSending.zremrangebyrank`); `onReply` runs on the loop with the reply as `Int`.
+    public func zremrangebyrank(_ key: RedisKey, start: Int, stop: Int, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.zremrangebyrank(key, start: start, stop: stop), as: Int.self, onReply: onReply)
+    }
+
+    /// ZREMRANGEBYRANK from the loop (see `RedisCommandSending.zremrangebyrank`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func zremrangebyrank(_ key: RedisKey, start: Int, stop: Int) -> EventLoopFuture<Int> {
+        submit(.zremrangebyrank(key, start: start, stop: stop), as: Int.self)
+    }
+
+    /// ZREMRANGEBYSCORE from the loop (see `RedisCommandSending.zremrangebyscore`); `onReply` runs on the loop with the reply as `Int`.
+    public func zremrangebyscore(_ key: RedisKey, min: Double, max: Double, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.zremrangebyscore(key, min: min, max: max), as: Int.self, onReply: onReply)
+    }
+
+    /// ZREMRANGEBYSCORE from the loop (see `RedisCommandSending.zremrangebyscore`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func zremrangebyscore(_ key: RedisKey, min: Double, max: Double) -> EventLoopFuture<Int> {
+        submit(.zremrangebyscore(key, min: min, max: max), as: Int.self)
+    }
+
+    /// ZREVRANK from the loop (see `RedisCommandSending.zrevrank`); `onReply` runs on the loop with the reply as `Int?`.
+    public func zrevrank(_ key: RedisKey, member: some RESPArgument, onReply: @escaping (Result<Int?, any Error>) -> Void) {
+        submit(.zrevrank(key, member: member), as: Int?.self, onReply: onReply)
+    }
+
+    /// ZREVRANK from the loop (see `RedisCommandSending.zrevrank`); the future completes on the loop with the reply as `Int?`.
+    public func zrevrank(_ key: RedisKey, member: some RESPArgument) -> EventLoopFuture<Int?> {
+        submit(.zrevrank(key, member: member), as: Int?.self)
+    }
+
+    /// ZSCAN from the loop (see `RedisCommandSending.zscan`); `onReply` runs on the loop with the raw reply.
+    public func zscan(_ key: RedisKey, cursor: Int, pattern: String? = nil, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zscan(key, cursor: cursor, pattern: pattern, count: count), onReply: onReply)
+    }
+
+    /// ZSCAN from the loop (see `RedisCommandSending.zscan`); the future completes on the loop with the raw reply.
+    public func zscan(_ key: RedisKey, cursor: Int, pattern: String? = nil, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.zscan(key, cursor: cursor, pattern: pattern, count: count))
+    }
+
+    /// ZSCORE from the loop (see `RedisCommandSending.zscore`); `onReply` runs on the loop with the reply as `Double?`.
+    public func zscore(_ key: RedisKey, member: some RESPArgument, onReply: @escaping (Result<Double?, any Error>) -> Void) {
+        submit(.zscore(key, member: member), as: Double?.self, onReply: onReply)
+    }
+
+    /// ZSCORE from the loop (see `RedisCommandSending.zscore`); the future completes on the loop with the reply as `Double?`.
+    public func zscore(_ key: RedisKey, member: some RESPArgument) -> EventLoopFuture<Double?> {
+        submit(.zscore(key, member: member), as: Double?.self)
+    }
+
+    /// ZUNION from the loop (see `RedisCommandSending.zunion`); `onReply` runs on the loop with the raw reply.
+    public func zunion(_ keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZunionAggregate? = nil, withscores: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zunion(keys, weights: weights, aggregate: aggregate, withscores: withscores), onReply: onReply)
+    }
+
+    /// ZUNION from the loop (see `RedisCommandSending.zunion`); the future completes on the loop with the raw reply.
+    public func zunion(_ keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZunionAggregate? = nil, withscores: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.zunion(keys, weights: weights, aggregate: aggregate, withscores: withscores))
+    }
+
+    /// ZUNIONSTORE from the loop (see `RedisCommandSending.zunionstore`); `onReply` runs on the loop with the raw reply.
+    public func zunionstore(_ destination: RedisKey, keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZunionstoreAggregate? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.zunionstore(destination, keys: keys, weights: weights, aggregate: aggregate), onReply: onReply)
+    }
+
+    /// ZUNIONSTORE from the loop (see `RedisCommandSending.zunionstore`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func zunionstore(_ destination: RedisKey, keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZunionstoreAggregate? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.zunionstore(destination, keys: keys, weights: weights, aggregate: aggregate))
+    }
+}

@@ -1036,3 +1036,250 @@ extension RedisCommandSending {
         try await send(.xtrim(key, trim: trim)).decode(as: Int.self)
     }
 }
+
+extension RedisLoopCommands {
+    /// XACK from the loop (see `RedisCommandSending.xack`); `onReply` runs on the loop with the reply as `Int`.
+    public func xack(_ key: RedisKey, group: some RESPArgument, ids: [some RESPArgument], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.xack(key, group: group, ids: ids), as: Int.self, onReply: onReply)
+    }
+
+    /// XACK from the loop (see `RedisCommandSending.xack`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func xack(_ key: RedisKey, group: some RESPArgument, ids: [some RESPArgument]) -> EventLoopFuture<Int> {
+        submit(.xack(key, group: group, ids: ids), as: Int.self)
+    }
+
+    /// XADD from the loop (see `RedisCommandSending.xadd`); `onReply` runs on the loop with the reply as `ByteBuffer?`.
+    public func xadd(_ key: RedisKey, nomkstream: Bool = false, trim: (strategy: RedisArguments.XaddTrimStrategy, `operator`: RedisArguments.XaddTrimOperator?, threshold: String, count: Int?)? = nil, idOrAuto: RedisArguments.XaddIdOrAuto, fields: [(field: some RESPArgument, value: some RESPArgument)], onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+        submit(.xadd(key, nomkstream: nomkstream, trim: trim, idOrAuto: idOrAuto, fields: fields), as: ByteBuffer?.self, onReply: onReply)
+    }
+
+    /// XADD from the loop (see `RedisCommandSending.xadd`); the future completes on the loop with the reply as `ByteBuffer?`.
+    @discardableResult
+    public func xadd(_ key: RedisKey, nomkstream: Bool = false, trim: (strategy: RedisArguments.XaddTrimStrategy, `operator`: RedisArguments.XaddTrimOperator?, threshold: String, count: Int?)? = nil, idOrAuto: RedisArguments.XaddIdOrAuto, fields: [(field: some RESPArgument, value: some RESPArgument)]) -> EventLoopFuture<ByteBuffer?> {
+        submit(.xadd(key, nomkstream: nomkstream, trim: trim, idOrAuto: idOrAuto, fields: fields), as: ByteBuffer?.self)
+    }
+
+    /// XAUTOCLAIM from the loop (see `RedisCommandSending.xautoclaim`); `onReply` runs on the loop with the raw reply.
+    public func xautoclaim(_ key: RedisKey, group: some RESPArgument, consumer: some RESPArgument, minIdleTime: some RESPArgument, start: some RESPArgument, count: Int? = nil, justid: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xautoclaim(key, group: group, consumer: consumer, minIdleTime: minIdleTime, start: start, count: count, justid: justid), onReply: onReply)
+    }
+
+    /// XAUTOCLAIM from the loop (see `RedisCommandSending.xautoclaim`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func xautoclaim(_ key: RedisKey, group: some RESPArgument, consumer: some RESPArgument, minIdleTime: some RESPArgument, start: some RESPArgument, count: Int? = nil, justid: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.xautoclaim(key, group: group, consumer: consumer, minIdleTime: minIdleTime, start: start, count: count, justid: justid))
+    }
+
+    /// XCLAIM from the loop (see `RedisCommandSending.xclaim`); `onReply` runs on the loop with the raw reply.
+    public func xclaim(_ key: RedisKey, group: some RESPArgument, consumer: some RESPArgument, minIdleTime: some RESPArgument, ids: [some RESPArgument], ms: Int? = nil, unixTimeMilliseconds: Int? = nil, count: Int? = nil, force: Bool = false, justid: Bool = false, id: String? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xclaim(key, group: group, consumer: consumer, minIdleTime: minIdleTime, ids: ids, ms: ms, unixTimeMilliseconds: unixTimeMilliseconds, count: count, force: force, justid: justid, id: id), onReply: onReply)
+    }
+
+    /// XCLAIM from the loop (see `RedisCommandSending.xclaim`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func xclaim(_ key: RedisKey, group: some RESPArgument, consumer: some RESPArgument, minIdleTime: some RESPArgument, ids: [some RESPArgument], ms: Int? = nil, unixTimeMilliseconds: Int? = nil, count: Int? = nil, force: Bool = false, justid: Bool = false, id: String? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.xclaim(key, group: group, consumer: consumer, minIdleTime: minIdleTime, ids: ids, ms: ms, unixTimeMilliseconds: unixTimeMilliseconds, count: count, force: force, justid: justid, id: id))
+    }
+
+    /// XDEL from the loop (see `RedisCommandSending.xdel`); `onReply` runs on the loop with the reply as `Int`.
+    public func xdel(_ key: RedisKey, ids: [some RESPArgument], onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.xdel(key, ids: ids), as: Int.self, onReply: onReply)
+    }
+
+    /// XDEL from the loop (see `RedisCommandSending.xdel`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func xdel(_ key: RedisKey, ids: [some RESPArgument]) -> EventLoopFuture<Int> {
+        submit(.xdel(key, ids: ids), as: Int.self)
+    }
+
+    /// XGROUP CREATE from the loop (see `RedisCommandSending.xgroupCreate`); `onReply` runs on the loop.
+    public func xgroupCreate(_ key: RedisKey, groupname: some RESPArgument, id: RedisArguments.XgroupCreateId, mkstream: Bool = false, entriesRead: Int? = nil, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.xgroupCreate(key, groupname: groupname, id: id, mkstream: mkstream, entriesRead: entriesRead), onReply: onReply)
+    }
+
+    /// XGROUP CREATE from the loop (see `RedisCommandSending.xgroupCreate`); the future completes on the loop.
+    @discardableResult
+    public func xgroupCreate(_ key: RedisKey, groupname: some RESPArgument, id: RedisArguments.XgroupCreateId, mkstream: Bool = false, entriesRead: Int? = nil) -> EventLoopFuture<Void> {
+        submitStatus(.xgroupCreate(key, groupname: groupname, id: id, mkstream: mkstream, entriesRead: entriesRead))
+    }
+
+    /// XGROUP CREATECONSUMER from the loop (see `RedisCommandSending.xgroupCreateconsumer`); `onReply` runs on the loop with the reply as `Bool`.
+    public func xgroupCreateconsumer(_ key: RedisKey, groupname: some RESPArgument, consumername: some RESPArgument, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.xgroupCreateconsumer(key, groupname: groupname, consumername: consumername), as: Bool.self, onReply: onReply)
+    }
+
+    /// XGROUP CREATECONSUMER from the loop (see `RedisCommandSending.xgroupCreateconsumer`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func xgroupCreateconsumer(_ key: RedisKey, groupname: some RESPArgument, consumername: some RESPArgument) -> EventLoopFuture<Bool> {
+        submit(.xgroupCreateconsumer(key, groupname: groupname, consumername: consumername), as: Bool.self)
+    }
+
+    /// XGROUP DELCONSUMER from the loop (see `RedisCommandSending.xgroupDelconsumer`); `onReply` runs on the loop with the reply as `Int`.
+    public func xgroupDelconsumer(_ key: RedisKey, groupname: some RESPArgument, consumername: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.xgroupDelconsumer(key, groupname: groupname, consumername: consumername), as: Int.self, onReply: onReply)
+    }
+
+    /// XGROUP DELCONSUMER from the loop (see `RedisCommandSending.xgroupDelconsumer`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func xgroupDelconsumer(_ key: RedisKey, groupname: some RESPArgument, consumername: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.xgroupDelconsumer(key, groupname: groupname, consumername: consumername), as: Int.self)
+    }
+
+    /// XGROUP DESTROY from the loop (see `RedisCommandSending.xgroupDestroy`); `onReply` runs on the loop with the reply as `Bool`.
+    public func xgroupDestroy(_ key: RedisKey, groupname: some RESPArgument, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.xgroupDestroy(key, groupname: groupname), as: Bool.self, onReply: onReply)
+    }
+
+    /// XGROUP DESTROY from the loop (see `RedisCommandSending.xgroupDestroy`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func xgroupDestroy(_ key: RedisKey, groupname: some RESPArgument) -> EventLoopFuture<Bool> {
+        submit(.xgroupDestroy(key, groupname: groupname), as: Bool.self)
+    }
+
+    /// XGROUP HELP from the loop (see `RedisCommandSending.xgroupHelp`); `onReply` runs on the loop with the raw reply.
+    public func xgroupHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xgroupHelp(), onReply: onReply)
+    }
+
+    /// XGROUP HELP from the loop (see `RedisCommandSending.xgroupHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func xgroupHelp() -> EventLoopFuture<RESPValue> {
+        submit(.xgroupHelp())
+    }
+
+    /// XGROUP SETID from the loop (see `RedisCommandSending.xgroupSetid`); `onReply` runs on the loop.
+    public func xgroupSetid(_ key: RedisKey, groupname: some RESPArgument, id: RedisArguments.XgroupSetidId, entriesRead: Int? = nil, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.xgroupSetid(key, groupname: groupname, id: id, entriesRead: entriesRead), onReply: onReply)
+    }
+
+    /// XGROUP SETID from the loop (see `RedisCommandSending.xgroupSetid`); the future completes on the loop.
+    @discardableResult
+    public func xgroupSetid(_ key: RedisKey, groupname: some RESPArgument, id: RedisArguments.XgroupSetidId, entriesRead: Int? = nil) -> EventLoopFuture<Void> {
+        submitStatus(.xgroupSetid(key, groupname: groupname, id: id, entriesRead: entriesRead))
+    }
+
+    /// XINFO CONSUMERS from the loop (see `RedisCommandSending.xinfoConsumers`); `onReply` runs on the loop with the raw reply.
+    public func xinfoConsumers(_ key: RedisKey, groupname: some RESPArgument, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xinfoConsumers(key, groupname: groupname), onReply: onReply)
+    }
+
+    /// XINFO CONSUMERS from the loop (see `RedisCommandSending.xinfoConsumers`); the future completes on the loop with the raw reply.
+    public func xinfoConsumers(_ key: RedisKey, groupname: some RESPArgument) -> EventLoopFuture<RESPValue> {
+        submit(.xinfoConsumers(key, groupname: groupname))
+    }
+
+    /// XINFO GROUPS from the loop (see `RedisCommandSending.xinfoGroups`); `onReply` runs on the loop with the raw reply.
+    public func xinfoGroups(_ key: RedisKey, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xinfoGroups(key), onReply: onReply)
+    }
+
+    /// XINFO GROUPS from the loop (see `RedisCommandSending.xinfoGroups`); the future completes on the loop with the raw reply.
+    public func xinfoGroups(_ key: RedisKey) -> EventLoopFuture<RESPValue> {
+        submit(.xinfoGroups(key))
+    }
+
+    /// XINFO HELP from the loop (see `RedisCommandSending.xinfoHelp`); `onReply` runs on the loop with the raw reply.
+    public func xinfoHelp(onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xinfoHelp(), onReply: onReply)
+    }
+
+    /// XINFO HELP from the loop (see `RedisCommandSending.xinfoHelp`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func xinfoHelp() -> EventLoopFuture<RESPValue> {
+        submit(.xinfoHelp())
+    }
+
+    /// XINFO STREAM from the loop (see `RedisCommandSending.xinfoStream`); `onReply` runs on the loop with the raw reply.
+    public func xinfoStream(_ key: RedisKey, full: Int?? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xinfoStream(key, full: full), onReply: onReply)
+    }
+
+    /// XINFO STREAM from the loop (see `RedisCommandSending.xinfoStream`); the future completes on the loop with the raw reply.
+    public func xinfoStream(_ key: RedisKey, full: Int?? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.xinfoStream(key, full: full))
+    }
+
+    /// XLEN from the loop (see `RedisCommandSending.xlen`); `onReply` runs on the loop with the reply as `Int`.
+    public func xlen(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.xlen(key), as: Int.self, onReply: onReply)
+    }
+
+    /// XLEN from the loop (see `RedisCommandSending.xlen`); the future completes on the loop with the reply as `Int`.
+    public func xlen(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.xlen(key), as: Int.self)
+    }
+
+    /// XPENDING from the loop (see `RedisCommandSending.xpending`); `onReply` runs on the loop with the raw reply.
+    public func xpending(_ key: RedisKey, group: some RESPArgument, filters: (minIdleTime: Int?, start: String, end: String, count: Int, consumer: String?)? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xpending(key, group: group, filters: filters), onReply: onReply)
+    }
+
+    /// XPENDING from the loop (see `RedisCommandSending.xpending`); the future completes on the loop with the raw reply.
+    public func xpending(_ key: RedisKey, group: some RESPArgument, filters: (minIdleTime: Int?, start: String, end: String, count: Int, consumer: String?)? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.xpending(key, group: group, filters: filters))
+    }
+
+    /// XRANGE from the loop (see `RedisCommandSending.xrange`); `onReply` runs on the loop with the raw reply.
+    public func xrange(_ key: RedisKey, start: some RESPArgument, end: some RESPArgument, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xrange(key, start: start, end: end, count: count), onReply: onReply)
+    }
+
+    /// XRANGE from the loop (see `RedisCommandSending.xrange`); the future completes on the loop with the raw reply.
+    public func xrange(_ key: RedisKey, start: some RESPArgument, end: some RESPArgument, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.xrange(key, start: start, end: end, count: count))
+    }
+
+    /// XREAD from the loop (see `RedisCommandSending.xread`); `onReply` runs on the loop with the raw reply.
+    public func xread(count: Int? = nil, milliseconds: Int? = nil, streams: (keys: [RedisKey], ids: [some RESPArgument]), onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xread(count: count, milliseconds: milliseconds, streams: streams), onReply: onReply)
+    }
+
+    /// XREAD from the loop (see `RedisCommandSending.xread`); the future completes on the loop with the raw reply.
+    public func xread(count: Int? = nil, milliseconds: Int? = nil, streams: (keys: [RedisKey], ids: [some RESPArgument])) -> EventLoopFuture<RESPValue> {
+        submit(.xread(count: count, milliseconds: milliseconds, streams: streams))
+    }
+
+    /// XREADGROUP from the loop (see `RedisCommandSending.xreadgroup`); `onReply` runs on the loop with the raw reply.
+    public func xreadgroup(groupConsumer: (group: some RESPArgument, consumer: some RESPArgument), count: Int? = nil, milliseconds: Int? = nil, noack: Bool = false, streams: (keys: [RedisKey], ids: [some RESPArgument]), onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xreadgroup(groupConsumer: groupConsumer, count: count, milliseconds: milliseconds, noack: noack, streams: streams), onReply: onReply)
+    }
+
+    /// XREADGROUP from the loop (see `RedisCommandSending.xreadgroup`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func xreadgroup(groupConsumer: (group: some RESPArgument, consumer: some RESPArgument), count: Int? = nil, milliseconds: Int? = nil, noack: Bool = false, streams: (keys: [RedisKey], ids: [some RESPArgument])) -> EventLoopFuture<RESPValue> {
+        submit(.xreadgroup(groupConsumer: groupConsumer, count: count, milliseconds: milliseconds, noack: noack, streams: streams))
+    }
+
+    /// XREVRANGE from the loop (see `RedisCommandSending.xrevrange`); `onReply` runs on the loop with the raw reply.
+    public func xrevrange(_ key: RedisKey, end: some RESPArgument, start: some RESPArgument, count: Int? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xrevrange(key, end: end, start: start, count: count), onReply: onReply)
+    }
+
+    /// XREVRANGE from the loop (see `RedisCommandSending.xrevrange`); the future completes on the loop with the raw reply.
+    public func xrevrange(_ key: RedisKey, end: some RESPArgument, start: some RESPArgument, count: Int? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.xrevrange(key, end: end, start: start, count: count))
+    }
+
+    /// XSETID from the loop (see `RedisCommandSending.xsetid`); `onReply` runs on the loop with the raw reply.
+    public func xsetid(_ key: RedisKey, lastId: some RESPArgument, entriesAdded: Int? = nil, maxDeletedEntryId: String? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.xsetid(key, lastId: lastId, entriesAdded: entriesAdded, maxDeletedEntryId: maxDeletedEntryId), onReply: onReply)
+    }
+
+    /// XSETID from the loop (see `RedisCommandSending.xsetid`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func xsetid(_ key: RedisKey, lastId: some RESPArgument, entriesAdded: Int? = nil, maxDeletedEntryId: String? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.xsetid(key, lastId: lastId, entriesAdded: entriesAdded, maxDeletedEntryId: maxDeletedEntryId))
+    }
+
+    /// XTRIM from the loop (see `RedisCommandSending.xtrim`); `onReply` runs on the loop with the reply as `Int`.
+    public func xtrim(_ key: RedisKey, trim: (strategy: RedisArguments.XtrimTrimStrategy, `operator`: RedisArguments.XtrimTrimOperator?, threshold: some RESPArgument, count: Int?), onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.xtrim(key, trim: trim), as: Int.self, onReply: onReply)
+    }
+
+    /// XTRIM from the loop (see `RedisCommandSending.xtrim`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func xtrim(_ key: RedisKey, trim: (strategy: RedisArguments.XtrimTrimStrategy, `operator`: RedisArguments.XtrimTrimOperator?, threshold: some RESPArgument, count: Int?)) -> EventLoopFuture<Int> {
+        submit(.xtrim(key, trim: trim), as: Int.self)
+    }
+}

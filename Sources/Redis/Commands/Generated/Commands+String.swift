@@ -714,3 +714,220 @@ extension RedisCommandSending {
         try await send(.strlen(key)).decode(as: Int.self)
     }
 }
+
+extension RedisLoopCommands {
+    /// APPEND from the loop (see `RedisCommandSending.append`); `onReply` runs on the loop with the reply as `Int`.
+    public func append(_ key: RedisKey, value: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.append(key, value: value), as: Int.self, onReply: onReply)
+    }
+
+    /// APPEND from the loop (see `RedisCommandSending.append`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func append(_ key: RedisKey, value: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.append(key, value: value), as: Int.self)
+    }
+
+    /// DECR from the loop (see `RedisCommandSending.decr`); `onReply` runs on the loop with the reply as `Int`.
+    public func decr(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.decr(key), as: Int.self, onReply: onReply)
+    }
+
+    /// DECR from the loop (see `RedisCommandSending.decr`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func decr(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.decr(key), as: Int.self)
+    }
+
+    /// DECRBY from the loop (see `RedisCommandSending.decrby`); `onReply` runs on the loop with the reply as `Int`.
+    public func decrby(_ key: RedisKey, decrement: Int, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.decrby(key, decrement: decrement), as: Int.self, onReply: onReply)
+    }
+
+    /// DECRBY from the loop (see `RedisCommandSending.decrby`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func decrby(_ key: RedisKey, decrement: Int) -> EventLoopFuture<Int> {
+        submit(.decrby(key, decrement: decrement), as: Int.self)
+    }
+
+    /// GET from the loop (see `RedisCommandSending.get`); `onReply` runs on the loop with the reply as `ByteBuffer?`.
+    public func get(_ key: RedisKey, onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+        submit(.get(key), as: ByteBuffer?.self, onReply: onReply)
+    }
+
+    /// GET from the loop (see `RedisCommandSending.get`); the future completes on the loop with the reply as `ByteBuffer?`.
+    public func get(_ key: RedisKey) -> EventLoopFuture<ByteBuffer?> {
+        submit(.get(key), as: ByteBuffer?.self)
+    }
+
+    /// GETDEL from the loop (see `RedisCommandSending.getdel`); `onReply` runs on the loop with the reply as `ByteBuffer?`.
+    public func getdel(_ key: RedisKey, onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+        submit(.getdel(key), as: ByteBuffer?.self, onReply: onReply)
+    }
+
+    /// GETDEL from the loop (see `RedisCommandSending.getdel`); the future completes on the loop with the reply as `ByteBuffer?`.
+    @discardableResult
+    public func getdel(_ key: RedisKey) -> EventLoopFuture<ByteBuffer?> {
+        submit(.getdel(key), as: ByteBuffer?.self)
+    }
+
+    /// GETEX from the loop (see `RedisCommandSending.getex`); `onReply` runs on the loop with the reply as `ByteBuffer?`.
+    public func getex(_ key: RedisKey, expiration: RedisArguments.GetexExpiration? = nil, onReply: @escaping (Result<ByteBuffer?, any Error>) -> Void) {
+        submit(.getex(key, expiration: expiration), as: ByteBuffer?.self, onReply: onReply)
+    }
+
+    /// GETEX from the loop (see `RedisCommandSending.getex`); the future completes on the loop with the reply as `ByteBuffer?`.
+    @discardableResult
+    public func getex(_ key: RedisKey, expiration: RedisArguments.GetexExpiration? = nil) -> EventLoopFuture<ByteBuffer?> {
+        submit(.getex(key, expiration: expiration), as: ByteBuffer?.self)
+    }
+
+    /// GETRANGE from the loop (see `RedisCommandSending.getrange`); `onReply` runs on the loop with the reply as `ByteBuffer`.
+    public func getrange(_ key: RedisKey, start: Int, end: Int, onReply: @escaping (Result<ByteBuffer, any Error>) -> Void) {
+        submit(.getrange(key, start: start, end: end), as: ByteBuffer.self, onReply: onReply)
+    }
+
+    /// GETRANGE from the loop (see `RedisCommandSending.getrange`); the future completes on the loop with the reply as `ByteBuffer`.
+    public func getrange(_ key: RedisKey, start: Int, end: Int) -> EventLoopFuture<ByteBuffer> {
+        submit(.getrange(key, start: start, end: end), as: ByteBuffer.self)
+    }
+
+    /// INCR from the loop (see `RedisCommandSending.incr`); `onReply` runs on the loop with the reply as `Int`.
+    public func incr(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.incr(key), as: Int.self, onReply: onReply)
+    }
+
+    /// INCR from the loop (see `RedisCommandSending.incr`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func incr(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.incr(key), as: Int.self)
+    }
+
+    /// INCRBY from the loop (see `RedisCommandSending.incrby`); `onReply` runs on the loop with the reply as `Int`.
+    public func incrby(_ key: RedisKey, increment: Int, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.incrby(key, increment: increment), as: Int.self, onReply: onReply)
+    }
+
+    /// INCRBY from the loop (see `RedisCommandSending.incrby`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func incrby(_ key: RedisKey, increment: Int) -> EventLoopFuture<Int> {
+        submit(.incrby(key, increment: increment), as: Int.self)
+    }
+
+    /// INCRBYFLOAT from the loop (see `RedisCommandSending.incrbyfloat`); `onReply` runs on the loop with the reply as `Double`.
+    public func incrbyfloat(_ key: RedisKey, increment: Double, onReply: @escaping (Result<Double, any Error>) -> Void) {
+        submit(.incrbyfloat(key, increment: increment), as: Double.self, onReply: onReply)
+    }
+
+    /// INCRBYFLOAT from the loop (see `RedisCommandSending.incrbyfloat`); the future completes on the loop with the reply as `Double`.
+    @discardableResult
+    public func incrbyfloat(_ key: RedisKey, increment: Double) -> EventLoopFuture<Double> {
+        submit(.incrbyfloat(key, increment: increment), as: Double.self)
+    }
+
+    /// LCS from the loop (see `RedisCommandSending.lcs`); `onReply` runs on the loop with the raw reply.
+    public func lcs(_ key1: RedisKey, key2: RedisKey, len: Bool = false, idx: Bool = false, minmatchlen: Int? = nil, withmatchlen: Bool = false, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.lcs(key1, key2: key2, len: len, idx: idx, minmatchlen: minmatchlen, withmatchlen: withmatchlen), onReply: onReply)
+    }
+
+    /// LCS from the loop (see `RedisCommandSending.lcs`); the future completes on the loop with the raw reply.
+    public func lcs(_ key1: RedisKey, key2: RedisKey, len: Bool = false, idx: Bool = false, minmatchlen: Int? = nil, withmatchlen: Bool = false) -> EventLoopFuture<RESPValue> {
+        submit(.lcs(key1, key2: key2, len: len, idx: idx, minmatchlen: minmatchlen, withmatchlen: withmatchlen))
+    }
+
+    /// MGET from the loop (see `RedisCommandSending.mget`); `onReply` runs on the loop with the reply as `[ByteBuffer?]`.
+    public func mget(_ keys: [RedisKey], onReply: @escaping (Result<[ByteBuffer?], any Error>) -> Void) {
+        submit(.mget(keys), as: [ByteBuffer?].self, onReply: onReply)
+    }
+
+    /// MGET from the loop (see `RedisCommandSending.mget`); the future completes on the loop with the reply as `[ByteBuffer?]`.
+    public func mget(_ keys: [RedisKey]) -> EventLoopFuture<[ByteBuffer?]> {
+        submit(.mget(keys), as: [ByteBuffer?].self)
+    }
+
+    /// MSET from the loop (see `RedisCommandSending.mset`); `onReply` runs on the loop.
+    public func mset(_ pairs: [(key: RedisKey, value: some RESPArgument)], onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.mset(pairs), onReply: onReply)
+    }
+
+    /// MSET from the loop (see `RedisCommandSending.mset`); the future completes on the loop.
+    @discardableResult
+    public func mset(_ pairs: [(key: RedisKey, value: some RESPArgument)]) -> EventLoopFuture<Void> {
+        submitStatus(.mset(pairs))
+    }
+
+    /// MSETNX from the loop (see `RedisCommandSending.msetnx`); `onReply` runs on the loop with the reply as `Bool`.
+    public func msetnx(_ pairs: [(key: RedisKey, value: some RESPArgument)], onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.msetnx(pairs), as: Bool.self, onReply: onReply)
+    }
+
+    /// MSETNX from the loop (see `RedisCommandSending.msetnx`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func msetnx(_ pairs: [(key: RedisKey, value: some RESPArgument)]) -> EventLoopFuture<Bool> {
+        submit(.msetnx(pairs), as: Bool.self)
+    }
+
+    /// PSETEX from the loop (see `RedisCommandSending.psetex`); `onReply` runs on the loop.
+    public func psetex(_ key: RedisKey, milliseconds: Int, value: some RESPArgument, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.psetex(key, milliseconds: milliseconds, value: value), onReply: onReply)
+    }
+
+    /// PSETEX from the loop (see `RedisCommandSending.psetex`); the future completes on the loop.
+    @discardableResult
+    public func psetex(_ key: RedisKey, milliseconds: Int, value: some RESPArgument) -> EventLoopFuture<Void> {
+        submitStatus(.psetex(key, milliseconds: milliseconds, value: value))
+    }
+
+    /// SET from the loop (see `RedisCommandSending.set`); `onReply` runs on the loop with the raw reply.
+    public func set(_ key: RedisKey, value: some RESPArgument, condition: RedisArguments.SetCondition? = nil, get: Bool = false, expiration: RedisArguments.SetExpiration? = nil, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+        submit(.set(key, value: value, condition: condition, get: get, expiration: expiration), onReply: onReply)
+    }
+
+    /// SET from the loop (see `RedisCommandSending.set`); the future completes on the loop with the raw reply.
+    @discardableResult
+    public func set(_ key: RedisKey, value: some RESPArgument, condition: RedisArguments.SetCondition? = nil, get: Bool = false, expiration: RedisArguments.SetExpiration? = nil) -> EventLoopFuture<RESPValue> {
+        submit(.set(key, value: value, condition: condition, get: get, expiration: expiration))
+    }
+
+    /// SETEX from the loop (see `RedisCommandSending.setex`); `onReply` runs on the loop.
+    public func setex(_ key: RedisKey, seconds: Int, value: some RESPArgument, onReply: @escaping (Result<Void, any Error>) -> Void) {
+        submitStatus(.setex(key, seconds: seconds, value: value), onReply: onReply)
+    }
+
+    /// SETEX from the loop (see `RedisCommandSending.setex`); the future completes on the loop.
+    @discardableResult
+    public func setex(_ key: RedisKey, seconds: Int, value: some RESPArgument) -> EventLoopFuture<Void> {
+        submitStatus(.setex(key, seconds: seconds, value: value))
+    }
+
+    /// SETNX from the loop (see `RedisCommandSending.setnx`); `onReply` runs on the loop with the reply as `Bool`.
+    public func setnx(_ key: RedisKey, value: some RESPArgument, onReply: @escaping (Result<Bool, any Error>) -> Void) {
+        submit(.setnx(key, value: value), as: Bool.self, onReply: onReply)
+    }
+
+    /// SETNX from the loop (see `RedisCommandSending.setnx`); the future completes on the loop with the reply as `Bool`.
+    @discardableResult
+    public func setnx(_ key: RedisKey, value: some RESPArgument) -> EventLoopFuture<Bool> {
+        submit(.setnx(key, value: value), as: Bool.self)
+    }
+
+    /// SETRANGE from the loop (see `RedisCommandSending.setrange`); `onReply` runs on the loop with the reply as `Int`.
+    public func setrange(_ key: RedisKey, offset: Int, value: some RESPArgument, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.setrange(key, offset: offset, value: value), as: Int.self, onReply: onReply)
+    }
+
+    /// SETRANGE from the loop (see `RedisCommandSending.setrange`); the future completes on the loop with the reply as `Int`.
+    @discardableResult
+    public func setrange(_ key: RedisKey, offset: Int, value: some RESPArgument) -> EventLoopFuture<Int> {
+        submit(.setrange(key, offset: offset, value: value), as: Int.self)
+    }
+
+    /// STRLEN from the loop (see `RedisCommandSending.strlen`); `onReply` runs on the loop with the reply as `Int`.
+    public func strlen(_ key: RedisKey, onReply: @escaping (Result<Int, any Error>) -> Void) {
+        submit(.strlen(key), as: Int.self, onReply: onReply)
+    }
+
+    /// STRLEN from the loop (see `RedisCommandSending.strlen`); the future completes on the loop with the reply as `Int`.
+    public func strlen(_ key: RedisKey) -> EventLoopFuture<Int> {
+        submit(.strlen(key), as: Int.self)
+    }
+}
