@@ -68,6 +68,9 @@ final class TypedCommandRendererTests: XCTestCase {
             public static func set(_ key: RedisKey, value: some RESPArgument, condition: RedisArguments.SetCondition? = nil, \
             get: Bool = false, expiration: RedisArguments.SetExpiration? = nil) -> RedisCommand {
             """), string)
+        // Inlinable, with the enums' writers, so callers in other modules get them specialized.
+        XCTAssertTrue(string.contains("    @inlinable\n    public static func set("), string)
+        XCTAssertTrue(string.contains("    @inlinable func write(into buffer: inout ByteBuffer) {\n        switch self {"), string)
         XCTAssertTrue(string.contains("public enum SetExpiration: Sendable {\n        case seconds(Int)\n        case keepttl\n"), string)
         XCTAssertTrue(string.contains("        case .seconds(let value):\n            buffer.writeRESPBulk(\"EX\")\n            buffer.writeRESPBulk(value)\n"), string)
         // The count pass needs no binding for a fixed-size case.

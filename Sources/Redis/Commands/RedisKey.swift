@@ -26,6 +26,8 @@ public struct RedisKey: Sendable, Hashable, RESPArgument, ExpressibleByStringInt
     @inlinable public init(stringLiteral value: String) { storage = .string(value) }
     @inlinable public init(stringInterpolation: DefaultStringInterpolation) { storage = .string(String(stringInterpolation: stringInterpolation)) }
 
+    /// Inlinable: the typed encoders write every key through it.
+    @inlinable
     public func writeRESPBulk(into buffer: inout ByteBuffer) {
         switch storage {
         case .string(let string): string.writeRESPBulk(into: &buffer)

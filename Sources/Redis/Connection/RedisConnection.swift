@@ -147,9 +147,9 @@ public final class RedisConnection: RedisCommandSending, RedisLoopLocalSending, 
         if commands.isEmpty { return [] }
         return await withCheckedContinuation { continuation in
             let queued = eventLoop.tryExecute { [self] in
-                let collector = PipelineCollector(count: commands.count, continuation: continuation)
+                let collector = ReplyCollector(count: commands.count, on: eventLoop) { continuation.resume(returning: $0) }
                 correlator.send(batch: commands.enumerated().map { index, command in
-                    PendingCommand(command: command, handler: .callback(on: eventLoop) { collector.set(index, $0) })
+                    PendingCommand(command: command, handler: collector.handler(index))
                 })
             }
             if !queued {
@@ -229,24 +229,4 @@ public final class RedisConnection: RedisCommandSending, RedisLoopLocalSending, 
 
     /// Succeeds when the connection has closed, for whatever reason.
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
-}
-
-/// Gathers a pipeline's replies on the loop and resumes the waiting task once, with all of them.
-/// Loop-confined: created and completed on the connection's loop.
-private final class PipelineCollector {
-    private var results: [Result<RESPValue, any Error>?]
-    private var remaining: Int
-    private let continuation: CheckedContinuation<[Result<RESPValue, any Error>], Never>
-
-    init(count: Int, continuation: CheckedContinuation<[Result<RESPValue, any Error>], Never>) {
-        results = Array(repeating: nil, count: count)
-        remaining = count
-        self.continuation = continuation
-    }
-
-    func set(_ index: Int, _ result: Result<RESPValue, any Error>) {
-        results[index] = result
-        remaining -= 1
-        if remaining == 0 { continuation.resume(returning: results.map { $0! }) }
-    }
 }

@@ -11,6 +11,9 @@ import SwiftEV
 /// - Inside `MULTI`, a command not yet written is treated as written: removing it would change
 ///   what the transaction does.
 ///
+/// One cancellation may serve several commands (the parts of a split command, a pipeline,
+/// through a `ReplyCollector`): each registers where it waits, and `cancel` withdraws them all.
+///
 /// ```swift
 /// let cancellation = CommandCancellation()
 /// try await withTaskCancellationHandler {
@@ -32,6 +35,10 @@ public final class CommandCancellation: Sendable {
     private struct State {
         var cancelled = false
         var place: Place?
+        /// Further places: other commands sharing this cancellation, or the same command
+        /// after a redirect (its old place then holds nothing, and cancelling there is a no-op).
+        /// Empty, so no allocation, for one command that stays on its first connection.
+        var morePlaces: [Place] = []
     }
 
     private let state = Mutex(State())
@@ -40,14 +47,17 @@ public final class CommandCancellation: Sendable {
 
     /// Withdraws the command (see the type's rules). Idempotent; callable from any thread.
     public func cancel() {
-        let place = state.withLock { state -> Place? in
+        let places = state.withLock { state -> [Place] in
+            if state.cancelled { return [] }
             state.cancelled = true
-            return state.place
+            guard let place = state.place else { return [] }
+            return [place] + state.morePlaces
         }
-        guard let place else { return }
         // The correlator may have handed the command on meanwhile: then it finds nothing, and the
         // next one refuses it on arrival (`register` sees `cancelled`).
-        _ = place.loop.tryExecute { place.correlator?.cancel(id: place.id) }
+        for place in places {
+            _ = place.loop.tryExecute { place.correlator?.cancel(id: place.id) }
+        }
     }
 
     public var isCancelled: Bool { state.withLock { $0.cancelled } }
@@ -56,7 +66,8 @@ public final class CommandCancellation: Sendable {
     func register(_ correlator: CommandCorrelator, loop: any EventLoop, id: UInt64) -> Bool {
         state.withLock { state in
             if state.cancelled { return false }
-            state.place = Place(correlator: correlator, loop: loop, id: id)
+            let place = Place(correlator: correlator, loop: loop, id: id)
+            if state.place == nil { state.place = place } else { state.morePlaces.append(place) }
             return true
         }
     }

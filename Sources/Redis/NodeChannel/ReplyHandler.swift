@@ -15,8 +15,9 @@ import SwiftEV
 /// Handlers are copied through the correlator's queues for every command, and each reference
 /// in one costs a retain and a release per copy (even when nil), so the layout is a tag and
 /// four references: the callback and its loop, the promise, and one object for the rest (a
-/// continuation's box, a cancellation). An enum with payloads would go through the runtime's
-/// value witnesses instead (measured at ~7% of the client's CPU).
+/// continuation's box, a cancellation, a collector), plus a collector's index. An enum with
+/// payloads would go through the runtime's value witnesses instead (measured at ~7% of the
+/// client's CPU).
 public struct ReplyHandler: @unchecked Sendable {
     // @unchecked: `callback` may capture state confined to `callbackLoop`; `complete` runs it
     // there (hopping when called on another thread), never anywhere else. Futures and
@@ -29,6 +30,8 @@ public struct ReplyHandler: @unchecked Sendable {
         case promise
         /// `target` is a `ContinuationBox`.
         case continuation
+        /// `target` is a `ReplyCollector`, `index` the command's place in it.
+        case collector
     }
 
     @usableFromInline let kind: Kind
@@ -36,15 +39,17 @@ public struct ReplyHandler: @unchecked Sendable {
     @usableFromInline let callbackLoop: (any EventLoop)?
     @usableFromInline let promise: EventLoopPromise<RESPValue>?
     @usableFromInline let target: AnyObject?
+    @usableFromInline let index: Int
 
     @usableFromInline
     init(kind: Kind, callback: ((Result<RESPValue, any Error>) -> Void)? = nil, callbackLoop: (any EventLoop)? = nil,
-         promise: EventLoopPromise<RESPValue>? = nil, target: AnyObject? = nil) {
+         promise: EventLoopPromise<RESPValue>? = nil, target: AnyObject? = nil, index: Int = 0) {
         self.kind = kind
         self.callback = callback
         self.callbackLoop = callbackLoop
         self.promise = promise
         self.target = target
+        self.index = index
     }
 
     /// Completes a future (on the future's loop). With `cancellation`, the sender can withdraw
@@ -64,6 +69,12 @@ public struct ReplyHandler: @unchecked Sendable {
         ReplyHandler(kind: .continuation, target: ContinuationBox(continuation, cancellation))
     }
 
+    /// Puts the reply at `index` of `collector` (on the collector's loop). One of many commands
+    /// answered together (a pipeline, the parts of a split command) without a closure each.
+    public static func collector(_ collector: ReplyCollector, index: Int) -> ReplyHandler {
+        ReplyHandler(kind: .collector, target: collector, index: index)
+    }
+
     /// Drops the reply.
     static let discard = ReplyHandler(kind: .discard)
 
@@ -72,6 +83,7 @@ public struct ReplyHandler: @unchecked Sendable {
         switch kind {
         case .promise: return target.map { unsafeDowncast($0, to: CommandCancellation.self) }
         case .continuation: return unsafeDowncast(target!, to: ContinuationBox.self).cancellation
+        case .collector: return unsafeDowncast(target!, to: ReplyCollector.self).cancellation
         default: return nil
         }
     }
@@ -92,6 +104,8 @@ public struct ReplyHandler: @unchecked Sendable {
             promise!.completeWith(result)
         case .continuation:
             unsafeDowncast(target!, to: ContinuationBox.self).continuation.resume(with: result)
+        case .collector:
+            unsafeDowncast(target!, to: ReplyCollector.self).complete(index, result)
         case .discard:
             break
         }

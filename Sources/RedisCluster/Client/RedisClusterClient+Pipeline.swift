@@ -15,12 +15,23 @@ extension RedisClusterClient {
     ///
     /// Not a transaction: commands on different nodes run independently (see `transaction`).
     /// Multi-key and fan-out commands in it are split or fanned out as with `send`.
+    ///
+    /// Cancelling the task withdraws the commands as `send` does, each on its own: one not
+    /// written yet fails with `CancellationError`, one written with `RedisError` `.cancelled`
+    /// (it may have run); those already answered keep their results.
     public func pipeline(_ commands: [RedisCommand]) async -> [Result<RESPValue, any Error>] {
-        let future = submitPipeline(commands)
-        do {
-            return try await future.get()
-        } catch {
-            return commands.map { .failure(RedisClusterError(.clientClosed, command: $0.name)) }
+        let cancellation = CommandCancellation()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let queued = eventLoop.tryExecute { [coordinator] in
+                    coordinator.pipeline(commands, cancellation: cancellation) { continuation.resume(returning: $0) }
+                }
+                if !queued {
+                    continuation.resume(returning: commands.map { .failure(RedisClusterError(.clientClosed, command: $0.name)) })
+                }
+            }
+        } onCancel: {
+            cancellation.cancel()
         }
     }
 

@@ -5,6 +5,10 @@ import SwiftEV
 /// Commands sent in parts, as their `COMMAND` tips say: fanned out to every primary or node,
 /// or split per slot. The decisions (which nodes, how to cut, how to merge) are plain values
 /// (`ClusterCommandPolicy`, `MultiKeySplit`, `ReplyMerger`); this only sends and collects.
+///
+/// The parts share the caller's cancellation (through their `ReplyCollector`): cancelling the
+/// caller's task drops the parts not written yet and abandons the written ones, each part
+/// reporting which; the merge then says what may have run (see `ReplyMerger.cancelledUnsent`).
 extension ClusterCoordinator {
     /// Sends the same command to every primary (or every online node) and merges the replies.
     /// Each part is pinned to its node: if that node cannot take it, the part fails (see
@@ -15,13 +19,11 @@ extension ClusterCoordinator {
         let name = pending.command.name
         let handler = pending.handler
         let labels = nodes.map(\.description)
-        let collector = PartCollector(count: nodes.count) { results in
+        let collector = ReplyCollector(count: nodes.count, on: loop, cancellation: handler.cancellation) { results in
             handler.complete(ReplyMerger.fanOut(Array(zip(labels, results)), policy: response, command: name))
         }
         for (index, node) in nodes.enumerated() {
-            let part = PendingCommand(command: pending.command, handler: .callback(on: loop) { collector.complete(index, $0) },
-                                      deadline: pending.deadline)
-            pool.send(part, to: node)
+            pool.send(PendingCommand(command: pending.command, handler: collector.handler(index), deadline: pending.deadline), to: node)
         }
     }
 
@@ -36,15 +38,20 @@ extension ClusterCoordinator {
         }
     }
 
-    /// Routes each per-slot part of a split multi-key command on its own (each follows its
-    /// own redirects), all in this loop iteration so each node gets its share in one flush.
+    /// Sends the per-slot parts of a split multi-key command as a pipeline would: grouped per
+    /// primary, one batch (one flush) per node, each part following its own redirects. A part
+    /// knows its slot: it is not routed (parsed) again.
     func send(_ pending: consuming PendingCommand, split: MultiKeySplit) {
         let handler = pending.handler
-        let collector = PartCollector(count: split.parts.count) { results in handler.complete(split.merge(results)) }
-        for (index, part) in split.parts.enumerated() {
-            route(PendingCommand(command: part.command, handler: .callback(on: loop) { collector.complete(index, $0) },
-                                 deadline: pending.deadline))
+        let collector = ReplyCollector(count: split.parts.count, on: loop, cancellation: handler.cancellation) { results in
+            handler.complete(split.merge(results))
         }
+        var batches = ShardBatches(self, expected: split.parts.count)
+        for (index, part) in split.parts.enumerated() {
+            batches.add(PendingCommand(command: part.command, handler: collector.handler(index), deadline: pending.deadline),
+                        slot: part.slot)
+        }
+        batches.send()
     }
 
     /// A fanned-out part that its node redirected or returned. Only parts of fan-outs ever

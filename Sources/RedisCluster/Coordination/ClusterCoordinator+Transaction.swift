@@ -57,16 +57,14 @@ extension ClusterCoordinator {
             // connection inside a transaction.
             return run.completion(.failure(RedisError(.tooManyPendingCommands(limit: limit), node: endpoint.description, command: "MULTI")))
         }
-        let collector = PartCollector(count: count) { [weak self] results in
+        let collector = ReplyCollector(count: count, on: loop) { [weak self] results in
             let outcome = TransactionOutcome(multi: results[0], queued: Array(results[1..<(count - 1)]), exec: results[count - 1])
             self?.finish(run, outcome, from: endpoint)
         }
         var batch: [PendingCommand] = []
         batch.reserveCapacity(count)
         func add(_ command: RedisCommand, asking: Bool = false) {
-            let index = batch.count
-            batch.append(PendingCommand(command: command, handler: .callback(on: loop) { collector.complete(index, $0) },
-                                        deadline: run.deadline, asking: asking))
+            batch.append(PendingCommand(command: command, handler: collector.handler(batch.count), deadline: run.deadline, asking: asking))
         }
         // ASKING before MULTI holds for the whole transaction (the server keeps the flag in MULTI).
         add(RedisCommand("MULTI"), asking: run.asking)

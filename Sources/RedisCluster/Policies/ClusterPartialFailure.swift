@@ -42,13 +42,13 @@ public struct ClusterPartialFailure: Error, Sendable, CustomStringConvertible {
         parts.compactMap { if case .failure(let error) = $0.result { return ($0.target, error) } else { return nil } }
     }
 
-    /// True when no part can have run (every part failed before reaching a server), so the
-    /// whole command can be sent again.
+    /// True when no part can have run (every part failed before reaching a server, or was
+    /// withdrawn unsent by a cancellation), so the whole command can be sent again.
     public var isSafeToRetry: Bool {
         parts.allSatisfy { part in
             guard case .failure(let error) = part.result else { return false }
             if let error = error as? RedisError { return error.isSafeToRetry }
-            return error is RedisClusterError
+            return error is RedisClusterError || error is CancellationError
         }
     }
 

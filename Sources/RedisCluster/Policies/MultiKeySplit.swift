@@ -66,26 +66,39 @@ public struct MultiKeySplit: Sendable {
         }
         // The arguments of the last group run to its step (MSET's last value).
         let groupsEnd = min(argc, last + step)
-        // Each key's part (slots numbered by first appearance), then the keys ordered by part
-        // in one flat array (a counting sort): a part's keys are a slice of it, so the number
-        // of allocations does not grow with the number of parts.
-        var partOfSlot: [Int: Int] = [:]
+        // Each key's part (slots numbered by first appearance), found in a small open-addressing
+        // table keyed by the slot itself (CRC16 values are spread already): a Dictionary cost
+        // ~650 instructions per key here (hashing, growing), this a few dozen.
+        let keyCount = (last - first) / step + 1
+        var mask = 15
+        while mask < 2 * keyCount { mask = 2 * mask + 1 }
+        var partInBucket = [Int32](repeating: -1, count: mask + 1)
         var slots: [Int] = []
+        slots.reserveCapacity(keyCount)
         var partOfKey: [Int] = []
-        partOfKey.reserveCapacity((last - first) / step + 1)
+        partOfKey.reserveCapacity(keyCount)
         var position = first
         while position <= last {
             let slot = HashSlot.slot(forKey: UnsafeBufferPointer(rebasing: bytes[contents[position]]))
-            if let part = partOfSlot[slot] {
-                partOfKey.append(part)
-            } else {
-                partOfSlot[slot] = slots.count
-                partOfKey.append(slots.count)
-                slots.append(slot)
+            var bucket = slot & mask
+            while true {
+                let part = Int(partInBucket[bucket])
+                if part < 0 {
+                    partInBucket[bucket] = Int32(slots.count)
+                    partOfKey.append(slots.count)
+                    slots.append(slot)
+                    break
+                }
+                if slots[part] == slot {
+                    partOfKey.append(part)
+                    break
+                }
+                bucket = (bucket + 1) & mask
             }
             position += step
         }
-        let keyCount = partOfKey.count
+        // Then the keys ordered by part in one flat array (a counting sort): a part's keys are a
+        // slice of it, so the number of allocations does not grow with the number of parts.
         var starts = [Int](repeating: 0, count: slots.count + 1)
         for part in partOfKey { starts[part + 1] += 1 }
         for part in 0..<slots.count { starts[part + 1] += starts[part] }
@@ -95,60 +108,72 @@ public struct MultiKeySplit: Sendable {
             ordered[next[part]] = key
             next[part] += 1
         }
+        // Every part's encoding back to back in one buffer, each part's command a slice of it:
+        // one allocation for all parts rather than one each. (Sliced only once it is all
+        // written: a slice taken earlier would make the next write copy the buffer.)
         let prefix = 0..<first
         let suffix = groupsEnd..<argc
-        var parts: [Part] = []
-        parts.reserveCapacity(slots.count)
-        for (part, slot) in slots.enumerated() {
+        var shared = 16
+        for index in prefix { shared += spans[index].count }
+        for index in suffix { shared += spans[index].count }
+        var out = ByteBuffer(capacity: shared * slots.count + spans[first].lowerBound.distance(to: spans[groupsEnd - 1].upperBound))
+        var ends: [Int] = []
+        ends.reserveCapacity(slots.count)
+        func copy(_ span: Range<Int>) {
+            _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[span]))
+        }
+        for part in slots.indices {
             let keys = ordered[starts[part]..<starts[part + 1]]
-            var size = 16
-            for index in prefix { size += spans[index].count }
-            for index in suffix { size += spans[index].count }
-            for key in keys {
-                let start = first + key * step
-                size += spans[start].lowerBound.distance(to: spans[min(start + step, argc) - 1].upperBound)
-            }
-            var out = ByteBuffer(capacity: size)
             out.writeRESPArrayHeader(count: prefix.count + suffix.count + keys.count * step)
-            func copy(_ span: Range<Int>) {
-                _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[span]))
-            }
             for index in prefix { copy(spans[index]) }
             for key in keys {
                 let start = first + key * step
                 copy(spans[start].lowerBound..<spans[min(start + step, argc) - 1].upperBound)
             }
             for index in suffix { copy(spans[index]) }
-            let command = RedisCommand(bytes: out, isReadOnly: readOnly)
-            parts.append(Part(slot: slot, command: command, keyIndices: keys))
+            ends.append(out.writerIndex)
+        }
+        var parts: [Part] = []
+        parts.reserveCapacity(slots.count)
+        var begin = 0
+        for (part, slot) in slots.enumerated() {
+            let command = RedisCommand(bytes: out.getSlice(at: begin, length: ends[part] - begin)!, isReadOnly: readOnly)
+            parts.append(Part(slot: slot, command: command, keyIndices: ordered[starts[part]..<starts[part + 1]]))
+            begin = ends[part]
         }
         return (parts, keyCount)
     }
 
     /// The caller's reply from the parts' replies (in `parts` order): `MGET`'s values back in
     /// key order, counts summed (`DEL`, `EXISTS`, `UNLINK`, `TOUCH`), `OK` when every part said
-    /// so (`MSET`). A failed part makes it a `ClusterPartialFailure` naming what ran.
+    /// so (`MSET`). A failed part makes it a `ClusterPartialFailure` naming what ran; when the
+    /// caller cancelled before any part was written, `CancellationError`.
     public func merge(_ results: [Result<RESPValue, any Error>]) -> Result<RESPValue, any Error> {
         precondition(results.count == parts.count, "one result per part")
+        if ReplyMerger.cancelledUnsent(results) { return .failure(CancellationError()) }
         if results.contains(where: { if case .failure = $0 { return true } else { return false } }) {
             return .failure(ClusterPartialFailure(command: name, parts: zip(parts, results).map { part, result in
                 ClusterPartialFailure.Part(target: "slot \(part.slot)", result: result)
             }))
         }
-        let values = results.map { try! $0.get() }
         switch responsePolicy {
         case nil:
-            // One reply element per key, put back where the caller had the key.
+            // One reply element per key, put back where the caller had the key. By index: no
+            // copy of the parts or of the replies on the way (this runs per split command).
             var merged = [RESPValue](repeating: .null, count: keyCount)
-            for (part, value) in zip(parts, values) {
-                guard case .array(let elements?) = value, elements.count == part.keyIndices.count else {
-                    return .failure(UnmergeableReply(command: name, target: "slot \(part.slot)", reply: value))
+            for part in parts.indices {
+                guard case .success(.array(let elements?)) = results[part], elements.count == parts[part].keyIndices.count else {
+                    return .failure(UnmergeableReply(command: name, target: "slot \(parts[part].slot)", reply: (try? results[part].get()) ?? .null))
                 }
-                for (index, element) in zip(part.keyIndices, elements) { merged[index] = element }
+                var element = elements.startIndex
+                for index in parts[part].keyIndices {
+                    merged[index] = elements[element]
+                    element += 1
+                }
             }
             return .success(.array(merged))
         case let policy?:
-            return ReplyMerger.aggregate(values, policy: policy, command: name,
+            return ReplyMerger.aggregate(results.map { try! $0.get() }, policy: policy, command: name,
                                          targets: parts.map { "slot \($0.slot)" })
         }
     }

@@ -25,6 +25,7 @@ import SwiftEV
 public enum ReplyMerger {
     public static func fanOut(_ results: [(target: String, result: Result<RESPValue, any Error>)],
                               policy: CommandTips.ResponsePolicy?, command: String) -> Result<RESPValue, any Error> {
+        if cancelledUnsent(results.lazy.map(\.result)) { return .failure(CancellationError()) }
         if policy == .oneSucceeded, let success = results.first(where: { if case .success = $0.result { return true } else { return false } }) {
             return success.result
         }
@@ -44,6 +45,14 @@ public enum ReplyMerger {
         case let policy?:
             return aggregate(values, policy: policy, command: command, targets: targets)
         }
+    }
+
+    /// Whether the caller cancelled before any part was written (every part failed with
+    /// `CancellationError`): then the command as a whole did not run, and fails as a single
+    /// command would, with `CancellationError`. A part written before the cancellation fails
+    /// with `RedisError.cancelled` (it may have run) and keeps the `ClusterPartialFailure`.
+    public static func cancelledUnsent(_ results: some Collection<Result<RESPValue, any Error>>) -> Bool {
+        !results.isEmpty && results.allSatisfy { if case .failure(let error) = $0 { return error is CancellationError } else { return false } }
     }
 
     /// Combines replies that all succeeded by an aggregating policy (also used for split

@@ -63,6 +63,33 @@ final class CommandPolicyTests: XCTestCase {
         XCTAssertTrue(error.description.contains("outcome unknown"), error.description)
     }
 
+    func testACancelledSplitIsUnsentOnlyWhenNoPartWasWritten() throws {
+        let split = try XCTUnwrap(MultiKeySplit(RedisCommand("MSET", "a", "1", "b", "2")))
+        // Every part withdrawn before it was written: nothing ran, as a single command would say.
+        guard case .failure(let unsent) = split.merge([.failure(CancellationError()), .failure(CancellationError())]) else {
+            return XCTFail("a cancelled split fails")
+        }
+        XCTAssertTrue(unsent is CancellationError, "\(unsent)")
+        // One part written before the cancellation (its reply dropped): it may have run.
+        let written = RedisError(.cancelled, node: "127.0.0.1:7001", command: "MSET")
+        guard case .failure(let maybe as ClusterPartialFailure) = split.merge([.failure(CancellationError()), .failure(written)]) else {
+            return XCTFail("a written part keeps the partial failure")
+        }
+        XCTAssertFalse(maybe.isSafeToRetry, "the written part may have run")
+        guard case .failure(let ran as ClusterPartialFailure) = split.merge([.success(.simpleString("OK")), .failure(CancellationError())]) else {
+            return XCTFail("an answered part keeps the partial failure")
+        }
+        XCTAssertEqual(ran.succeeded, ["slot \(HashSlot.slot(forKey: "a"))"])
+        XCTAssertFalse(ran.isSafeToRetry)
+        // Fan-outs the same way.
+        guard case .failure(let fanOut) = ReplyMerger.fanOut([("n0", .failure(CancellationError())), ("n1", .failure(CancellationError()))],
+                                                             policy: .aggSum, command: "DBSIZE") else { return XCTFail() }
+        XCTAssertTrue(fanOut is CancellationError, "\(fanOut)")
+        let partial = ClusterPartialFailure(command: "DBSIZE", parts: [.init(target: "n0", result: .failure(CancellationError())),
+                                                                        .init(target: "n1", result: .failure(RedisError(.connectionClosed(.notSent), node: "n1")))])
+        XCTAssertTrue(partial.isSafeToRetry, "withdrawn or never sent: nothing ran")
+    }
+
     func testTheCoordinatorsRouteSkipsListingCrossSlotKeys() {
         XCTAssertEqual(CommandRouter.routeWithoutListing(RedisCommand("MGET", "a", "b")), .crossSlot([]))
         XCTAssertEqual(CommandRouter.routeWithoutListing(RedisCommand("ZUNIONSTORE", "d", 2, "a", "b")), .crossSlot([]))

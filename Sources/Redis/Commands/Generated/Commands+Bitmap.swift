@@ -16,7 +16,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.BitcountIndexIndexUnit {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .byte:
             argc += 1
@@ -24,7 +24,7 @@ extension RedisArguments.BitcountIndexIndexUnit {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .byte:
             buffer.writeRESPBulk("BYTE")
@@ -43,7 +43,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.BitfieldOperation {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .encodingOffset:
             argc += 1
@@ -57,7 +57,7 @@ extension RedisArguments.BitfieldOperation {
             writeOperation.addCount(to: &argc)
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .encodingOffset(let encoding, let offset):
             buffer.writeRESPBulk("GET")
@@ -83,7 +83,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.BitfieldOperationWriteWrapSatFail {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .wrap:
             argc += 1
@@ -93,7 +93,7 @@ extension RedisArguments.BitfieldOperationWriteWrapSatFail {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .wrap:
             buffer.writeRESPBulk("WRAP")
@@ -114,7 +114,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.BitfieldOperationWriteWriteOperation {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .encodingOffsetValue:
             argc += 1
@@ -128,7 +128,7 @@ extension RedisArguments.BitfieldOperationWriteWriteOperation {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .encodingOffsetValue(let encoding, let offset, let value):
             buffer.writeRESPBulk("SET")
@@ -153,7 +153,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.BitposIndexEndIndexIndexUnit {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .byte:
             argc += 1
@@ -161,7 +161,7 @@ extension RedisArguments.BitposIndexEndIndexIndexUnit {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .byte:
             buffer.writeRESPBulk("BYTE")
@@ -177,6 +177,7 @@ extension RedisCommand {
     /// `BITCOUNT key [start end [BYTE | BIT]]`
     ///
     /// Since Redis 2.6.0. Complexity: O(N)
+    @inlinable
     public static func bitcount(_ key: RedisKey, index: (start: Int, end: Int, indexUnit: RedisArguments.BitcountIndexIndexUnit?)? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = index {
@@ -205,6 +206,7 @@ extension RedisCommand {
     /// `BITFIELD key [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL] <SET encoding offset value | INCRBY encoding offset increment> [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL] <SET encoding offset value | INCRBY encoding offset increment> ...]]`
     ///
     /// Since Redis 3.2.0. Complexity: O(1) for each subcommand specified
+    @inlinable
     public static func bitfield(_ key: RedisKey, operations: [RedisArguments.BitfieldOperation] = []) -> RedisCommand {
         var argc = 2
         if !operations.isEmpty {
@@ -229,6 +231,7 @@ extension RedisCommand {
     /// `BITFIELD_RO key [GET encoding offset [GET encoding offset ...]]`
     ///
     /// Since Redis 6.0.0. Complexity: O(1) for each subcommand specified
+    @inlinable
     public static func bitfieldRo(_ key: RedisKey, encodingOffsets: [(encoding: String, offset: Int)] = []) -> RedisCommand {
         var argc = 2
         if !encodingOffsets.isEmpty {
@@ -253,6 +256,7 @@ extension RedisCommand {
     /// `BITOP operation destkey key [key ...]`
     ///
     /// Since Redis 2.6.0. Complexity: O(N)
+    @inlinable
     public static func bitop(operation: some RESPArgument, destkey: RedisKey, keys: [RedisKey]) -> RedisCommand {
         var argc = 3
         argc += keys.count
@@ -272,6 +276,7 @@ extension RedisCommand {
     /// `BITPOS key bit [start [end [BYTE | BIT]]]`
     ///
     /// Since Redis 2.8.7. Complexity: O(N)
+    @inlinable
     public static func bitpos(_ key: RedisKey, bit: Int, index: (start: Int, endIndex: (end: Int, indexUnit: RedisArguments.BitposIndexEndIndexIndexUnit?)?)? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = index {
@@ -305,6 +310,7 @@ extension RedisCommand {
     /// `GETBIT key offset`
     ///
     /// Since Redis 2.2.0. Complexity: O(1)
+    @inlinable
     public static func getbit(_ key: RedisKey, offset: Int) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -320,6 +326,7 @@ extension RedisCommand {
     /// `SETBIT key offset value`
     ///
     /// Since Redis 2.2.0. Complexity: O(1)
+    @inlinable
     public static func setbit(_ key: RedisKey, offset: Int, value: Int) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)

@@ -16,7 +16,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ClusterFailoverOptions {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .force:
             argc += 1
@@ -24,7 +24,7 @@ extension RedisArguments.ClusterFailoverOptions {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .force:
             buffer.writeRESPBulk("FORCE")
@@ -43,7 +43,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ClusterResetHardSoft {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .hard:
             argc += 1
@@ -51,7 +51,7 @@ extension RedisArguments.ClusterResetHardSoft {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .hard:
             buffer.writeRESPBulk("HARD")
@@ -72,7 +72,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ClusterSetslotSubcommand {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .nodeId:
             argc += 2
@@ -84,7 +84,7 @@ extension RedisArguments.ClusterSetslotSubcommand {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .nodeId(let value):
             buffer.writeRESPBulk("IMPORTING")
@@ -107,6 +107,7 @@ extension RedisCommand {
     /// `CLUSTER ADDSLOTS slot [slot ...]`
     ///
     /// Since Redis 3.0.0. Complexity: O(N) where N is the total number of hash slot arguments
+    @inlinable
     public static func clusterAddslots(_ slots: [Int]) -> RedisCommand {
         var argc = 2
         argc += slots.count
@@ -125,6 +126,7 @@ extension RedisCommand {
     /// `CLUSTER ADDSLOTSRANGE start-slot end-slot [start-slot end-slot ...]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the total number of the slots between the start slot and end slot arguments.
+    @inlinable
     public static func clusterAddslotsrange(_ startSlotEndSlots: [(startSlot: Int, endSlot: Int)]) -> RedisCommand {
         var argc = 2
         argc += startSlotEndSlots.count * 2
@@ -144,6 +146,7 @@ extension RedisCommand {
     /// `CLUSTER BUMPEPOCH`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterBumpepoch() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -158,6 +161,7 @@ extension RedisCommand {
     /// `CLUSTER COUNT-FAILURE-REPORTS node-id`
     ///
     /// Since Redis 3.0.0. Complexity: O(N) where N is the number of failure reports
+    @inlinable
     public static func clusterCountFailureReports(_ nodeId: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -173,6 +177,7 @@ extension RedisCommand {
     /// `CLUSTER COUNTKEYSINSLOT slot`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterCountkeysinslot(_ slot: Int) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -188,6 +193,7 @@ extension RedisCommand {
     /// `CLUSTER DELSLOTS slot [slot ...]`
     ///
     /// Since Redis 3.0.0. Complexity: O(N) where N is the total number of hash slot arguments
+    @inlinable
     public static func clusterDelslots(_ slots: [Int]) -> RedisCommand {
         var argc = 2
         argc += slots.count
@@ -206,6 +212,7 @@ extension RedisCommand {
     /// `CLUSTER DELSLOTSRANGE start-slot end-slot [start-slot end-slot ...]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the total number of the slots between the start slot and end slot arguments.
+    @inlinable
     public static func clusterDelslotsrange(_ startSlotEndSlots: [(startSlot: Int, endSlot: Int)]) -> RedisCommand {
         var argc = 2
         argc += startSlotEndSlots.count * 2
@@ -225,6 +232,7 @@ extension RedisCommand {
     /// `CLUSTER FAILOVER [FORCE | TAKEOVER]`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterFailover(_ options: RedisArguments.ClusterFailoverOptions? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = options {
@@ -245,6 +253,7 @@ extension RedisCommand {
     /// `CLUSTER FLUSHSLOTS`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterFlushslots() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -259,6 +268,7 @@ extension RedisCommand {
     /// `CLUSTER FORGET node-id`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterForget(_ nodeId: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -274,6 +284,7 @@ extension RedisCommand {
     /// `CLUSTER GETKEYSINSLOT slot count`
     ///
     /// Since Redis 3.0.0. Complexity: O(log(N)) where N is the number of requested keys
+    @inlinable
     public static func clusterGetkeysinslot(slot: Int, count: Int) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -290,6 +301,7 @@ extension RedisCommand {
     /// `CLUSTER HELP`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -304,6 +316,7 @@ extension RedisCommand {
     /// `CLUSTER INFO`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterInfo() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -318,6 +331,7 @@ extension RedisCommand {
     /// `CLUSTER KEYSLOT key`
     ///
     /// Since Redis 3.0.0. Complexity: O(N) where N is the number of bytes in the key
+    @inlinable
     public static func clusterKeyslot(_ key: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -333,6 +347,7 @@ extension RedisCommand {
     /// `CLUSTER LINKS`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the total number of Cluster nodes
+    @inlinable
     public static func clusterLinks() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -347,6 +362,7 @@ extension RedisCommand {
     /// `CLUSTER MEET ip port [cluster_bus_port]`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterMeet(ip: some RESPArgument, port: Int, clusterBusPort: Int? = nil) -> RedisCommand {
         var argc = 4
         if clusterBusPort != nil { argc += 1 }
@@ -367,6 +383,7 @@ extension RedisCommand {
     /// `CLUSTER MYID`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterMyid() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -381,6 +398,7 @@ extension RedisCommand {
     /// `CLUSTER NODES`
     ///
     /// Since Redis 3.0.0. Complexity: O(N) where N is the total number of Cluster nodes
+    @inlinable
     public static func clusterNodes() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -395,6 +413,7 @@ extension RedisCommand {
     /// `CLUSTER REPLICAS node-id`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterReplicas(_ nodeId: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -410,6 +429,7 @@ extension RedisCommand {
     /// `CLUSTER REPLICATE node-id`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterReplicate(_ nodeId: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -425,6 +445,7 @@ extension RedisCommand {
     /// `CLUSTER RESET [HARD | SOFT]`
     ///
     /// Since Redis 3.0.0. Complexity: O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.
+    @inlinable
     public static func clusterReset(_ hardSoft: RedisArguments.ClusterResetHardSoft? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = hardSoft {
@@ -445,6 +466,7 @@ extension RedisCommand {
     /// `CLUSTER SAVECONFIG`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterSaveconfig() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -459,6 +481,7 @@ extension RedisCommand {
     /// `CLUSTER SET-CONFIG-EPOCH config-epoch`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterSetConfigEpoch(_ configEpoch: Int) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -474,6 +497,7 @@ extension RedisCommand {
     /// `CLUSTER SETSLOT slot <IMPORTING node-id | MIGRATING node-id | NODE node-id | STABLE>`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func clusterSetslot(slot: Int, subcommand: RedisArguments.ClusterSetslotSubcommand) -> RedisCommand {
         var argc = 3
         subcommand.addCount(to: &argc)
@@ -491,6 +515,7 @@ extension RedisCommand {
     /// `CLUSTER SHARDS`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the total number of cluster nodes
+    @inlinable
     public static func clusterShards() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)

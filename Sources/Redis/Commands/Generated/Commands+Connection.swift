@@ -16,7 +16,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ClientKillFilter {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .ipPort:
             argc += 1
@@ -26,7 +26,7 @@ extension RedisArguments.ClientKillFilter {
             }
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .ipPort(let value):
             buffer.writeRESPBulk(value)
@@ -51,7 +51,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ClientKillFilterNewFormat {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .clientId:
             argc += 2
@@ -68,7 +68,7 @@ extension RedisArguments.ClientKillFilterNewFormat {
             argc += 2
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .clientId(let value):
             buffer.writeRESPBulk("ID")
@@ -104,7 +104,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ClientKillFilterNewFormatNormalMasterSlavePubsub {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .normal:
             argc += 1
@@ -118,7 +118,7 @@ extension RedisArguments.ClientKillFilterNewFormatNormalMasterSlavePubsub {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .normal:
             buffer.writeRESPBulk("NORMAL")
@@ -145,7 +145,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ClientListNormalMasterReplicaPubsub {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .normal:
             argc += 1
@@ -157,7 +157,7 @@ extension RedisArguments.ClientListNormalMasterReplicaPubsub {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .normal:
             buffer.writeRESPBulk("NORMAL")
@@ -180,7 +180,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ClientNoEvictEnabled {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .on:
             argc += 1
@@ -188,7 +188,7 @@ extension RedisArguments.ClientNoEvictEnabled {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .on:
             buffer.writeRESPBulk("ON")
@@ -207,7 +207,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ClientPauseMode {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .write:
             argc += 1
@@ -215,7 +215,7 @@ extension RedisArguments.ClientPauseMode {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .write:
             buffer.writeRESPBulk("WRITE")
@@ -234,7 +234,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ClientUnblockTimeoutError {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .timeout:
             argc += 1
@@ -242,7 +242,7 @@ extension RedisArguments.ClientUnblockTimeoutError {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .timeout:
             buffer.writeRESPBulk("TIMEOUT")
@@ -258,6 +258,7 @@ extension RedisCommand {
     /// `CLIENT GETNAME`
     ///
     /// Since Redis 2.6.9. Complexity: O(1)
+    @inlinable
     public static func clientGetname() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -272,6 +273,7 @@ extension RedisCommand {
     /// `CLIENT GETREDIR`
     ///
     /// Since Redis 6.0.0. Complexity: O(1)
+    @inlinable
     public static func clientGetredir() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -286,6 +288,7 @@ extension RedisCommand {
     /// `CLIENT HELP`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func clientHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -300,6 +303,7 @@ extension RedisCommand {
     /// `CLIENT ID`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func clientId() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -314,6 +318,7 @@ extension RedisCommand {
     /// `CLIENT INFO`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func clientInfo() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -328,6 +333,7 @@ extension RedisCommand {
     /// `CLIENT KILL <ip:port | ID client-id | <TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB> | USER username | ADDR ip:port | LADDR ip:port | SKIPME yes/no [ID client-id | <TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB> | USER username | ADDR ip:port | LADDR ip:port | SKIPME yes/no ...]>`
     ///
     /// Since Redis 2.4.0. Complexity: O(N) where N is the number of client connections
+    @inlinable
     public static func clientKill(_ filter: RedisArguments.ClientKillFilter) -> RedisCommand {
         var argc = 2
         filter.addCount(to: &argc)
@@ -344,6 +350,7 @@ extension RedisCommand {
     /// `CLIENT LIST [TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]`
     ///
     /// Since Redis 2.4.0. Complexity: O(N) where N is the number of client connections
+    @inlinable
     public static func clientList(normalMasterReplicaPubsub: RedisArguments.ClientListNormalMasterReplicaPubsub? = nil, id: [Int]? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = normalMasterReplicaPubsub {
@@ -376,6 +383,7 @@ extension RedisCommand {
     /// `CLIENT NO-EVICT <ON | OFF>`
     ///
     /// Since Redis 7.0.0. Complexity: O(1)
+    @inlinable
     public static func clientNoEvict(_ enabled: RedisArguments.ClientNoEvictEnabled) -> RedisCommand {
         var argc = 2
         enabled.addCount(to: &argc)
@@ -392,6 +400,7 @@ extension RedisCommand {
     /// `CLIENT PAUSE timeout [WRITE | ALL]`
     ///
     /// Since Redis 2.9.50. Complexity: O(1)
+    @inlinable
     public static func clientPause(timeout: Int, mode: RedisArguments.ClientPauseMode? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = mode {
@@ -413,6 +422,7 @@ extension RedisCommand {
     /// `CLIENT SETNAME connection-name`
     ///
     /// Since Redis 2.6.9. Complexity: O(1)
+    @inlinable
     public static func clientSetname(_ connectionName: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -428,6 +438,7 @@ extension RedisCommand {
     /// `CLIENT TRACKINGINFO`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func clientTrackinginfo() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -442,6 +453,7 @@ extension RedisCommand {
     /// `CLIENT UNBLOCK client-id [TIMEOUT | ERROR]`
     ///
     /// Since Redis 5.0.0. Complexity: O(log N) where N is the number of client connections
+    @inlinable
     public static func clientUnblock(clientId: Int, timeoutError: RedisArguments.ClientUnblockTimeoutError? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = timeoutError {
@@ -463,6 +475,7 @@ extension RedisCommand {
     /// `CLIENT UNPAUSE`
     ///
     /// Since Redis 6.2.0. Complexity: O(N) Where N is the number of paused clients
+    @inlinable
     public static func clientUnpause() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -477,6 +490,7 @@ extension RedisCommand {
     /// `ECHO message`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func echo(_ message: some RESPArgument) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -491,6 +505,7 @@ extension RedisCommand {
     /// `PING [message]`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func ping(_ message: String? = nil) -> RedisCommand {
         var argc = 1
         if message != nil { argc += 1 }

@@ -18,7 +18,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ExpireCondition {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .nx:
             argc += 1
@@ -30,7 +30,7 @@ extension RedisArguments.ExpireCondition {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .nx:
             buffer.writeRESPBulk("NX")
@@ -55,7 +55,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ExpireatCondition {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .nx:
             argc += 1
@@ -67,7 +67,7 @@ extension RedisArguments.ExpireatCondition {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .nx:
             buffer.writeRESPBulk("NX")
@@ -90,7 +90,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.MigrateKeyOrEmptyString {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .key:
             argc += 1
@@ -98,7 +98,7 @@ extension RedisArguments.MigrateKeyOrEmptyString {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .key(let value):
             buffer.writeRESPBulk(value)
@@ -117,7 +117,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.MigrateAuthentication {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .password:
             argc += 2
@@ -127,7 +127,7 @@ extension RedisArguments.MigrateAuthentication {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .password(let value):
             buffer.writeRESPBulk("AUTH")
@@ -151,7 +151,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.PexpireCondition {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .nx:
             argc += 1
@@ -163,7 +163,7 @@ extension RedisArguments.PexpireCondition {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .nx:
             buffer.writeRESPBulk("NX")
@@ -188,7 +188,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.PexpireatCondition {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .nx:
             argc += 1
@@ -200,7 +200,7 @@ extension RedisArguments.PexpireatCondition {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .nx:
             buffer.writeRESPBulk("NX")
@@ -223,7 +223,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.SortOrder {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .asc:
             argc += 1
@@ -231,7 +231,7 @@ extension RedisArguments.SortOrder {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .asc:
             buffer.writeRESPBulk("ASC")
@@ -250,7 +250,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.SortRoOrder {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .asc:
             argc += 1
@@ -258,7 +258,7 @@ extension RedisArguments.SortRoOrder {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .asc:
             buffer.writeRESPBulk("ASC")
@@ -274,6 +274,7 @@ extension RedisCommand {
     /// `COPY source destination [DB destination-db] [REPLACE]`
     ///
     /// Since Redis 6.2.0. Complexity: O(N) worst case for collections, where N is the number of nested items. O(1) for string values.
+    @inlinable
     public static func copy(_ source: RedisKey, destination: RedisKey, destinationDb: Int? = nil, replace: Bool = false) -> RedisCommand {
         var argc = 3
         if destinationDb != nil { argc += 2 }
@@ -300,6 +301,7 @@ extension RedisCommand {
     /// `DEL key [key ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).
+    @inlinable
     public static func del(_ keys: [RedisKey]) -> RedisCommand {
         var argc = 1
         argc += keys.count
@@ -317,6 +319,7 @@ extension RedisCommand {
     /// `DUMP key`
     ///
     /// Since Redis 2.6.0. Complexity: O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).
+    @inlinable
     public static func dump(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -331,6 +334,7 @@ extension RedisCommand {
     /// `EXISTS key [key ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the number of keys to check.
+    @inlinable
     public static func exists(_ keys: [RedisKey]) -> RedisCommand {
         var argc = 1
         argc += keys.count
@@ -348,6 +352,7 @@ extension RedisCommand {
     /// `EXPIRE key seconds [NX | XX | GT | LT]`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func expire(_ key: RedisKey, seconds: Int, condition: RedisArguments.ExpireCondition? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = condition {
@@ -369,6 +374,7 @@ extension RedisCommand {
     /// `EXPIREAT key unix-time-seconds [NX | XX | GT | LT]`
     ///
     /// Since Redis 1.2.0. Complexity: O(1)
+    @inlinable
     public static func expireat(_ key: RedisKey, unixTimeSeconds: Int, condition: RedisArguments.ExpireatCondition? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = condition {
@@ -390,6 +396,7 @@ extension RedisCommand {
     /// `EXPIRETIME key`
     ///
     /// Since Redis 7.0.0. Complexity: O(1)
+    @inlinable
     public static func expiretime(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -404,6 +411,7 @@ extension RedisCommand {
     /// `KEYS pattern`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.
+    @inlinable
     public static func keys(_ pattern: some RESPArgument) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -418,6 +426,7 @@ extension RedisCommand {
     /// `MIGRATE host port <key | > destination-db timeout [COPY] [REPLACE] [AUTH password | AUTH2 username password] [KEYS key [key ...]]`
     ///
     /// Since Redis 2.6.0. Complexity: This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.
+    @inlinable
     public static func migrate(host: some RESPArgument, port: Int, keyOrEmptyString: RedisArguments.MigrateKeyOrEmptyString, destinationDb: Int, timeout: Int, copy: Bool = false, replace: Bool = false, authentication: RedisArguments.MigrateAuthentication? = nil, keys: [RedisKey] = []) -> RedisCommand {
         var argc = 5
         keyOrEmptyString.addCount(to: &argc)
@@ -465,6 +474,7 @@ extension RedisCommand {
     /// `MOVE key db`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func move(_ key: RedisKey, db: Int) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -480,6 +490,7 @@ extension RedisCommand {
     /// `OBJECT ENCODING key`
     ///
     /// Since Redis 2.2.3. Complexity: O(1)
+    @inlinable
     public static func objectEncoding(_ key: RedisKey) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -495,6 +506,7 @@ extension RedisCommand {
     /// `OBJECT FREQ key`
     ///
     /// Since Redis 4.0.0. Complexity: O(1)
+    @inlinable
     public static func objectFreq(_ key: RedisKey) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -510,6 +522,7 @@ extension RedisCommand {
     /// `OBJECT HELP`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func objectHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -524,6 +537,7 @@ extension RedisCommand {
     /// `OBJECT IDLETIME key`
     ///
     /// Since Redis 2.2.3. Complexity: O(1)
+    @inlinable
     public static func objectIdletime(_ key: RedisKey) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -539,6 +553,7 @@ extension RedisCommand {
     /// `OBJECT REFCOUNT key`
     ///
     /// Since Redis 2.2.3. Complexity: O(1)
+    @inlinable
     public static func objectRefcount(_ key: RedisKey) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -554,6 +569,7 @@ extension RedisCommand {
     /// `PERSIST key`
     ///
     /// Since Redis 2.2.0. Complexity: O(1)
+    @inlinable
     public static func persist(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -568,6 +584,7 @@ extension RedisCommand {
     /// `PEXPIRE key milliseconds [NX | XX | GT | LT]`
     ///
     /// Since Redis 2.6.0. Complexity: O(1)
+    @inlinable
     public static func pexpire(_ key: RedisKey, milliseconds: Int, condition: RedisArguments.PexpireCondition? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = condition {
@@ -589,6 +606,7 @@ extension RedisCommand {
     /// `PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]`
     ///
     /// Since Redis 2.6.0. Complexity: O(1)
+    @inlinable
     public static func pexpireat(_ key: RedisKey, unixTimeMilliseconds: Int, condition: RedisArguments.PexpireatCondition? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = condition {
@@ -610,6 +628,7 @@ extension RedisCommand {
     /// `PEXPIRETIME key`
     ///
     /// Since Redis 7.0.0. Complexity: O(1)
+    @inlinable
     public static func pexpiretime(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -624,6 +643,7 @@ extension RedisCommand {
     /// `PTTL key`
     ///
     /// Since Redis 2.6.0. Complexity: O(1)
+    @inlinable
     public static func pttl(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -638,6 +658,7 @@ extension RedisCommand {
     /// `RANDOMKEY`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func randomkey() -> RedisCommand {
         let argc = 1
         var buffer = ByteBuffer(capacity: 128)
@@ -651,6 +672,7 @@ extension RedisCommand {
     /// `RENAME key newkey`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func rename(_ key: RedisKey, newkey: RedisKey) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -666,6 +688,7 @@ extension RedisCommand {
     /// `RENAMENX key newkey`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func renamenx(_ key: RedisKey, newkey: RedisKey) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -681,6 +704,7 @@ extension RedisCommand {
     /// `RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]`
     ///
     /// Since Redis 2.6.0. Complexity: O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).
+    @inlinable
     public static func restore(_ key: RedisKey, ttl: Int, serializedValue: some RESPArgument, replace: Bool = false, absttl: Bool = false, seconds: Int? = nil, frequency: Int? = nil) -> RedisCommand {
         var argc = 4
         if replace {
@@ -719,6 +743,7 @@ extension RedisCommand {
     /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
     ///
     /// Since Redis 2.8.0. Complexity: O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.
+    @inlinable
     public static func scan(cursor: Int, pattern: String? = nil, count: Int? = nil, type: String? = nil) -> RedisCommand {
         var argc = 2
         if pattern != nil { argc += 2 }
@@ -748,6 +773,7 @@ extension RedisCommand {
     /// `SORT key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).
+    @inlinable
     public static func sort(_ key: RedisKey, pattern: String? = nil, offsetCount: (offset: Int, count: Int)? = nil, patterns: [String] = [], order: RedisArguments.SortOrder? = nil, sorting: Bool = false, destination: RedisKey? = nil) -> RedisCommand {
         var argc = 2
         if pattern != nil { argc += 2 }
@@ -799,6 +825,7 @@ extension RedisCommand {
     /// `SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).
+    @inlinable
     public static func sortRo(_ key: RedisKey, pattern: String? = nil, offsetCount: (offset: Int, count: Int)? = nil, patterns: [String] = [], order: RedisArguments.SortRoOrder? = nil, sorting: Bool = false) -> RedisCommand {
         var argc = 2
         if pattern != nil { argc += 2 }
@@ -845,6 +872,7 @@ extension RedisCommand {
     /// `TOUCH key [key ...]`
     ///
     /// Since Redis 3.2.1. Complexity: O(N) where N is the number of keys that will be touched.
+    @inlinable
     public static func touch(_ keys: [RedisKey]) -> RedisCommand {
         var argc = 1
         argc += keys.count
@@ -862,6 +890,7 @@ extension RedisCommand {
     /// `TTL key`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func ttl(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -876,6 +905,7 @@ extension RedisCommand {
     /// `TYPE key`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func type(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -890,6 +920,7 @@ extension RedisCommand {
     /// `UNLINK key [key ...]`
     ///
     /// Since Redis 4.0.0. Complexity: O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.
+    @inlinable
     public static func unlink(_ keys: [RedisKey]) -> RedisCommand {
         var argc = 1
         argc += keys.count
@@ -907,6 +938,7 @@ extension RedisCommand {
     /// `WAIT numreplicas timeout`
     ///
     /// Since Redis 3.0.0. Complexity: O(1)
+    @inlinable
     public static func wait(numreplicas: Int, timeout: Int) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)

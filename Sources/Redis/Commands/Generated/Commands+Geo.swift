@@ -16,7 +16,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeoaddCondition {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .nx:
             argc += 1
@@ -24,7 +24,7 @@ extension RedisArguments.GeoaddCondition {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .nx:
             buffer.writeRESPBulk("NX")
@@ -45,7 +45,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeodistUnit {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .m:
             argc += 1
@@ -57,7 +57,7 @@ extension RedisArguments.GeodistUnit {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .m:
             buffer.writeRESPBulk("M")
@@ -80,7 +80,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeosearchFrom {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .member:
             argc += 2
@@ -90,7 +90,7 @@ extension RedisArguments.GeosearchFrom {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .member(let value):
             buffer.writeRESPBulk("FROMMEMBER")
@@ -112,7 +112,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeosearchBy {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .circle(_, let unit):
             argc += 2
@@ -123,7 +123,7 @@ extension RedisArguments.GeosearchBy {
             unit.addCount(to: &argc)
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .circle(let radius, let unit):
             buffer.writeRESPBulk("BYRADIUS")
@@ -147,7 +147,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeosearchOrder {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .asc:
             argc += 1
@@ -155,7 +155,7 @@ extension RedisArguments.GeosearchOrder {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .asc:
             buffer.writeRESPBulk("ASC")
@@ -176,7 +176,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeosearchByCircleUnit {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .m:
             argc += 1
@@ -188,7 +188,7 @@ extension RedisArguments.GeosearchByCircleUnit {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .m:
             buffer.writeRESPBulk("M")
@@ -213,7 +213,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeosearchByBoxUnit {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .m:
             argc += 1
@@ -225,7 +225,7 @@ extension RedisArguments.GeosearchByBoxUnit {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .m:
             buffer.writeRESPBulk("M")
@@ -248,7 +248,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeosearchstoreFrom {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .member:
             argc += 2
@@ -258,7 +258,7 @@ extension RedisArguments.GeosearchstoreFrom {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .member(let value):
             buffer.writeRESPBulk("FROMMEMBER")
@@ -280,7 +280,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeosearchstoreBy {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .circle(_, let unit):
             argc += 2
@@ -291,7 +291,7 @@ extension RedisArguments.GeosearchstoreBy {
             unit.addCount(to: &argc)
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .circle(let radius, let unit):
             buffer.writeRESPBulk("BYRADIUS")
@@ -315,7 +315,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeosearchstoreOrder {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .asc:
             argc += 1
@@ -323,7 +323,7 @@ extension RedisArguments.GeosearchstoreOrder {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .asc:
             buffer.writeRESPBulk("ASC")
@@ -344,7 +344,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeosearchstoreByCircleUnit {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .m:
             argc += 1
@@ -356,7 +356,7 @@ extension RedisArguments.GeosearchstoreByCircleUnit {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .m:
             buffer.writeRESPBulk("M")
@@ -381,7 +381,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GeosearchstoreByBoxUnit {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .m:
             argc += 1
@@ -393,7 +393,7 @@ extension RedisArguments.GeosearchstoreByBoxUnit {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .m:
             buffer.writeRESPBulk("M")
@@ -413,6 +413,7 @@ extension RedisCommand {
     /// `GEOADD key [NX | XX] [CH] longitude latitude member [longitude latitude member ...]`
     ///
     /// Since Redis 3.2.0. Complexity: O(log(N)) for each item added, where N is the number of elements in the sorted set.
+    @inlinable
     public static func geoadd(_ key: RedisKey, condition: RedisArguments.GeoaddCondition? = nil, change: Bool = false, longitudeLatitudeMembers: [(longitude: Double, latitude: Double, member: some RESPArgument)]) -> RedisCommand {
         var argc = 2
         if let v0 = condition {
@@ -445,6 +446,7 @@ extension RedisCommand {
     /// `GEODIST key member1 member2 [M | KM | FT | MI]`
     ///
     /// Since Redis 3.2.0. Complexity: O(log(N))
+    @inlinable
     public static func geodist(_ key: RedisKey, member1: some RESPArgument, member2: some RESPArgument, unit: RedisArguments.GeodistUnit? = nil) -> RedisCommand {
         var argc = 4
         if let v0 = unit {
@@ -467,6 +469,7 @@ extension RedisCommand {
     /// `GEOHASH key member [member ...]`
     ///
     /// Since Redis 3.2.0. Complexity: O(log(N)) for each member requested, where N is the number of elements in the sorted set.
+    @inlinable
     public static func geohash(_ key: RedisKey, members: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += members.count
@@ -485,6 +488,7 @@ extension RedisCommand {
     /// `GEOPOS key member [member ...]`
     ///
     /// Since Redis 3.2.0. Complexity: O(N) where N is the number of members requested.
+    @inlinable
     public static func geopos(_ key: RedisKey, members: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += members.count
@@ -503,6 +507,7 @@ extension RedisCommand {
     /// `GEOSEARCH key <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]`
     ///
     /// Since Redis 6.2.0. Complexity: O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape
+    @inlinable
     public static func geosearch(_ key: RedisKey, from: RedisArguments.GeosearchFrom, by: RedisArguments.GeosearchBy, order: RedisArguments.GeosearchOrder? = nil, count: (count: Int, any: Bool)? = nil, withcoord: Bool = false, withdist: Bool = false, withhash: Bool = false) -> RedisCommand {
         var argc = 2
         from.addCount(to: &argc)
@@ -558,6 +563,7 @@ extension RedisCommand {
     /// `GEOSEARCHSTORE destination source <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [STOREDIST]`
     ///
     /// Since Redis 6.2.0. Complexity: O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape
+    @inlinable
     public static func geosearchstore(_ destination: RedisKey, source: RedisKey, from: RedisArguments.GeosearchstoreFrom, by: RedisArguments.GeosearchstoreBy, order: RedisArguments.GeosearchstoreOrder? = nil, count: (count: Int, any: Bool)? = nil, storedist: Bool = false) -> RedisCommand {
         var argc = 3
         from.addCount(to: &argc)

@@ -13,6 +13,7 @@ extension RedisCommand {
     /// `HDEL key field [field ...]`
     ///
     /// Since Redis 2.0.0. Complexity: O(N) where N is the number of fields to be removed.
+    @inlinable
     public static func hdel(_ key: RedisKey, fields: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += fields.count
@@ -31,6 +32,7 @@ extension RedisCommand {
     /// `HEXISTS key field`
     ///
     /// Since Redis 2.0.0. Complexity: O(1)
+    @inlinable
     public static func hexists(_ key: RedisKey, field: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -46,6 +48,7 @@ extension RedisCommand {
     /// `HGET key field`
     ///
     /// Since Redis 2.0.0. Complexity: O(1)
+    @inlinable
     public static func hget(_ key: RedisKey, field: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -61,6 +64,7 @@ extension RedisCommand {
     /// `HGETALL key`
     ///
     /// Since Redis 2.0.0. Complexity: O(N) where N is the size of the hash.
+    @inlinable
     public static func hgetall(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -75,6 +79,7 @@ extension RedisCommand {
     /// `HINCRBY key field increment`
     ///
     /// Since Redis 2.0.0. Complexity: O(1)
+    @inlinable
     public static func hincrby(_ key: RedisKey, field: some RESPArgument, increment: Int) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -91,6 +96,7 @@ extension RedisCommand {
     /// `HINCRBYFLOAT key field increment`
     ///
     /// Since Redis 2.6.0. Complexity: O(1)
+    @inlinable
     public static func hincrbyfloat(_ key: RedisKey, field: some RESPArgument, increment: Double) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -107,6 +113,7 @@ extension RedisCommand {
     /// `HKEYS key`
     ///
     /// Since Redis 2.0.0. Complexity: O(N) where N is the size of the hash.
+    @inlinable
     public static func hkeys(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -121,6 +128,7 @@ extension RedisCommand {
     /// `HLEN key`
     ///
     /// Since Redis 2.0.0. Complexity: O(1)
+    @inlinable
     public static func hlen(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -135,6 +143,7 @@ extension RedisCommand {
     /// `HMGET key field [field ...]`
     ///
     /// Since Redis 2.0.0. Complexity: O(N) where N is the number of fields being requested.
+    @inlinable
     public static func hmget(_ key: RedisKey, fields: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += fields.count
@@ -153,6 +162,7 @@ extension RedisCommand {
     /// `HRANDFIELD key [count [WITHVALUES]]`
     ///
     /// Since Redis 6.2.0. Complexity: O(N) where N is the number of fields returned
+    @inlinable
     public static func hrandfield(_ key: RedisKey, options: (count: Int, withvalues: Bool)? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = options {
@@ -179,6 +189,7 @@ extension RedisCommand {
     /// `HSCAN key cursor [MATCH pattern] [COUNT count]`
     ///
     /// Since Redis 2.8.0. Complexity: O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..
+    @inlinable
     public static func hscan(_ key: RedisKey, cursor: Int, pattern: String? = nil, count: Int? = nil) -> RedisCommand {
         var argc = 3
         if pattern != nil { argc += 2 }
@@ -204,6 +215,7 @@ extension RedisCommand {
     /// `HSET key field value [field value ...]`
     ///
     /// Since Redis 2.0.0. Complexity: O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.
+    @inlinable
     public static func hset(_ key: RedisKey, fields: [(field: some RESPArgument, value: some RESPArgument)]) -> RedisCommand {
         var argc = 2
         argc += fields.count * 2
@@ -223,6 +235,7 @@ extension RedisCommand {
     /// `HSETNX key field value`
     ///
     /// Since Redis 2.0.0. Complexity: O(1)
+    @inlinable
     public static func hsetnx(_ key: RedisKey, field: some RESPArgument, value: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -239,6 +252,7 @@ extension RedisCommand {
     /// `HSTRLEN key field`
     ///
     /// Since Redis 3.2.0. Complexity: O(1)
+    @inlinable
     public static func hstrlen(_ key: RedisKey, field: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -254,6 +268,7 @@ extension RedisCommand {
     /// `HVALS key`
     ///
     /// Since Redis 2.0.0. Complexity: O(N) where N is the size of the hash.
+    @inlinable
     public static func hvals(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)

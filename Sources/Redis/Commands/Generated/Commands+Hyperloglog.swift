@@ -13,6 +13,7 @@ extension RedisCommand {
     /// `PFADD key [element [element ...]]`
     ///
     /// Since Redis 2.8.9. Complexity: O(1) to add every element.
+    @inlinable
     public static func pfadd(_ key: RedisKey, elements: [String] = []) -> RedisCommand {
         var argc = 2
         if !elements.isEmpty {
@@ -35,6 +36,7 @@ extension RedisCommand {
     /// `PFCOUNT key [key ...]`
     ///
     /// Since Redis 2.8.9. Complexity: O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.
+    @inlinable
     public static func pfcount(_ keys: [RedisKey]) -> RedisCommand {
         var argc = 1
         argc += keys.count
@@ -52,6 +54,7 @@ extension RedisCommand {
     /// `PFMERGE destkey sourcekey [sourcekey ...]`
     ///
     /// Since Redis 2.8.9. Complexity: O(N) to merge N HyperLogLogs, but with high constant times.
+    @inlinable
     public static func pfmerge(_ destkey: RedisKey, sourcekeys: [RedisKey]) -> RedisCommand {
         var argc = 2
         argc += sourcekeys.count

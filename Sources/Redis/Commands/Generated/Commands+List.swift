@@ -16,7 +16,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.BlmoveWherefrom {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .left:
             argc += 1
@@ -24,7 +24,7 @@ extension RedisArguments.BlmoveWherefrom {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .left:
             buffer.writeRESPBulk("LEFT")
@@ -43,7 +43,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.BlmoveWhereto {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .left:
             argc += 1
@@ -51,7 +51,7 @@ extension RedisArguments.BlmoveWhereto {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .left:
             buffer.writeRESPBulk("LEFT")
@@ -70,7 +70,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.BlmpopWhere {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .left:
             argc += 1
@@ -78,7 +78,7 @@ extension RedisArguments.BlmpopWhere {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .left:
             buffer.writeRESPBulk("LEFT")
@@ -97,7 +97,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.LinsertWhere {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .before:
             argc += 1
@@ -105,7 +105,7 @@ extension RedisArguments.LinsertWhere {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .before:
             buffer.writeRESPBulk("BEFORE")
@@ -124,7 +124,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.LmoveWherefrom {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .left:
             argc += 1
@@ -132,7 +132,7 @@ extension RedisArguments.LmoveWherefrom {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .left:
             buffer.writeRESPBulk("LEFT")
@@ -151,7 +151,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.LmoveWhereto {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .left:
             argc += 1
@@ -159,7 +159,7 @@ extension RedisArguments.LmoveWhereto {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .left:
             buffer.writeRESPBulk("LEFT")
@@ -178,7 +178,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.LmpopWhere {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .left:
             argc += 1
@@ -186,7 +186,7 @@ extension RedisArguments.LmpopWhere {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .left:
             buffer.writeRESPBulk("LEFT")
@@ -202,6 +202,7 @@ extension RedisCommand {
     /// `BLMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func blmove(_ source: RedisKey, destination: RedisKey, wherefrom: RedisArguments.BlmoveWherefrom, whereto: RedisArguments.BlmoveWhereto, timeout: Double) -> RedisCommand {
         var argc = 4
         wherefrom.addCount(to: &argc)
@@ -222,6 +223,7 @@ extension RedisCommand {
     /// `BLMPOP timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N+M) where N is the number of provided keys and M is the number of elements returned.
+    @inlinable
     public static func blmpop(timeout: Double, keys: [RedisKey], where: RedisArguments.BlmpopWhere, count: Int? = nil) -> RedisCommand {
         var argc = 3
         argc += keys.count
@@ -248,6 +250,7 @@ extension RedisCommand {
     /// `BLPOP key [key ...] timeout`
     ///
     /// Since Redis 2.0.0. Complexity: O(N) where N is the number of provided keys.
+    @inlinable
     public static func blpop(_ keys: [RedisKey], timeout: Double) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -266,6 +269,7 @@ extension RedisCommand {
     /// `BRPOP key [key ...] timeout`
     ///
     /// Since Redis 2.0.0. Complexity: O(N) where N is the number of provided keys.
+    @inlinable
     public static func brpop(_ keys: [RedisKey], timeout: Double) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -284,6 +288,7 @@ extension RedisCommand {
     /// `LINDEX key index`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).
+    @inlinable
     public static func lindex(_ key: RedisKey, index: Int) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -299,6 +304,7 @@ extension RedisCommand {
     /// `LINSERT key <BEFORE | AFTER> pivot element`
     ///
     /// Since Redis 2.2.0. Complexity: O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).
+    @inlinable
     public static func linsert(_ key: RedisKey, where: RedisArguments.LinsertWhere, pivot: some RESPArgument, element: some RESPArgument) -> RedisCommand {
         var argc = 4
         `where`.addCount(to: &argc)
@@ -317,6 +323,7 @@ extension RedisCommand {
     /// `LLEN key`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func llen(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -331,6 +338,7 @@ extension RedisCommand {
     /// `LMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT>`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func lmove(_ source: RedisKey, destination: RedisKey, wherefrom: RedisArguments.LmoveWherefrom, whereto: RedisArguments.LmoveWhereto) -> RedisCommand {
         var argc = 3
         wherefrom.addCount(to: &argc)
@@ -350,6 +358,7 @@ extension RedisCommand {
     /// `LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N+M) where N is the number of provided keys and M is the number of elements returned.
+    @inlinable
     public static func lmpop(_ keys: [RedisKey], where: RedisArguments.LmpopWhere, count: Int? = nil) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -375,6 +384,7 @@ extension RedisCommand {
     /// `LPOP key [count]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the number of elements returned
+    @inlinable
     public static func lpop(_ key: RedisKey, count: Int? = nil) -> RedisCommand {
         var argc = 2
         if count != nil { argc += 1 }
@@ -393,6 +403,7 @@ extension RedisCommand {
     /// `LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]`
     ///
     /// Since Redis 6.0.6. Complexity: O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.
+    @inlinable
     public static func lpos(_ key: RedisKey, element: some RESPArgument, rank: Int? = nil, numMatches: Int? = nil, len: Int? = nil) -> RedisCommand {
         var argc = 3
         if rank != nil { argc += 2 }
@@ -423,6 +434,7 @@ extension RedisCommand {
     /// `LPUSH key element [element ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.
+    @inlinable
     public static func lpush(_ key: RedisKey, elements: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += elements.count
@@ -441,6 +453,7 @@ extension RedisCommand {
     /// `LPUSHX key element [element ...]`
     ///
     /// Since Redis 2.2.0. Complexity: O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.
+    @inlinable
     public static func lpushx(_ key: RedisKey, elements: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += elements.count
@@ -459,6 +472,7 @@ extension RedisCommand {
     /// `LRANGE key start stop`
     ///
     /// Since Redis 1.0.0. Complexity: O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.
+    @inlinable
     public static func lrange(_ key: RedisKey, start: Int, stop: Int) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -475,6 +489,7 @@ extension RedisCommand {
     /// `LREM key count element`
     ///
     /// Since Redis 1.0.0. Complexity: O(N+M) where N is the length of the list and M is the number of elements removed.
+    @inlinable
     public static func lrem(_ key: RedisKey, count: Int, element: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -491,6 +506,7 @@ extension RedisCommand {
     /// `LSET key index element`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).
+    @inlinable
     public static func lset(_ key: RedisKey, index: Int, element: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -507,6 +523,7 @@ extension RedisCommand {
     /// `LTRIM key start stop`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the number of elements to be removed by the operation.
+    @inlinable
     public static func ltrim(_ key: RedisKey, start: Int, stop: Int) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -523,6 +540,7 @@ extension RedisCommand {
     /// `RPOP key [count]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the number of elements returned
+    @inlinable
     public static func rpop(_ key: RedisKey, count: Int? = nil) -> RedisCommand {
         var argc = 2
         if count != nil { argc += 1 }
@@ -541,6 +559,7 @@ extension RedisCommand {
     /// `RPUSH key element [element ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.
+    @inlinable
     public static func rpush(_ key: RedisKey, elements: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += elements.count
@@ -559,6 +578,7 @@ extension RedisCommand {
     /// `RPUSHX key element [element ...]`
     ///
     /// Since Redis 2.2.0. Complexity: O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.
+    @inlinable
     public static func rpushx(_ key: RedisKey, elements: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += elements.count

@@ -13,6 +13,7 @@ extension RedisCommand {
     /// `PUBLISH channel message`
     ///
     /// Since Redis 2.0.0. Complexity: O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).
+    @inlinable
     public static func publish(channel: some RESPArgument, message: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -28,6 +29,7 @@ extension RedisCommand {
     /// `PUBSUB CHANNELS [pattern]`
     ///
     /// Since Redis 2.8.0. Complexity: O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)
+    @inlinable
     public static func pubsubChannels(_ pattern: String? = nil) -> RedisCommand {
         var argc = 2
         if pattern != nil { argc += 1 }
@@ -46,6 +48,7 @@ extension RedisCommand {
     /// `PUBSUB HELP`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func pubsubHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -60,6 +63,7 @@ extension RedisCommand {
     /// `PUBSUB NUMPAT`
     ///
     /// Since Redis 2.8.0. Complexity: O(1)
+    @inlinable
     public static func pubsubNumpat() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -74,6 +78,7 @@ extension RedisCommand {
     /// `PUBSUB NUMSUB [channel [channel ...]]`
     ///
     /// Since Redis 2.8.0. Complexity: O(N) for the NUMSUB subcommand, where N is the number of requested channels
+    @inlinable
     public static func pubsubNumsub(_ channels: [String] = []) -> RedisCommand {
         var argc = 2
         if !channels.isEmpty {
@@ -96,6 +101,7 @@ extension RedisCommand {
     /// `PUBSUB SHARDCHANNELS [pattern]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).
+    @inlinable
     public static func pubsubShardchannels(_ pattern: String? = nil) -> RedisCommand {
         var argc = 2
         if pattern != nil { argc += 1 }
@@ -114,6 +120,7 @@ extension RedisCommand {
     /// `PUBSUB SHARDNUMSUB [shardchannel [shardchannel ...]]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels
+    @inlinable
     public static func pubsubShardnumsub(_ shardchannels: [String] = []) -> RedisCommand {
         var argc = 2
         if !shardchannels.isEmpty {
@@ -136,6 +143,7 @@ extension RedisCommand {
     /// `SPUBLISH shardchannel message`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the number of clients subscribed to the receiving shard channel.
+    @inlinable
     public static func spublish(shardchannel: some RESPArgument, message: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)

@@ -16,7 +16,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.FunctionFlushAsync {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .async:
             argc += 1
@@ -24,7 +24,7 @@ extension RedisArguments.FunctionFlushAsync {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .async:
             buffer.writeRESPBulk("ASYNC")
@@ -44,7 +44,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.FunctionRestorePolicy {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .flush:
             argc += 1
@@ -54,7 +54,7 @@ extension RedisArguments.FunctionRestorePolicy {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .flush:
             buffer.writeRESPBulk("FLUSH")
@@ -76,7 +76,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ScriptDebugMode {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .yes:
             argc += 1
@@ -86,7 +86,7 @@ extension RedisArguments.ScriptDebugMode {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .yes:
             buffer.writeRESPBulk("YES")
@@ -107,7 +107,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ScriptFlushAsync {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .async:
             argc += 1
@@ -115,7 +115,7 @@ extension RedisArguments.ScriptFlushAsync {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .async:
             buffer.writeRESPBulk("ASYNC")
@@ -131,6 +131,7 @@ extension RedisCommand {
     /// `EVAL script numkeys [key [key ...]] [arg [arg ...]]`
     ///
     /// Since Redis 2.6.0. Complexity: Depends on the script that is executed.
+    @inlinable
     public static func eval(script: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> RedisCommand {
         var argc = 3
         if !keys.isEmpty {
@@ -162,6 +163,7 @@ extension RedisCommand {
     /// `EVAL_RO script numkeys [key [key ...]] [arg [arg ...]]`
     ///
     /// Since Redis 7.0.0. Complexity: Depends on the script that is executed.
+    @inlinable
     public static func evalRo(script: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> RedisCommand {
         var argc = 3
         if !keys.isEmpty {
@@ -193,6 +195,7 @@ extension RedisCommand {
     /// `EVALSHA sha1 numkeys [key [key ...]] [arg [arg ...]]`
     ///
     /// Since Redis 2.6.0. Complexity: Depends on the script that is executed.
+    @inlinable
     public static func evalsha(sha1: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> RedisCommand {
         var argc = 3
         if !keys.isEmpty {
@@ -224,6 +227,7 @@ extension RedisCommand {
     /// `EVALSHA_RO sha1 numkeys [key [key ...]] [arg [arg ...]]`
     ///
     /// Since Redis 7.0.0. Complexity: Depends on the script that is executed.
+    @inlinable
     public static func evalshaRo(sha1: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> RedisCommand {
         var argc = 3
         if !keys.isEmpty {
@@ -255,6 +259,7 @@ extension RedisCommand {
     /// `FCALL function numkeys [key [key ...]] [arg [arg ...]]`
     ///
     /// Since Redis 7.0.0. Complexity: Depends on the function that is executed.
+    @inlinable
     public static func fcall(function: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> RedisCommand {
         var argc = 3
         if !keys.isEmpty {
@@ -286,6 +291,7 @@ extension RedisCommand {
     /// `FCALL_RO function numkeys [key [key ...]] [arg [arg ...]]`
     ///
     /// Since Redis 7.0.0. Complexity: Depends on the function that is executed.
+    @inlinable
     public static func fcallRo(function: some RESPArgument, keys: [RedisKey] = [], args: [String] = []) -> RedisCommand {
         var argc = 3
         if !keys.isEmpty {
@@ -317,6 +323,7 @@ extension RedisCommand {
     /// `FUNCTION DELETE library-name`
     ///
     /// Since Redis 7.0.0. Complexity: O(1)
+    @inlinable
     public static func functionDelete(_ libraryName: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -332,6 +339,7 @@ extension RedisCommand {
     /// `FUNCTION DUMP`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the number of functions
+    @inlinable
     public static func functionDump() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -346,6 +354,7 @@ extension RedisCommand {
     /// `FUNCTION FLUSH [ASYNC | SYNC]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the number of functions deleted
+    @inlinable
     public static func functionFlush(_ async: RedisArguments.FunctionFlushAsync? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = async {
@@ -366,6 +375,7 @@ extension RedisCommand {
     /// `FUNCTION HELP`
     ///
     /// Since Redis 7.0.0. Complexity: O(1)
+    @inlinable
     public static func functionHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -380,6 +390,7 @@ extension RedisCommand {
     /// `FUNCTION KILL`
     ///
     /// Since Redis 7.0.0. Complexity: O(1)
+    @inlinable
     public static func functionKill() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -394,6 +405,7 @@ extension RedisCommand {
     /// `FUNCTION LIST [LIBRARYNAME library-name-pattern] [WITHCODE]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the number of functions
+    @inlinable
     public static func functionList(libraryNamePattern: String? = nil, withcode: Bool = false) -> RedisCommand {
         var argc = 2
         if libraryNamePattern != nil { argc += 2 }
@@ -419,6 +431,7 @@ extension RedisCommand {
     /// `FUNCTION LOAD [REPLACE] function-code`
     ///
     /// Since Redis 7.0.0. Complexity: O(1) (considering compilation time is redundant)
+    @inlinable
     public static func functionLoad(replace: Bool = false, functionCode: some RESPArgument) -> RedisCommand {
         var argc = 3
         if replace {
@@ -440,6 +453,7 @@ extension RedisCommand {
     /// `FUNCTION RESTORE serialized-value [FLUSH | APPEND | REPLACE]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the number of functions on the payload
+    @inlinable
     public static func functionRestore(serializedValue: some RESPArgument, policy: RedisArguments.FunctionRestorePolicy? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = policy {
@@ -461,6 +475,7 @@ extension RedisCommand {
     /// `FUNCTION STATS`
     ///
     /// Since Redis 7.0.0. Complexity: O(1)
+    @inlinable
     public static func functionStats() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -475,6 +490,7 @@ extension RedisCommand {
     /// `SCRIPT DEBUG <YES | SYNC | NO>`
     ///
     /// Since Redis 3.2.0. Complexity: O(1)
+    @inlinable
     public static func scriptDebug(_ mode: RedisArguments.ScriptDebugMode) -> RedisCommand {
         var argc = 2
         mode.addCount(to: &argc)
@@ -491,6 +507,7 @@ extension RedisCommand {
     /// `SCRIPT EXISTS sha1 [sha1 ...]`
     ///
     /// Since Redis 2.6.0. Complexity: O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).
+    @inlinable
     public static func scriptExists(_ sha1s: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += sha1s.count
@@ -509,6 +526,7 @@ extension RedisCommand {
     /// `SCRIPT FLUSH [ASYNC | SYNC]`
     ///
     /// Since Redis 2.6.0. Complexity: O(N) with N being the number of scripts in cache
+    @inlinable
     public static func scriptFlush(_ async: RedisArguments.ScriptFlushAsync? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = async {
@@ -529,6 +547,7 @@ extension RedisCommand {
     /// `SCRIPT HELP`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func scriptHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -543,6 +562,7 @@ extension RedisCommand {
     /// `SCRIPT KILL`
     ///
     /// Since Redis 2.6.0. Complexity: O(1)
+    @inlinable
     public static func scriptKill() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -557,6 +577,7 @@ extension RedisCommand {
     /// `SCRIPT LOAD script`
     ///
     /// Since Redis 2.6.0. Complexity: O(N) with N being the length in bytes of the script body.
+    @inlinable
     public static func scriptLoad(_ script: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)

@@ -16,7 +16,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.AclLogOperation {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .count:
             argc += 1
@@ -24,7 +24,7 @@ extension RedisArguments.AclLogOperation {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .count(let value):
             buffer.writeRESPBulk(value)
@@ -44,7 +44,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.CommandListFilterby {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .moduleName:
             argc += 2
@@ -54,7 +54,7 @@ extension RedisArguments.CommandListFilterby {
             argc += 2
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .moduleName(let value):
             buffer.writeRESPBulk("MODULE")
@@ -78,7 +78,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.FlushallAsync {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .async:
             argc += 1
@@ -86,7 +86,7 @@ extension RedisArguments.FlushallAsync {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .async:
             buffer.writeRESPBulk("ASYNC")
@@ -105,7 +105,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.FlushdbAsync {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .async:
             argc += 1
@@ -113,7 +113,7 @@ extension RedisArguments.FlushdbAsync {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .async:
             buffer.writeRESPBulk("ASYNC")
@@ -132,7 +132,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ReplicaofArgs {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .hostPort:
             argc += 1
@@ -141,7 +141,7 @@ extension RedisArguments.ReplicaofArgs {
             argc += 2
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .hostPort(let host, let port):
             buffer.writeRESPBulk(host)
@@ -162,7 +162,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ShutdownNosaveSave {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .nosave:
             argc += 1
@@ -170,7 +170,7 @@ extension RedisArguments.ShutdownNosaveSave {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .nosave:
             buffer.writeRESPBulk("NOSAVE")
@@ -186,6 +186,7 @@ extension RedisCommand {
     /// `ACL CAT [categoryname]`
     ///
     /// Since Redis 6.0.0. Complexity: O(1) since the categories and commands are a fixed set.
+    @inlinable
     public static func aclCat(_ categoryname: String? = nil) -> RedisCommand {
         var argc = 2
         if categoryname != nil { argc += 1 }
@@ -204,6 +205,7 @@ extension RedisCommand {
     /// `ACL DELUSER username [username ...]`
     ///
     /// Since Redis 6.0.0. Complexity: O(1) amortized time considering the typical user.
+    @inlinable
     public static func aclDeluser(_ usernames: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += usernames.count
@@ -222,6 +224,7 @@ extension RedisCommand {
     /// `ACL DRYRUN username command [arg [arg ...]]`
     ///
     /// Since Redis 7.0.0. Complexity: O(1).
+    @inlinable
     public static func aclDryrun(username: some RESPArgument, command: some RESPArgument, args: [String] = []) -> RedisCommand {
         var argc = 4
         if !args.isEmpty {
@@ -246,6 +249,7 @@ extension RedisCommand {
     /// `ACL GENPASS [bits]`
     ///
     /// Since Redis 6.0.0. Complexity: O(1)
+    @inlinable
     public static func aclGenpass(_ bits: Int? = nil) -> RedisCommand {
         var argc = 2
         if bits != nil { argc += 1 }
@@ -264,6 +268,7 @@ extension RedisCommand {
     /// `ACL GETUSER username`
     ///
     /// Since Redis 6.0.0. Complexity: O(N). Where N is the number of password, command and pattern rules that the user has.
+    @inlinable
     public static func aclGetuser(_ username: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -279,6 +284,7 @@ extension RedisCommand {
     /// `ACL HELP`
     ///
     /// Since Redis 6.0.0. Complexity: O(1)
+    @inlinable
     public static func aclHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -293,6 +299,7 @@ extension RedisCommand {
     /// `ACL LIST`
     ///
     /// Since Redis 6.0.0. Complexity: O(N). Where N is the number of configured users.
+    @inlinable
     public static func aclList() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -307,6 +314,7 @@ extension RedisCommand {
     /// `ACL LOAD`
     ///
     /// Since Redis 6.0.0. Complexity: O(N). Where N is the number of configured users.
+    @inlinable
     public static func aclLoad() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -321,6 +329,7 @@ extension RedisCommand {
     /// `ACL LOG [count | RESET]`
     ///
     /// Since Redis 6.0.0. Complexity: O(N) with N being the number of entries shown.
+    @inlinable
     public static func aclLog(_ operation: RedisArguments.AclLogOperation? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = operation {
@@ -341,6 +350,7 @@ extension RedisCommand {
     /// `ACL SAVE`
     ///
     /// Since Redis 6.0.0. Complexity: O(N). Where N is the number of configured users.
+    @inlinable
     public static func aclSave() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -355,6 +365,7 @@ extension RedisCommand {
     /// `ACL SETUSER username [rule [rule ...]]`
     ///
     /// Since Redis 6.0.0. Complexity: O(N). Where N is the number of rules provided.
+    @inlinable
     public static func aclSetuser(username: some RESPArgument, rules: [String] = []) -> RedisCommand {
         var argc = 3
         if !rules.isEmpty {
@@ -378,6 +389,7 @@ extension RedisCommand {
     /// `ACL USERS`
     ///
     /// Since Redis 6.0.0. Complexity: O(N). Where N is the number of configured users.
+    @inlinable
     public static func aclUsers() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -392,6 +404,7 @@ extension RedisCommand {
     /// `ACL WHOAMI`
     ///
     /// Since Redis 6.0.0. Complexity: O(1)
+    @inlinable
     public static func aclWhoami() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -406,6 +419,7 @@ extension RedisCommand {
     /// `BGREWRITEAOF`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func bgrewriteaof() -> RedisCommand {
         let argc = 1
         var buffer = ByteBuffer(capacity: 128)
@@ -419,6 +433,7 @@ extension RedisCommand {
     /// `BGSAVE [SCHEDULE]`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func bgsave(_ schedule: Bool = false) -> RedisCommand {
         var argc = 1
         if schedule {
@@ -438,6 +453,7 @@ extension RedisCommand {
     /// `COMMAND COUNT`
     ///
     /// Since Redis 2.8.13. Complexity: O(1)
+    @inlinable
     public static func commandCount() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -452,6 +468,7 @@ extension RedisCommand {
     /// `COMMAND DOCS [command-name [command-name ...]]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the number of commands to look up
+    @inlinable
     public static func commandDocs(_ commandNames: [String] = []) -> RedisCommand {
         var argc = 2
         if !commandNames.isEmpty {
@@ -474,6 +491,7 @@ extension RedisCommand {
     /// `COMMAND GETKEYS`
     ///
     /// Since Redis 2.8.13. Complexity: O(N) where N is the number of arguments to the command
+    @inlinable
     public static func commandGetkeys() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -488,6 +506,7 @@ extension RedisCommand {
     /// `COMMAND GETKEYSANDFLAGS`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the number of arguments to the command
+    @inlinable
     public static func commandGetkeysandflags() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -502,6 +521,7 @@ extension RedisCommand {
     /// `COMMAND HELP`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func commandHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -516,6 +536,7 @@ extension RedisCommand {
     /// `COMMAND INFO [command-name [command-name ...]]`
     ///
     /// Since Redis 2.8.13. Complexity: O(N) where N is the number of commands to look up
+    @inlinable
     public static func commandInfo(_ commandNames: [String] = []) -> RedisCommand {
         var argc = 2
         if !commandNames.isEmpty {
@@ -538,6 +559,7 @@ extension RedisCommand {
     /// `COMMAND LIST [FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the total number of Redis commands
+    @inlinable
     public static func commandList(_ filterby: RedisArguments.CommandListFilterby? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = filterby {
@@ -560,6 +582,7 @@ extension RedisCommand {
     /// `CONFIG GET parameter [parameter ...]`
     ///
     /// Since Redis 2.0.0. Complexity: O(N) when N is the number of configuration parameters provided
+    @inlinable
     public static func configGet(_ parameters: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += parameters.count
@@ -578,6 +601,7 @@ extension RedisCommand {
     /// `CONFIG HELP`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func configHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -592,6 +616,7 @@ extension RedisCommand {
     /// `CONFIG RESETSTAT`
     ///
     /// Since Redis 2.0.0. Complexity: O(1)
+    @inlinable
     public static func configResetstat() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -606,6 +631,7 @@ extension RedisCommand {
     /// `CONFIG REWRITE`
     ///
     /// Since Redis 2.8.0. Complexity: O(1)
+    @inlinable
     public static func configRewrite() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -620,6 +646,7 @@ extension RedisCommand {
     /// `CONFIG SET parameter value [parameter value ...]`
     ///
     /// Since Redis 2.0.0. Complexity: O(N) when N is the number of configuration parameters provided
+    @inlinable
     public static func configSet(_ parameterValues: [(parameter: some RESPArgument, value: some RESPArgument)]) -> RedisCommand {
         var argc = 2
         argc += parameterValues.count * 2
@@ -639,6 +666,7 @@ extension RedisCommand {
     /// `DBSIZE`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func dbsize() -> RedisCommand {
         let argc = 1
         var buffer = ByteBuffer(capacity: 128)
@@ -652,6 +680,7 @@ extension RedisCommand {
     /// `FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func failover(target: (host: String, port: Int, force: Bool)? = nil, abort: Bool = false, milliseconds: Int? = nil) -> RedisCommand {
         var argc = 1
         if let v0 = target {
@@ -692,6 +721,7 @@ extension RedisCommand {
     /// `FLUSHALL [ASYNC | SYNC]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the total number of keys in all databases
+    @inlinable
     public static func flushall(_ async: RedisArguments.FlushallAsync? = nil) -> RedisCommand {
         var argc = 1
         if let v0 = async {
@@ -711,6 +741,7 @@ extension RedisCommand {
     /// `FLUSHDB [ASYNC | SYNC]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the number of keys in the selected database
+    @inlinable
     public static func flushdb(_ async: RedisArguments.FlushdbAsync? = nil) -> RedisCommand {
         var argc = 1
         if let v0 = async {
@@ -730,6 +761,7 @@ extension RedisCommand {
     /// `INFO [section [section ...]]`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func info(_ sections: [String] = []) -> RedisCommand {
         var argc = 1
         if !sections.isEmpty {
@@ -751,6 +783,7 @@ extension RedisCommand {
     /// `LASTSAVE`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func lastsave() -> RedisCommand {
         let argc = 1
         var buffer = ByteBuffer(capacity: 128)
@@ -764,6 +797,7 @@ extension RedisCommand {
     /// `LATENCY DOCTOR`
     ///
     /// Since Redis 2.8.13. Complexity: O(1)
+    @inlinable
     public static func latencyDoctor() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -778,6 +812,7 @@ extension RedisCommand {
     /// `LATENCY GRAPH event`
     ///
     /// Since Redis 2.8.13. Complexity: O(1)
+    @inlinable
     public static func latencyGraph(_ event: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -793,6 +828,7 @@ extension RedisCommand {
     /// `LATENCY HELP`
     ///
     /// Since Redis 2.8.13. Complexity: O(1)
+    @inlinable
     public static func latencyHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -807,6 +843,7 @@ extension RedisCommand {
     /// `LATENCY HISTOGRAM [command [command ...]]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N) where N is the number of commands with latency information being retrieved.
+    @inlinable
     public static func latencyHistogram(_ commands: [String] = []) -> RedisCommand {
         var argc = 2
         if !commands.isEmpty {
@@ -829,6 +866,7 @@ extension RedisCommand {
     /// `LATENCY HISTORY event`
     ///
     /// Since Redis 2.8.13. Complexity: O(1)
+    @inlinable
     public static func latencyHistory(_ event: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -844,6 +882,7 @@ extension RedisCommand {
     /// `LATENCY LATEST`
     ///
     /// Since Redis 2.8.13. Complexity: O(1)
+    @inlinable
     public static func latencyLatest() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -858,6 +897,7 @@ extension RedisCommand {
     /// `LATENCY RESET [event [event ...]]`
     ///
     /// Since Redis 2.8.13. Complexity: O(1)
+    @inlinable
     public static func latencyReset(_ events: [String] = []) -> RedisCommand {
         var argc = 2
         if !events.isEmpty {
@@ -880,6 +920,7 @@ extension RedisCommand {
     /// `LOLWUT [VERSION version]`
     ///
     /// Since Redis 5.0.0.
+    @inlinable
     public static func lolwut(_ version: Int? = nil) -> RedisCommand {
         var argc = 1
         if version != nil { argc += 2 }
@@ -898,6 +939,7 @@ extension RedisCommand {
     /// `MEMORY DOCTOR`
     ///
     /// Since Redis 4.0.0. Complexity: O(1)
+    @inlinable
     public static func memoryDoctor() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -912,6 +954,7 @@ extension RedisCommand {
     /// `MEMORY HELP`
     ///
     /// Since Redis 4.0.0. Complexity: O(1)
+    @inlinable
     public static func memoryHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -926,6 +969,7 @@ extension RedisCommand {
     /// `MEMORY MALLOC-STATS`
     ///
     /// Since Redis 4.0.0. Complexity: Depends on how much memory is allocated, could be slow
+    @inlinable
     public static func memoryMallocStats() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -940,6 +984,7 @@ extension RedisCommand {
     /// `MEMORY PURGE`
     ///
     /// Since Redis 4.0.0. Complexity: Depends on how much memory is allocated, could be slow
+    @inlinable
     public static func memoryPurge() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -954,6 +999,7 @@ extension RedisCommand {
     /// `MEMORY STATS`
     ///
     /// Since Redis 4.0.0. Complexity: O(1)
+    @inlinable
     public static func memoryStats() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -968,6 +1014,7 @@ extension RedisCommand {
     /// `MEMORY USAGE key [SAMPLES count]`
     ///
     /// Since Redis 4.0.0. Complexity: O(N) where N is the number of samples.
+    @inlinable
     public static func memoryUsage(_ key: RedisKey, count: Int? = nil) -> RedisCommand {
         var argc = 3
         if count != nil { argc += 2 }
@@ -988,6 +1035,7 @@ extension RedisCommand {
     /// `MODULE HELP`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func moduleHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -1002,6 +1050,7 @@ extension RedisCommand {
     /// `MODULE LIST`
     ///
     /// Since Redis 4.0.0. Complexity: O(N) where N is the number of loaded modules.
+    @inlinable
     public static func moduleList() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -1016,6 +1065,7 @@ extension RedisCommand {
     /// `MODULE LOAD path [arg [arg ...]]`
     ///
     /// Since Redis 4.0.0. Complexity: O(1)
+    @inlinable
     public static func moduleLoad(path: some RESPArgument, args: [String] = []) -> RedisCommand {
         var argc = 3
         if !args.isEmpty {
@@ -1039,6 +1089,7 @@ extension RedisCommand {
     /// `MODULE LOADEX path [CONFIG name value [CONFIG name value ...]] [ARGS arg [arg ...]]`
     ///
     /// Since Redis 7.0.0. Complexity: O(1)
+    @inlinable
     public static func moduleLoadex(path: some RESPArgument, configs: [(name: String, value: String)] = [], args: [String] = []) -> RedisCommand {
         var argc = 3
         if !configs.isEmpty {
@@ -1074,6 +1125,7 @@ extension RedisCommand {
     /// `MODULE UNLOAD name`
     ///
     /// Since Redis 4.0.0. Complexity: O(1)
+    @inlinable
     public static func moduleUnload(_ name: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -1089,6 +1141,7 @@ extension RedisCommand {
     /// `REPLICAOF <host port | NO ONE>`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func replicaof(_ args: RedisArguments.ReplicaofArgs) -> RedisCommand {
         var argc = 1
         args.addCount(to: &argc)
@@ -1104,6 +1157,7 @@ extension RedisCommand {
     /// `ROLE`
     ///
     /// Since Redis 2.8.12. Complexity: O(1)
+    @inlinable
     public static func role() -> RedisCommand {
         let argc = 1
         var buffer = ByteBuffer(capacity: 128)
@@ -1117,6 +1171,7 @@ extension RedisCommand {
     /// `SAVE`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the total number of keys in all databases
+    @inlinable
     public static func save() -> RedisCommand {
         let argc = 1
         var buffer = ByteBuffer(capacity: 128)
@@ -1130,6 +1185,7 @@ extension RedisCommand {
     /// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)
+    @inlinable
     public static func shutdown(nosaveSave: RedisArguments.ShutdownNosaveSave? = nil, now: Bool = false, force: Bool = false, abort: Bool = false) -> RedisCommand {
         var argc = 1
         if let v0 = nosaveSave {
@@ -1167,6 +1223,7 @@ extension RedisCommand {
     /// `SLOWLOG GET [count]`
     ///
     /// Since Redis 2.2.12. Complexity: O(N) where N is the number of entries returned
+    @inlinable
     public static func slowlogGet(_ count: Int? = nil) -> RedisCommand {
         var argc = 2
         if count != nil { argc += 1 }
@@ -1185,6 +1242,7 @@ extension RedisCommand {
     /// `SLOWLOG HELP`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func slowlogHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -1199,6 +1257,7 @@ extension RedisCommand {
     /// `SLOWLOG LEN`
     ///
     /// Since Redis 2.2.12. Complexity: O(1)
+    @inlinable
     public static func slowlogLen() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -1213,6 +1272,7 @@ extension RedisCommand {
     /// `SLOWLOG RESET`
     ///
     /// Since Redis 2.2.12. Complexity: O(N) where N is the number of entries in the slowlog
+    @inlinable
     public static func slowlogReset() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -1227,6 +1287,7 @@ extension RedisCommand {
     /// `SWAPDB index1 index2`
     ///
     /// Since Redis 4.0.0. Complexity: O(N) where N is the count of clients watching or blocking on keys from both databases.
+    @inlinable
     public static func swapdb(index1: Int, index2: Int) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -1242,6 +1303,7 @@ extension RedisCommand {
     /// `TIME`
     ///
     /// Since Redis 2.6.0. Complexity: O(1)
+    @inlinable
     public static func time() -> RedisCommand {
         let argc = 1
         var buffer = ByteBuffer(capacity: 128)

@@ -13,6 +13,7 @@ extension RedisCommand {
     /// `SADD key member [member ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.
+    @inlinable
     public static func sadd(_ key: RedisKey, members: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += members.count
@@ -31,6 +32,7 @@ extension RedisCommand {
     /// `SCARD key`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func scard(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -45,6 +47,7 @@ extension RedisCommand {
     /// `SDIFF key [key ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the total number of elements in all given sets.
+    @inlinable
     public static func sdiff(_ keys: [RedisKey]) -> RedisCommand {
         var argc = 1
         argc += keys.count
@@ -62,6 +65,7 @@ extension RedisCommand {
     /// `SDIFFSTORE destination key [key ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the total number of elements in all given sets.
+    @inlinable
     public static func sdiffstore(_ destination: RedisKey, keys: [RedisKey]) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -80,6 +84,7 @@ extension RedisCommand {
     /// `SINTER key [key ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.
+    @inlinable
     public static func sinter(_ keys: [RedisKey]) -> RedisCommand {
         var argc = 1
         argc += keys.count
@@ -97,6 +102,7 @@ extension RedisCommand {
     /// `SINTERCARD numkeys key [key ...] [LIMIT limit]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.
+    @inlinable
     public static func sintercard(_ keys: [RedisKey], limit: Int? = nil) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -120,6 +126,7 @@ extension RedisCommand {
     /// `SINTERSTORE destination key [key ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.
+    @inlinable
     public static func sinterstore(_ destination: RedisKey, keys: [RedisKey]) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -138,6 +145,7 @@ extension RedisCommand {
     /// `SISMEMBER key member`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func sismember(_ key: RedisKey, member: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -153,6 +161,7 @@ extension RedisCommand {
     /// `SMEMBERS key`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the set cardinality.
+    @inlinable
     public static func smembers(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -167,6 +176,7 @@ extension RedisCommand {
     /// `SMISMEMBER key member [member ...]`
     ///
     /// Since Redis 6.2.0. Complexity: O(N) where N is the number of elements being checked for membership
+    @inlinable
     public static func smismember(_ key: RedisKey, members: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += members.count
@@ -185,6 +195,7 @@ extension RedisCommand {
     /// `SMOVE source destination member`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func smove(_ source: RedisKey, destination: RedisKey, member: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -201,6 +212,7 @@ extension RedisCommand {
     /// `SPOP key [count]`
     ///
     /// Since Redis 1.0.0. Complexity: Without the count argument O(1), otherwise O(N) where N is the value of the passed count.
+    @inlinable
     public static func spop(_ key: RedisKey, count: Int? = nil) -> RedisCommand {
         var argc = 2
         if count != nil { argc += 1 }
@@ -219,6 +231,7 @@ extension RedisCommand {
     /// `SRANDMEMBER key [count]`
     ///
     /// Since Redis 1.0.0. Complexity: Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.
+    @inlinable
     public static func srandmember(_ key: RedisKey, count: Int? = nil) -> RedisCommand {
         var argc = 2
         if count != nil { argc += 1 }
@@ -237,6 +250,7 @@ extension RedisCommand {
     /// `SREM key member [member ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the number of members to be removed.
+    @inlinable
     public static func srem(_ key: RedisKey, members: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += members.count
@@ -255,6 +269,7 @@ extension RedisCommand {
     /// `SSCAN key cursor [MATCH pattern] [COUNT count]`
     ///
     /// Since Redis 2.8.0. Complexity: O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..
+    @inlinable
     public static func sscan(_ key: RedisKey, cursor: Int, pattern: String? = nil, count: Int? = nil) -> RedisCommand {
         var argc = 3
         if pattern != nil { argc += 2 }
@@ -280,6 +295,7 @@ extension RedisCommand {
     /// `SUNION key [key ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the total number of elements in all given sets.
+    @inlinable
     public static func sunion(_ keys: [RedisKey]) -> RedisCommand {
         var argc = 1
         argc += keys.count
@@ -297,6 +313,7 @@ extension RedisCommand {
     /// `SUNIONSTORE destination key [key ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the total number of elements in all given sets.
+    @inlinable
     public static func sunionstore(_ destination: RedisKey, keys: [RedisKey]) -> RedisCommand {
         var argc = 2
         argc += keys.count

@@ -16,7 +16,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.BzmpopWhere {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .min:
             argc += 1
@@ -24,7 +24,7 @@ extension RedisArguments.BzmpopWhere {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .min:
             buffer.writeRESPBulk("MIN")
@@ -43,7 +43,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ZaddCondition {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .nx:
             argc += 1
@@ -51,7 +51,7 @@ extension RedisArguments.ZaddCondition {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .nx:
             buffer.writeRESPBulk("NX")
@@ -70,7 +70,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ZaddComparison {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .gt:
             argc += 1
@@ -78,7 +78,7 @@ extension RedisArguments.ZaddComparison {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .gt:
             buffer.writeRESPBulk("GT")
@@ -98,7 +98,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ZinterAggregate {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .sum:
             argc += 1
@@ -108,7 +108,7 @@ extension RedisArguments.ZinterAggregate {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .sum:
             buffer.writeRESPBulk("SUM")
@@ -130,7 +130,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ZinterstoreAggregate {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .sum:
             argc += 1
@@ -140,7 +140,7 @@ extension RedisArguments.ZinterstoreAggregate {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .sum:
             buffer.writeRESPBulk("SUM")
@@ -161,7 +161,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ZmpopWhere {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .min:
             argc += 1
@@ -169,7 +169,7 @@ extension RedisArguments.ZmpopWhere {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .min:
             buffer.writeRESPBulk("MIN")
@@ -188,7 +188,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ZrangeSortby {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .byscore:
             argc += 1
@@ -196,7 +196,7 @@ extension RedisArguments.ZrangeSortby {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .byscore:
             buffer.writeRESPBulk("BYSCORE")
@@ -215,7 +215,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ZrangestoreSortby {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .byscore:
             argc += 1
@@ -223,7 +223,7 @@ extension RedisArguments.ZrangestoreSortby {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .byscore:
             buffer.writeRESPBulk("BYSCORE")
@@ -243,7 +243,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ZunionAggregate {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .sum:
             argc += 1
@@ -253,7 +253,7 @@ extension RedisArguments.ZunionAggregate {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .sum:
             buffer.writeRESPBulk("SUM")
@@ -275,7 +275,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.ZunionstoreAggregate {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .sum:
             argc += 1
@@ -285,7 +285,7 @@ extension RedisArguments.ZunionstoreAggregate {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .sum:
             buffer.writeRESPBulk("SUM")
@@ -303,6 +303,7 @@ extension RedisCommand {
     /// `BZMPOP timeout numkeys key [key ...] <MIN | MAX> [COUNT count]`
     ///
     /// Since Redis 7.0.0. Complexity: O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.
+    @inlinable
     public static func bzmpop(timeout: Double, keys: [RedisKey], where: RedisArguments.BzmpopWhere, count: Int? = nil) -> RedisCommand {
         var argc = 3
         argc += keys.count
@@ -329,6 +330,7 @@ extension RedisCommand {
     /// `BZPOPMAX key [key ...] timeout`
     ///
     /// Since Redis 5.0.0. Complexity: O(log(N)) with N being the number of elements in the sorted set.
+    @inlinable
     public static func bzpopmax(_ keys: [RedisKey], timeout: Double) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -347,6 +349,7 @@ extension RedisCommand {
     /// `BZPOPMIN key [key ...] timeout`
     ///
     /// Since Redis 5.0.0. Complexity: O(log(N)) with N being the number of elements in the sorted set.
+    @inlinable
     public static func bzpopmin(_ keys: [RedisKey], timeout: Double) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -365,6 +368,7 @@ extension RedisCommand {
     /// `ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]`
     ///
     /// Since Redis 1.2.0. Complexity: O(log(N)) for each item added, where N is the number of elements in the sorted set.
+    @inlinable
     public static func zadd(_ key: RedisKey, condition: RedisArguments.ZaddCondition? = nil, comparison: RedisArguments.ZaddComparison? = nil, change: Bool = false, increment: Bool = false, members: [(score: Double, member: some RESPArgument)]) -> RedisCommand {
         var argc = 2
         if let v0 = condition {
@@ -408,6 +412,7 @@ extension RedisCommand {
     /// `ZCARD key`
     ///
     /// Since Redis 1.2.0. Complexity: O(1)
+    @inlinable
     public static func zcard(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -422,6 +427,7 @@ extension RedisCommand {
     /// `ZCOUNT key min max`
     ///
     /// Since Redis 2.0.0. Complexity: O(log(N)) with N being the number of elements in the sorted set.
+    @inlinable
     public static func zcount(_ key: RedisKey, min: Double, max: Double) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -438,6 +444,7 @@ extension RedisCommand {
     /// `ZDIFF numkeys key [key ...] [WITHSCORES]`
     ///
     /// Since Redis 6.2.0. Complexity: O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.
+    @inlinable
     public static func zdiff(_ keys: [RedisKey], withscores: Bool = false) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -462,6 +469,7 @@ extension RedisCommand {
     /// `ZDIFFSTORE destination numkeys key [key ...]`
     ///
     /// Since Redis 6.2.0. Complexity: O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.
+    @inlinable
     public static func zdiffstore(_ destination: RedisKey, keys: [RedisKey]) -> RedisCommand {
         var argc = 3
         argc += keys.count
@@ -481,6 +489,7 @@ extension RedisCommand {
     /// `ZINCRBY key increment member`
     ///
     /// Since Redis 1.2.0. Complexity: O(log(N)) where N is the number of elements in the sorted set.
+    @inlinable
     public static func zincrby(_ key: RedisKey, increment: Int, member: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -497,6 +506,7 @@ extension RedisCommand {
     /// `ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] [WITHSCORES]`
     ///
     /// Since Redis 6.2.0. Complexity: O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.
+    @inlinable
     public static func zinter(_ keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZinterAggregate? = nil, withscores: Bool = false) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -539,6 +549,7 @@ extension RedisCommand {
     /// `ZINTERCARD numkeys key [key ...] [LIMIT limit]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.
+    @inlinable
     public static func zintercard(_ keys: [RedisKey], limit: Int? = nil) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -562,6 +573,7 @@ extension RedisCommand {
     /// `ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX]`
     ///
     /// Since Redis 2.0.0. Complexity: O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.
+    @inlinable
     public static func zinterstore(_ destination: RedisKey, keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZinterstoreAggregate? = nil) -> RedisCommand {
         var argc = 3
         argc += keys.count
@@ -599,6 +611,7 @@ extension RedisCommand {
     /// `ZLEXCOUNT key min max`
     ///
     /// Since Redis 2.8.9. Complexity: O(log(N)) with N being the number of elements in the sorted set.
+    @inlinable
     public static func zlexcount(_ key: RedisKey, min: some RESPArgument, max: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -615,6 +628,7 @@ extension RedisCommand {
     /// `ZMPOP numkeys key [key ...] <MIN | MAX> [COUNT count]`
     ///
     /// Since Redis 7.0.0. Complexity: O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.
+    @inlinable
     public static func zmpop(_ keys: [RedisKey], where: RedisArguments.ZmpopWhere, count: Int? = nil) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -640,6 +654,7 @@ extension RedisCommand {
     /// `ZMSCORE key member [member ...]`
     ///
     /// Since Redis 6.2.0. Complexity: O(N) where N is the number of members being requested.
+    @inlinable
     public static func zmscore(_ key: RedisKey, members: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += members.count
@@ -658,6 +673,7 @@ extension RedisCommand {
     /// `ZPOPMAX key [count]`
     ///
     /// Since Redis 5.0.0. Complexity: O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.
+    @inlinable
     public static func zpopmax(_ key: RedisKey, count: Int? = nil) -> RedisCommand {
         var argc = 2
         if count != nil { argc += 1 }
@@ -676,6 +692,7 @@ extension RedisCommand {
     /// `ZPOPMIN key [count]`
     ///
     /// Since Redis 5.0.0. Complexity: O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.
+    @inlinable
     public static func zpopmin(_ key: RedisKey, count: Int? = nil) -> RedisCommand {
         var argc = 2
         if count != nil { argc += 1 }
@@ -694,6 +711,7 @@ extension RedisCommand {
     /// `ZRANDMEMBER key [count [WITHSCORES]]`
     ///
     /// Since Redis 6.2.0. Complexity: O(N) where N is the number of elements returned
+    @inlinable
     public static func zrandmember(_ key: RedisKey, options: (count: Int, withscores: Bool)? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = options {
@@ -720,6 +738,7 @@ extension RedisCommand {
     /// `ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`
     ///
     /// Since Redis 1.2.0. Complexity: O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.
+    @inlinable
     public static func zrange(_ key: RedisKey, start: some RESPArgument, stop: some RESPArgument, sortby: RedisArguments.ZrangeSortby? = nil, rev: Bool = false, offsetCount: (offset: Int, count: Int)? = nil, withscores: Bool = false) -> RedisCommand {
         var argc = 4
         if let v0 = sortby {
@@ -760,6 +779,7 @@ extension RedisCommand {
     /// `ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]`
     ///
     /// Since Redis 6.2.0. Complexity: O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.
+    @inlinable
     public static func zrangestore(_ dst: RedisKey, src: RedisKey, min: some RESPArgument, max: some RESPArgument, sortby: RedisArguments.ZrangestoreSortby? = nil, rev: Bool = false, offsetCount: (offset: Int, count: Int)? = nil) -> RedisCommand {
         var argc = 5
         if let v0 = sortby {
@@ -795,6 +815,7 @@ extension RedisCommand {
     /// `ZRANK key member`
     ///
     /// Since Redis 2.0.0. Complexity: O(log(N))
+    @inlinable
     public static func zrank(_ key: RedisKey, member: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -810,6 +831,7 @@ extension RedisCommand {
     /// `ZREM key member [member ...]`
     ///
     /// Since Redis 1.2.0. Complexity: O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.
+    @inlinable
     public static func zrem(_ key: RedisKey, members: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += members.count
@@ -828,6 +850,7 @@ extension RedisCommand {
     /// `ZREMRANGEBYLEX key min max`
     ///
     /// Since Redis 2.8.9. Complexity: O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.
+    @inlinable
     public static func zremrangebylex(_ key: RedisKey, min: some RESPArgument, max: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -844,6 +867,7 @@ extension RedisCommand {
     /// `ZREMRANGEBYRANK key start stop`
     ///
     /// Since Redis 2.0.0. Complexity: O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.
+    @inlinable
     public static func zremrangebyrank(_ key: RedisKey, start: Int, stop: Int) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -860,6 +884,7 @@ extension RedisCommand {
     /// `ZREMRANGEBYSCORE key min max`
     ///
     /// Since Redis 1.2.0. Complexity: O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.
+    @inlinable
     public static func zremrangebyscore(_ key: RedisKey, min: Double, max: Double) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -876,6 +901,7 @@ extension RedisCommand {
     /// `ZREVRANK key member`
     ///
     /// Since Redis 2.0.0. Complexity: O(log(N))
+    @inlinable
     public static func zrevrank(_ key: RedisKey, member: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -891,6 +917,7 @@ extension RedisCommand {
     /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`
     ///
     /// Since Redis 2.8.0. Complexity: O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..
+    @inlinable
     public static func zscan(_ key: RedisKey, cursor: Int, pattern: String? = nil, count: Int? = nil) -> RedisCommand {
         var argc = 3
         if pattern != nil { argc += 2 }
@@ -916,6 +943,7 @@ extension RedisCommand {
     /// `ZSCORE key member`
     ///
     /// Since Redis 1.2.0. Complexity: O(1)
+    @inlinable
     public static func zscore(_ key: RedisKey, member: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -931,6 +959,7 @@ extension RedisCommand {
     /// `ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] [WITHSCORES]`
     ///
     /// Since Redis 6.2.0. Complexity: O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.
+    @inlinable
     public static func zunion(_ keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZunionAggregate? = nil, withscores: Bool = false) -> RedisCommand {
         var argc = 2
         argc += keys.count
@@ -973,6 +1002,7 @@ extension RedisCommand {
     /// `ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX]`
     ///
     /// Since Redis 2.0.0. Complexity: O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.
+    @inlinable
     public static func zunionstore(_ destination: RedisKey, keys: [RedisKey], weights: [Int] = [], aggregate: RedisArguments.ZunionstoreAggregate? = nil) -> RedisCommand {
         var argc = 3
         argc += keys.count

@@ -16,7 +16,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.XaddTrimStrategy {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .maxlen:
             argc += 1
@@ -24,7 +24,7 @@ extension RedisArguments.XaddTrimStrategy {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .maxlen:
             buffer.writeRESPBulk("MAXLEN")
@@ -43,7 +43,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.XaddTrimOperator {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .equal:
             argc += 1
@@ -51,7 +51,7 @@ extension RedisArguments.XaddTrimOperator {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .equal:
             buffer.writeRESPBulk("=")
@@ -70,7 +70,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.XaddIdOrAuto {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .autoId:
             argc += 1
@@ -78,7 +78,7 @@ extension RedisArguments.XaddIdOrAuto {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .autoId:
             buffer.writeRESPBulk("*")
@@ -97,7 +97,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.XgroupCreateId {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .id:
             argc += 1
@@ -105,7 +105,7 @@ extension RedisArguments.XgroupCreateId {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .id(let value):
             buffer.writeRESPBulk(value)
@@ -124,7 +124,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.XgroupSetidId {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .id:
             argc += 1
@@ -132,7 +132,7 @@ extension RedisArguments.XgroupSetidId {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .id(let value):
             buffer.writeRESPBulk(value)
@@ -151,7 +151,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.XtrimTrimStrategy {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .maxlen:
             argc += 1
@@ -159,7 +159,7 @@ extension RedisArguments.XtrimTrimStrategy {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .maxlen:
             buffer.writeRESPBulk("MAXLEN")
@@ -178,7 +178,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.XtrimTrimOperator {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .equal:
             argc += 1
@@ -186,7 +186,7 @@ extension RedisArguments.XtrimTrimOperator {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .equal:
             buffer.writeRESPBulk("=")
@@ -202,6 +202,7 @@ extension RedisCommand {
     /// `XACK key group id [id ...]`
     ///
     /// Since Redis 5.0.0. Complexity: O(1) for each message ID processed.
+    @inlinable
     public static func xack(_ key: RedisKey, group: some RESPArgument, ids: [some RESPArgument]) -> RedisCommand {
         var argc = 3
         argc += ids.count
@@ -221,6 +222,7 @@ extension RedisCommand {
     /// `XADD key [NOMKSTREAM] [<MAXLEN | MINID> [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]`
     ///
     /// Since Redis 5.0.0. Complexity: O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.
+    @inlinable
     public static func xadd(_ key: RedisKey, nomkstream: Bool = false, trim: (strategy: RedisArguments.XaddTrimStrategy, `operator`: RedisArguments.XaddTrimOperator?, threshold: String, count: Int?)? = nil, idOrAuto: RedisArguments.XaddIdOrAuto, fields: [(field: some RESPArgument, value: some RESPArgument)]) -> RedisCommand {
         var argc = 2
         if nomkstream {
@@ -267,6 +269,7 @@ extension RedisCommand {
     /// `XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]`
     ///
     /// Since Redis 6.2.0. Complexity: O(1) if COUNT is small.
+    @inlinable
     public static func xautoclaim(_ key: RedisKey, group: some RESPArgument, consumer: some RESPArgument, minIdleTime: some RESPArgument, start: some RESPArgument, count: Int? = nil, justid: Bool = false) -> RedisCommand {
         var argc = 6
         if count != nil { argc += 2 }
@@ -296,6 +299,7 @@ extension RedisCommand {
     /// `XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID id]`
     ///
     /// Since Redis 5.0.0. Complexity: O(log N) with N being the number of messages in the PEL of the consumer group.
+    @inlinable
     public static func xclaim(_ key: RedisKey, group: some RESPArgument, consumer: some RESPArgument, minIdleTime: some RESPArgument, ids: [some RESPArgument], ms: Int? = nil, unixTimeMilliseconds: Int? = nil, count: Int? = nil, force: Bool = false, justid: Bool = false, id: String? = nil) -> RedisCommand {
         var argc = 5
         argc += ids.count
@@ -349,6 +353,7 @@ extension RedisCommand {
     /// `XDEL key id [id ...]`
     ///
     /// Since Redis 5.0.0. Complexity: O(1) for each single item to delete in the stream, regardless of the stream size.
+    @inlinable
     public static func xdel(_ key: RedisKey, ids: [some RESPArgument]) -> RedisCommand {
         var argc = 2
         argc += ids.count
@@ -367,6 +372,7 @@ extension RedisCommand {
     /// `XGROUP CREATE key groupname <id | $> [MKSTREAM] [ENTRIESREAD entries_read]`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func xgroupCreate(_ key: RedisKey, groupname: some RESPArgument, id: RedisArguments.XgroupCreateId, mkstream: Bool = false, entriesRead: Int? = nil) -> RedisCommand {
         var argc = 4
         id.addCount(to: &argc)
@@ -396,6 +402,7 @@ extension RedisCommand {
     /// `XGROUP CREATECONSUMER key groupname consumername`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func xgroupCreateconsumer(_ key: RedisKey, groupname: some RESPArgument, consumername: some RESPArgument) -> RedisCommand {
         let argc = 5
         var buffer = ByteBuffer(capacity: 128)
@@ -413,6 +420,7 @@ extension RedisCommand {
     /// `XGROUP DELCONSUMER key groupname consumername`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func xgroupDelconsumer(_ key: RedisKey, groupname: some RESPArgument, consumername: some RESPArgument) -> RedisCommand {
         let argc = 5
         var buffer = ByteBuffer(capacity: 128)
@@ -430,6 +438,7 @@ extension RedisCommand {
     /// `XGROUP DESTROY key groupname`
     ///
     /// Since Redis 5.0.0. Complexity: O(N) where N is the number of entries in the group's pending entries list (PEL).
+    @inlinable
     public static func xgroupDestroy(_ key: RedisKey, groupname: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -446,6 +455,7 @@ extension RedisCommand {
     /// `XGROUP HELP`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func xgroupHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -460,6 +470,7 @@ extension RedisCommand {
     /// `XGROUP SETID key groupname <id | $> [ENTRIESREAD entries_read]`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func xgroupSetid(_ key: RedisKey, groupname: some RESPArgument, id: RedisArguments.XgroupSetidId, entriesRead: Int? = nil) -> RedisCommand {
         var argc = 4
         id.addCount(to: &argc)
@@ -483,6 +494,7 @@ extension RedisCommand {
     /// `XINFO CONSUMERS key groupname`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func xinfoConsumers(_ key: RedisKey, groupname: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -499,6 +511,7 @@ extension RedisCommand {
     /// `XINFO GROUPS key`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func xinfoGroups(_ key: RedisKey) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -514,6 +527,7 @@ extension RedisCommand {
     /// `XINFO HELP`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func xinfoHelp() -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -528,6 +542,7 @@ extension RedisCommand {
     /// `XINFO STREAM key [FULL [COUNT count]]`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func xinfoStream(_ key: RedisKey, full: Int?? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = full {
@@ -554,6 +569,7 @@ extension RedisCommand {
     /// `XLEN key`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func xlen(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -568,6 +584,7 @@ extension RedisCommand {
     /// `XPENDING key group [[IDLE min-idle-time] start end count [consumer]]`
     ///
     /// Since Redis 5.0.0. Complexity: O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.
+    @inlinable
     public static func xpending(_ key: RedisKey, group: some RESPArgument, filters: (minIdleTime: Int?, start: String, end: String, count: Int, consumer: String?)? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = filters {
@@ -602,6 +619,7 @@ extension RedisCommand {
     /// `XRANGE key start end [COUNT count]`
     ///
     /// Since Redis 5.0.0. Complexity: O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).
+    @inlinable
     public static func xrange(_ key: RedisKey, start: some RESPArgument, end: some RESPArgument, count: Int? = nil) -> RedisCommand {
         var argc = 4
         if count != nil { argc += 2 }
@@ -623,6 +641,7 @@ extension RedisCommand {
     /// `XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]`
     ///
     /// Since Redis 5.0.0. Complexity: For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.
+    @inlinable
     public static func xread(count: Int? = nil, milliseconds: Int? = nil, streams: (keys: [RedisKey], ids: [some RESPArgument])) -> RedisCommand {
         var argc = 1
         if count != nil { argc += 2 }
@@ -656,6 +675,7 @@ extension RedisCommand {
     /// `XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]`
     ///
     /// Since Redis 5.0.0. Complexity: For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.
+    @inlinable
     public static func xreadgroup(groupConsumer: (group: some RESPArgument, consumer: some RESPArgument), count: Int? = nil, milliseconds: Int? = nil, noack: Bool = false, streams: (keys: [RedisKey], ids: [some RESPArgument])) -> RedisCommand {
         var argc = 4
         if count != nil { argc += 2 }
@@ -698,6 +718,7 @@ extension RedisCommand {
     /// `XREVRANGE key end start [COUNT count]`
     ///
     /// Since Redis 5.0.0. Complexity: O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).
+    @inlinable
     public static func xrevrange(_ key: RedisKey, end: some RESPArgument, start: some RESPArgument, count: Int? = nil) -> RedisCommand {
         var argc = 4
         if count != nil { argc += 2 }
@@ -719,6 +740,7 @@ extension RedisCommand {
     /// `XSETID key last-id [ENTRIESADDED entries_added] [MAXDELETEDID max_deleted_entry_id]`
     ///
     /// Since Redis 5.0.0. Complexity: O(1)
+    @inlinable
     public static func xsetid(_ key: RedisKey, lastId: some RESPArgument, entriesAdded: Int? = nil, maxDeletedEntryId: String? = nil) -> RedisCommand {
         var argc = 3
         if entriesAdded != nil { argc += 2 }
@@ -744,6 +766,7 @@ extension RedisCommand {
     /// `XTRIM key <MAXLEN | MINID> [= | ~] threshold [LIMIT count]`
     ///
     /// Since Redis 5.0.0. Complexity: O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.
+    @inlinable
     public static func xtrim(_ key: RedisKey, trim: (strategy: RedisArguments.XtrimTrimStrategy, `operator`: RedisArguments.XtrimTrimOperator?, threshold: some RESPArgument, count: Int?)) -> RedisCommand {
         var argc = 2
         trim.strategy.addCount(to: &argc)

@@ -19,7 +19,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.GetexExpiration {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .seconds:
             argc += 2
@@ -33,7 +33,7 @@ extension RedisArguments.GetexExpiration {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .seconds(let value):
             buffer.writeRESPBulk("EX")
@@ -62,7 +62,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.SetCondition {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .nx:
             argc += 1
@@ -70,7 +70,7 @@ extension RedisArguments.SetCondition {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .nx:
             buffer.writeRESPBulk("NX")
@@ -92,7 +92,7 @@ extension RedisArguments {
 }
 
 extension RedisArguments.SetExpiration {
-    func addCount(to argc: inout Int) {
+    @inlinable func addCount(to argc: inout Int) {
         switch self {
         case .seconds:
             argc += 2
@@ -106,7 +106,7 @@ extension RedisArguments.SetExpiration {
             argc += 1
         }
     }
-    func write(into buffer: inout ByteBuffer) {
+    @inlinable func write(into buffer: inout ByteBuffer) {
         switch self {
         case .seconds(let value):
             buffer.writeRESPBulk("EX")
@@ -132,6 +132,7 @@ extension RedisCommand {
     /// `APPEND key value`
     ///
     /// Since Redis 2.0.0. Complexity: O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.
+    @inlinable
     public static func append(_ key: RedisKey, value: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -147,6 +148,7 @@ extension RedisCommand {
     /// `DECR key`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func decr(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -161,6 +163,7 @@ extension RedisCommand {
     /// `DECRBY key decrement`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func decrby(_ key: RedisKey, decrement: Int) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -176,6 +179,7 @@ extension RedisCommand {
     /// `GET key`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func get(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -190,6 +194,7 @@ extension RedisCommand {
     /// `GETDEL key`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func getdel(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -204,6 +209,7 @@ extension RedisCommand {
     /// `GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]`
     ///
     /// Since Redis 6.2.0. Complexity: O(1)
+    @inlinable
     public static func getex(_ key: RedisKey, expiration: RedisArguments.GetexExpiration? = nil) -> RedisCommand {
         var argc = 2
         if let v0 = expiration {
@@ -224,6 +230,7 @@ extension RedisCommand {
     /// `GETRANGE key start end`
     ///
     /// Since Redis 2.4.0. Complexity: O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.
+    @inlinable
     public static func getrange(_ key: RedisKey, start: Int, end: Int) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -240,6 +247,7 @@ extension RedisCommand {
     /// `INCR key`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func incr(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
@@ -254,6 +262,7 @@ extension RedisCommand {
     /// `INCRBY key increment`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func incrby(_ key: RedisKey, increment: Int) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -269,6 +278,7 @@ extension RedisCommand {
     /// `INCRBYFLOAT key increment`
     ///
     /// Since Redis 2.6.0. Complexity: O(1)
+    @inlinable
     public static func incrbyfloat(_ key: RedisKey, increment: Double) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -284,6 +294,7 @@ extension RedisCommand {
     /// `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]`
     ///
     /// Since Redis 7.0.0. Complexity: O(N*M) where N and M are the lengths of s1 and s2, respectively
+    @inlinable
     public static func lcs(_ key1: RedisKey, key2: RedisKey, len: Bool = false, idx: Bool = false, minmatchlen: Int? = nil, withmatchlen: Bool = false) -> RedisCommand {
         var argc = 3
         if len {
@@ -322,6 +333,7 @@ extension RedisCommand {
     /// `MGET key [key ...]`
     ///
     /// Since Redis 1.0.0. Complexity: O(N) where N is the number of keys to retrieve.
+    @inlinable
     public static func mget(_ keys: [RedisKey]) -> RedisCommand {
         var argc = 1
         argc += keys.count
@@ -339,6 +351,7 @@ extension RedisCommand {
     /// `MSET key value [key value ...]`
     ///
     /// Since Redis 1.0.1. Complexity: O(N) where N is the number of keys to set.
+    @inlinable
     public static func mset(_ pairs: [(key: RedisKey, value: some RESPArgument)]) -> RedisCommand {
         var argc = 1
         argc += pairs.count * 2
@@ -357,6 +370,7 @@ extension RedisCommand {
     /// `MSETNX key value [key value ...]`
     ///
     /// Since Redis 1.0.1. Complexity: O(N) where N is the number of keys to set.
+    @inlinable
     public static func msetnx(_ pairs: [(key: RedisKey, value: some RESPArgument)]) -> RedisCommand {
         var argc = 1
         argc += pairs.count * 2
@@ -375,6 +389,7 @@ extension RedisCommand {
     /// `PSETEX key milliseconds value`
     ///
     /// Since Redis 2.6.0. Complexity: O(1)
+    @inlinable
     public static func psetex(_ key: RedisKey, milliseconds: Int, value: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -391,6 +406,7 @@ extension RedisCommand {
     /// `SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func set(_ key: RedisKey, value: some RESPArgument, condition: RedisArguments.SetCondition? = nil, get: Bool = false, expiration: RedisArguments.SetExpiration? = nil) -> RedisCommand {
         var argc = 3
         if let v0 = condition {
@@ -424,6 +440,7 @@ extension RedisCommand {
     /// `SETEX key seconds value`
     ///
     /// Since Redis 2.0.0. Complexity: O(1)
+    @inlinable
     public static func setex(_ key: RedisKey, seconds: Int, value: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -440,6 +457,7 @@ extension RedisCommand {
     /// `SETNX key value`
     ///
     /// Since Redis 1.0.0. Complexity: O(1)
+    @inlinable
     public static func setnx(_ key: RedisKey, value: some RESPArgument) -> RedisCommand {
         let argc = 3
         var buffer = ByteBuffer(capacity: 128)
@@ -455,6 +473,7 @@ extension RedisCommand {
     /// `SETRANGE key offset value`
     ///
     /// Since Redis 2.2.0. Complexity: O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.
+    @inlinable
     public static func setrange(_ key: RedisKey, offset: Int, value: some RESPArgument) -> RedisCommand {
         let argc = 4
         var buffer = ByteBuffer(capacity: 128)
@@ -471,6 +490,7 @@ extension RedisCommand {
     /// `STRLEN key`
     ///
     /// Since Redis 2.2.0. Complexity: O(1)
+    @inlinable
     public static func strlen(_ key: RedisKey) -> RedisCommand {
         let argc = 2
         var buffer = ByteBuffer(capacity: 128)
