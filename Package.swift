@@ -130,6 +130,7 @@ let package = Package(
             name: "CacheServiceCore",
             dependencies: [
                 "SwiftEV", "SwiftEVHTTP", "RESP", "Redis", "RedisCluster",
+                "SwiftEVTLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -149,7 +150,7 @@ let package = Package(
         ),
         // Unit tests of the service's plain values, and the built executable against the real
         // cluster through real TCP clients.
-        .testTarget(name: "CacheServiceTests", dependencies: ["CacheServiceCore", "RESP", "Redis", "RedisCluster", "SwiftEV"], swiftSettings: strict),
+        .testTarget(name: "CacheServiceTests", dependencies: ["CacheServiceCore", "RESP", "Redis", "RedisCluster", "SwiftEV", "SwiftEVTLS"], swiftSettings: strict),
         // ns and allocations per command: typed encoders vs the raw send forms. Not a test.
         .executableTarget(
             name: "CommandEncodeBench",

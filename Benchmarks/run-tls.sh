@@ -23,6 +23,8 @@
 #   SETTINGS     commands in flight                                       (default 1,50,200)
 #   SKIP_BUILD   1: use the release binaries already built                (default 0)
 #   PIN          0 to skip taskset (server core 0, client core 1)         (default 1)
+#   BIN          folder of the release binaries, e.g. another build's to compare two
+#                versions under the same conditions           (default: swift build's, built here)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -53,12 +55,12 @@ if [[ "$PIN" == 1 ]] && command -v taskset >/dev/null 2>&1 && [[ "$(nproc)" -ge 
     pin_server=(taskset -c 0) pin_client=(taskset -c 1)
 fi
 
-if [[ "$SKIP_BUILD" != 1 ]]; then
+if [[ "$SKIP_BUILD" != 1 && -z "${BIN:-}" ]]; then
     log "building RedisBenchmark and ClusterBenchmark (release)"
     swift build -c release --product RedisBenchmark >&2
     swift build -c release --product ClusterBenchmark >&2
 fi
-bin="$(swift build -c release --show-bin-path)"
+bin="${BIN:-$(swift build -c release --show-bin-path)}"
 
 # --- Our own servers, stopped on exit.
 work="$(mktemp -d "${TMPDIR:-/tmp}/swiftev-tls-bench.XXXXXX")"

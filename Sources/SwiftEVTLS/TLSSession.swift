@@ -66,6 +66,17 @@ final class TLSSession {
         }
     }
 
+    /// The most plaintext one record carries (2^14 bytes).
+    static let maximumRecord = 16 * 1024
+
+    /// Empties the thread's error queue before a call whose failure `SSL_get_error` must
+    /// interpret. `ERR_clear_error` itself walks all 16 slots of the queue; peeking first makes
+    /// the usual case, an empty queue, one lookup.
+    @inline(__always)
+    static func clearErrors() {
+        if ERR_peek_error() != 0 { ERR_clear_error() }
+    }
+
     /// Runs the handshake as far as the bytes received so far allow.
     func handshake() throws(TLSError) -> Progress {
         ERR_clear_error()
@@ -79,10 +90,17 @@ final class TLSSession {
 
     /// Decrypts what it can into `buffer` (appending).
     func read(into buffer: inout ByteBuffer) throws(TLSError) -> ReadOutcome {
+        // Plaintext is never longer than the ciphertext it came from: one reservation for the
+        // whole batch, so the records decrypted below do not regrow the buffer one by one.
+        buffer.reserveCapacity(minimumWritableBytes: swiftev_bio_pending(fromPeer) + Self.maximumRecord)
         while true {
+            // With every received byte consumed and nothing decrypted or buffered inside
+            // OpenSSL, another SSL_read could only say "want more": skip it (it is a whole pass
+            // through the record layer and the error queue, once per read batch).
+            if swiftev_bio_pending(fromPeer) == 0 && SSL_has_pending(ssl) == 0 { return .wantMore }
             var code: Int32 = SSL_ERROR_NONE
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 * 1024) { raw in
-                ERR_clear_error()
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.maximumRecord) { raw in
+                Self.clearErrors()
                 let n = SSL_read(ssl, raw.baseAddress, Int32(clamping: raw.count))
                 if n > 0 { return Int(n) }
                 code = SSL_get_error(ssl, n)
@@ -104,7 +122,7 @@ final class TLSSession {
         plaintext.withUnsafeReadableBytes { raw in
             var offset = 0
             while offset < raw.count {
-                ERR_clear_error()
+                Self.clearErrors()
                 let n = SSL_write(ssl, raw.baseAddress! + offset, Int32(clamping: raw.count - offset))
                 guard n > 0 else { failed = true; return }
                 offset += Int(n)

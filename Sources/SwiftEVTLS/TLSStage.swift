@@ -15,14 +15,15 @@ import SwiftEV
 ///
 /// - The next stage sees `channelActive` only once the handshake has succeeded (and the peer
 ///   verified): whatever it writes from then on is encrypted. Writes made earlier wait.
-/// - Writes are gathered and encrypted at `flush`, so one flush of many small messages costs a
-///   few records, not one per message.
+/// - Writes are gathered and encrypted once per loop iteration in which they were flushed (at
+///   its end, `EventLoop.flushAtIterationEnd`), so many small messages flushed one by one cost
+///   a few records, not one each.
 /// - `close` sends `close_notify` first; a `close_notify` from the peer is answered and the
 ///   channel closed.
 /// - Renegotiation is refused (TLS 1.2; TLS 1.3 has none); the connection carries on.
 /// - Failures (verification, version, a handshake that exceeds `handshakeTimeout`, bytes that
 ///   are not TLS) are fired as `TLSError`, kept in `failure`, and close the channel.
-public final class TLSStage: ChannelStage {
+public final class TLSStage: ChannelStage, IterationEndFlushing {
     public typealias InboundIn = ByteBuffer
     public typealias OutboundIn = ByteBuffer
 
@@ -49,6 +50,15 @@ public final class TLSStage: ChannelStage {
     /// cost a record, a cipher call and a buffer per command. One flush after the batch instead.
     private var delivering = false
     private var flushRequested = false
+    /// A flush outside a read waits for the end of the loop iteration (`flushAtIterationEnd`):
+    /// a cluster client writes to this node from replies read on *other* connections, one
+    /// flush per reply, and each would otherwise cost a record and a cipher call. Worse, Redis
+    /// answers each record on its own (it handles one record per event-loop turn), so one record
+    /// per command also meant one record per reply to decrypt. Callgrind, cluster client over
+    /// TLS at 200 in flight: SSL_write 0.79 -> 0.02 and SSL_read 0.82 -> 0.02 calls per command;
+    /// 35.7k -> 8.6k instructions per command (plaintext: 7.5k).
+    private var iterationEndFlushQueued = false
+    private var context: Context?
 
     /// A client: `serverName` is sent as SNI and verified in the server's certificate (an
     /// IP address is verified as one, and not sent). It overrides nothing in `context`: pass
@@ -175,11 +185,27 @@ public final class TLSStage: ChannelStage {
     }
 
     public func flush(context: Context) {
-        guard state == .open, let session else { return }
+        guard state == .open, session != nil else { return }
         if delivering {
             flushRequested = true
             return
         }
+        guard !iterationEndFlushQueued else { return }
+        iterationEndFlushQueued = true
+        self.context = context
+        context.eventLoop.flushAtIterationEnd(self)
+    }
+
+    public func flushAtIterationEnd() {
+        iterationEndFlushQueued = false
+        guard let context else { return }
+        self.context = nil  // no cycle between the stage and its context while idle
+        encryptAndSend(context: context)
+    }
+
+    /// Encrypts everything written so far and sends it, now.
+    private func encryptAndSend(context: Context) {
+        guard state == .open, let session else { return }
         if pendingWrites.readableBytes > 0 {
             do {
                 try session.write(pendingWrites)
@@ -209,7 +235,7 @@ public final class TLSStage: ChannelStage {
         if state == .open, let session {
             // Everything written goes out before close_notify, also when closing mid-delivery.
             delivering = false
-            flush(context: context)
+            encryptAndSend(context: context)
             if state == .open {
                 session.shutdown()
                 sendOutput(session, context: context)

@@ -13,6 +13,7 @@ import Prometheus
 //
 // Settings come from flags, then the environment (CACHE_LISTEN, REDIS_HOSTS, REDIS_USERNAME,
 // REDIS_PASSWORD, CACHE_LOOPS, …: `--help` lists them). SIGTERM or SIGINT shuts down gracefully.
+// TLS: REDIS_TLS=1 (+ REDIS_TLS_CA_FILE, …) towards the cluster; CACHE_TLS_CERT/_KEY for HTTPS.
 
 @main
 struct CacheServiceCommand: AsyncParsableCommand {
@@ -43,6 +44,24 @@ struct CacheServiceCommand: AsyncParsableCommand {
     var maxValueBytes: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical [CACHE_LOG_LEVEL, default info]")
     var logLevel: String?
+    @Flag(help: "Reach the cluster over TLS [REDIS_TLS=1]")
+    var redisTls = false
+    @Option(help: "PEM file of the CAs that sign the nodes' certificates [REDIS_TLS_CA_FILE, default: system store]")
+    var redisTlsCaFile: String?
+    @Option(help: "Folder of hashed CA certificates [REDIS_TLS_CA_DIR]")
+    var redisTlsCaDir: String?
+    @Option(help: "Client certificate for nodes that require one [REDIS_TLS_CERT]")
+    var redisTlsCert: String?
+    @Option(help: "Private key of --redis-tls-cert [REDIS_TLS_KEY]")
+    var redisTlsKey: String?
+    @Option(help: "Name every node's certificate must carry [REDIS_TLS_SERVER_NAME, default: each node's advertised name]")
+    var redisTlsServerName: String?
+    @Option(help: "Dial advertised names at addresses: name=ip,*.domain=ip [REDIS_RESOLVE]")
+    var redisResolve: String?
+    @Option(help: "Serve HTTPS with this certificate (chain) [CACHE_TLS_CERT]")
+    var tlsCert: String?
+    @Option(help: "Private key of --tls-cert [CACHE_TLS_KEY]")
+    var tlsKey: String?
 
     func run() async throws {
         var flags: [ServiceConfiguration.Setting: String] = [:]
@@ -56,10 +75,21 @@ struct CacheServiceCommand: AsyncParsableCommand {
         flags[.idleTimeout] = idleTimeoutMs
         flags[.shutdownTimeout] = shutdownTimeoutMs
         flags[.maxValueBytes] = maxValueBytes
+        flags[.redisTLS] = redisTls ? "1" : nil
+        flags[.redisTLSCAFile] = redisTlsCaFile
+        flags[.redisTLSCADirectory] = redisTlsCaDir
+        flags[.redisTLSCertificate] = redisTlsCert
+        flags[.redisTLSKey] = redisTlsKey
+        flags[.redisTLSServerName] = redisTlsServerName
+        flags[.redisResolve] = redisResolve
+        flags[.tlsCertificate] = tlsCert
+        flags[.tlsKey] = tlsKey
         let environment = ProcessInfo.processInfo.environment
         let configuration: ServiceConfiguration
+        let tls: ServiceTLSContexts
         do {
             configuration = try ServiceConfiguration(flags: flags, environment: environment)
+            tls = try ServiceTLSContexts(configuration: configuration)
         } catch {
             throw ValidationError(error.description)
         }
@@ -85,7 +115,7 @@ struct CacheServiceCommand: AsyncParsableCommand {
             source.resume()
             return source
         }
-        let server = try await CacheServer.start(configuration: configuration, registry: registry, logger: logger)
+        let server = try await CacheServer.start(configuration: configuration, registry: registry, logger: logger, tls: tls)
         // The line scripts and tests wait for (with the port actually bound, for --listen …:0).
         print("listening on \(configuration.listen.host):\(server.port)")
         fflush(nil)

@@ -26,6 +26,25 @@ public protocol EventLoop: AnyObject, Sendable {
     /// Cheaper than `scheduleTask` for deadlines that move often (a connection's oldest in-flight
     /// command): re-arming reuses one timer instead of allocating a task each time.
     func makeTimer(_ handler: @escaping () -> Void) -> any LoopTimer
+
+    /// Calls `flusher.flushAtIterationEnd()` once the current loop iteration's events have all
+    /// run, just before the loop sends what channels flushed and blocks; must be called on the
+    /// loop. For a stage that transforms whole batches (TLS encrypts into records): writes that
+    /// completions on *other* connections make during one iteration become one batch, as a
+    /// socket's own writes already do. The default (loops without iterations, such as the
+    /// embedded test loop) calls it at once.
+    func flushAtIterationEnd(_ flusher: any IterationEndFlushing)
+}
+
+/// Work a stage batches until the end of the loop iteration (see `EventLoop.flushAtIterationEnd`).
+public protocol IterationEndFlushing: AnyObject {
+    func flushAtIterationEnd()
+}
+
+extension EventLoop {
+    public func flushAtIterationEnd(_ flusher: any IterationEndFlushing) {
+        flusher.flushAtIterationEnd()
+    }
 }
 
 /// A one-shot timer bound to a loop; arm it again to reuse it. Loop-confined: call only on its loop.

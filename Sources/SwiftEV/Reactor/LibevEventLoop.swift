@@ -55,6 +55,10 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     // Loop-confined; the flush lists are swapped, never mutated while iterated, so their
     // per-access exclusivity checks are skipped.
     @exclusivity(unchecked) var flushQueue: [SocketTransport] = []
+    /// Stages waiting for `flushAtIterationEnd`, and the batch being run (swapped, so that
+    /// neither array allocates once it has grown).
+    @exclusivity(unchecked) var iterationEndQueue: [any IterationEndFlushing] = []
+    @exclusivity(unchecked) var iterationEndRunning: [any IterationEndFlushing] = []
     @exclusivity(unchecked) private var flushing: [SocketTransport] = []
     var channels: [ObjectIdentifier: Channel] = [:]
     var armedTimers = TimerList()
@@ -219,9 +223,19 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         iterationWasIdle = false
     }
 
-    /// Sends every flushed channel's backlog, once per loop iteration.
+    public func flushAtIterationEnd(_ flusher: any IterationEndFlushing) {
+        iterationEndQueue.append(flusher)
+    }
+
+    /// Runs the stages' iteration-end flushes, then sends every flushed channel's backlog, once
+    /// per loop iteration (a stage's flush queues its transport, which goes out in the same pass).
     func flushPending() {
-        while !flushQueue.isEmpty {
+        while !flushQueue.isEmpty || !iterationEndQueue.isEmpty {
+            if !iterationEndQueue.isEmpty {
+                swap(&iterationEndQueue, &iterationEndRunning)
+                for flusher in iterationEndRunning { flusher.flushAtIterationEnd() }
+                iterationEndRunning.removeAll(keepingCapacity: true)
+            }
             swap(&flushQueue, &flushing)
             for transport in flushing { transport.flushNow() }
             flushing.removeAll(keepingCapacity: true)

@@ -28,8 +28,10 @@ final class ServiceProcess {
     }
 
     /// Starts the service and waits until it says where it listens; with `waitUntilReady`,
-    /// also until `/healthz` says 200 (polled, bounded).
-    init(redisHosts: String? = nil, arguments: [String] = [], waitUntilReady: Bool = true) throws {
+    /// also until `/healthz` says 200 (polled, bounded). `environment` adds to (and overrides)
+    /// the test's own.
+    init(redisHosts: String? = nil, arguments: [String] = [], environment extra: [String: String] = [:],
+         waitUntilReady: Bool = true) throws {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         var executable = directory.appendingPathComponent("CacheService")
         // `swift test` runs from .build/<triple>/debug/…xctest or .build/debug.
@@ -44,6 +46,7 @@ final class ServiceProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["REDIS_HOSTS"] = try redisHosts ?? Self.clusterSeeds()
         environment["CACHE_LOG_LEVEL"] = "warning"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let stdoutPipe = Pipe()
         process.standardOutput = stdoutPipe

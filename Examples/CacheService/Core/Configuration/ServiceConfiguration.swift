@@ -13,6 +13,9 @@ public struct ServiceConfiguration: Sendable {
     public enum Setting: String, CaseIterable, Sendable {
         case listen, redisHosts, redisUsername, redisPassword, loops
         case redisTimeout, waitTimeout, idleTimeout, shutdownTimeout, maxValueBytes
+        // TLS (ServiceTLSSettings): towards the cluster, and HTTPS for the listener.
+        case redisTLS, redisTLSCAFile, redisTLSCADirectory, redisTLSCertificate, redisTLSKey, redisTLSServerName, redisResolve
+        case tlsCertificate, tlsKey
 
         public var flag: String {
             switch self {
@@ -26,6 +29,15 @@ public struct ServiceConfiguration: Sendable {
             case .idleTimeout: return "--idle-timeout-ms"
             case .shutdownTimeout: return "--shutdown-timeout-ms"
             case .maxValueBytes: return "--max-value-bytes"
+            case .redisTLS: return "--redis-tls"
+            case .redisTLSCAFile: return "--redis-tls-ca-file"
+            case .redisTLSCADirectory: return "--redis-tls-ca-dir"
+            case .redisTLSCertificate: return "--redis-tls-cert"
+            case .redisTLSKey: return "--redis-tls-key"
+            case .redisTLSServerName: return "--redis-tls-server-name"
+            case .redisResolve: return "--redis-resolve"
+            case .tlsCertificate: return "--tls-cert"
+            case .tlsKey: return "--tls-key"
             }
         }
 
@@ -41,6 +53,15 @@ public struct ServiceConfiguration: Sendable {
             case .idleTimeout: return "CACHE_IDLE_TIMEOUT_MS"
             case .shutdownTimeout: return "CACHE_SHUTDOWN_TIMEOUT_MS"
             case .maxValueBytes: return "CACHE_MAX_VALUE_BYTES"
+            case .redisTLS: return "REDIS_TLS"
+            case .redisTLSCAFile: return "REDIS_TLS_CA_FILE"
+            case .redisTLSCADirectory: return "REDIS_TLS_CA_DIR"
+            case .redisTLSCertificate: return "REDIS_TLS_CERT"
+            case .redisTLSKey: return "REDIS_TLS_KEY"
+            case .redisTLSServerName: return "REDIS_TLS_SERVER_NAME"
+            case .redisResolve: return "REDIS_RESOLVE"
+            case .tlsCertificate: return "CACHE_TLS_CERT"
+            case .tlsKey: return "CACHE_TLS_KEY"
             }
         }
     }
@@ -61,6 +82,8 @@ public struct ServiceConfiguration: Sendable {
     public var shutdownTimeout = TimeAmount.seconds(10)
     /// Largest `PUT` body (413 beyond). Default 8 MiB.
     public var maxValueBytes = 8 << 20
+    /// TLS to the cluster, HTTPS, and `REDIS_RESOLVE` (see `ServiceTLSSettings`). Default: none.
+    public var tls = ServiceTLSSettings()
 
     public init() {}
 
@@ -118,6 +141,7 @@ public struct ServiceConfiguration: Sendable {
         if redisUsername != nil, redisPassword == nil {
             throw ConfigurationError(setting: .redisPassword, value: "", expected: "a password: \(Setting.redisUsername.environmentVariable) is set without one")
         }
+        try readTLSSettings(text)
     }
 }
 

@@ -4,6 +4,7 @@ import Prometheus
 import RedisCluster
 import SwiftEV
 import SwiftEVHTTP
+import SwiftEVTLS
 
 /// The running service: on every loop of a group, one HTTP listener (all on the same port,
 /// `SO_REUSEPORT`) and one cluster client, so each connection is accepted, served and answered
@@ -44,9 +45,11 @@ public final class CacheServer: Sendable {
     }
 
     /// Starts the clients and the listeners; does not wait for the cluster (`/healthz` says when
-    /// it is ready; requests before then wait in the client's offline queue).
+    /// it is ready; requests before then wait in the client's offline queue). `tls`: the
+    /// configuration's TLS files already loaded (nil: loaded here).
     public static func start(configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry,
-                             logger: Logger) async throws -> CacheServer {
+                             logger: Logger, tls: ServiceTLSContexts? = nil) async throws -> CacheServer {
+        let tls = try tls ?? ServiceTLSContexts(configuration: configuration)
         let group = LibevEventLoopGroup(numberOfThreads: configuration.loops)
         var factory = PrometheusMetricsFactory(registry: registry)
         // Requests take tens of microseconds to a few milliseconds: the default buckets
@@ -60,6 +63,11 @@ public final class CacheServer: Sendable {
         clusterConfiguration.node.username = configuration.redisUsername
         clusterConfiguration.node.password = configuration.redisPassword
         clusterConfiguration.commandTimeout = configuration.redisTimeout
+        clusterConfiguration.node.tls = tls.redis
+        if !configuration.tls.resolve.isEmpty {
+            let settings = configuration.tls
+            clusterConfiguration.dnsLookup = { settings.address(for: $0) }
+        }
         // The client's default retry strategy is kept: when no seed answers for ~1 s, requests
         // waiting for the topology fail with 503 naming every seed's cause (rather than all
         // waiting out their timeout), and the next request starts discovery again.
@@ -107,7 +115,13 @@ public final class CacheServer: Sendable {
                 listeners.append(try await server.bind(host: configuration.listen.host, port: port, on: engine.loop) { [http] pipeline in
                     let engine = engine.value
                     engine.track(pipeline.channel)
-                    return pipeline.addingHTTPServer(configuration: http, handler: CacheHTTPHandler(engine: engine))
+                    guard let https = tls.https else {
+                        return pipeline.addingHTTPServer(configuration: http, handler: CacheHTTPHandler(engine: engine))
+                    }
+                    // HTTPS: the HTTP stages see plaintext, and a connection only once its handshake is done.
+                    let peer = pipeline.channel.remoteAddress.map { "\($0)" } ?? "?"
+                    return pipeline.adding(TLSStage(server: https, peer: peer))
+                        .addingHTTPServer(configuration: http, handler: CacheHTTPHandler(engine: engine))
                 }.get())
             }
         } catch {
@@ -119,6 +133,7 @@ public final class CacheServer: Sendable {
         }
         logger.info("cache service listening", metadata: [
             "address": "\(configuration.listen.host):\(listeners[0].localAddress?.port ?? 0)",
+            "https": "\(tls.https != nil)", "redis_tls": "\(tls.redis != nil)",
             "loops": "\(configuration.loops)", "redis": "\(configuration.redisHosts.map(\.description).joined(separator: ","))",
         ])
         return CacheServer(group: group, engines: engines, clients: clients, listeners: listeners,
