@@ -179,9 +179,12 @@ public struct ChaosLedger: Sendable {
     /// value (the sequence it names, nil when absent) and counter.
     /// - Parameters:
     ///   - affected: the workers whose keys live on the slots the fault touched.
+    ///   - affectedWriters: those whose value key does (their `SET`s time the outage);
+    ///     default `affected`. A worker whose other key is affected may write to a healthy
+    ///     shard as soon as its stuck command times out.
     ///   - phaseSeconds: how long each phase lasted (for ops/s).
     public func verify(finalValues: [Int?], finalCounters: [Int], affected: Set<Int> = [],
-                       phaseSeconds: [Double] = [1, 1, 1]) -> ChaosFigures {
+                       affectedWriters: Set<Int>? = nil, phaseSeconds: [Double] = [1, 1, 1]) -> ChaosFigures {
         precondition(finalValues.count == workers.count && finalCounters.count == workers.count)
         var figures = ChaosFigures()
         figures.operations = operations
@@ -199,7 +202,8 @@ public struct ChaosLedger: Sendable {
             // The affected slots' outage: the longest gap between acknowledged writes on them
             // (from the fault on), and when it ended.
             var last = faultAt
-            for write in writesAfterFault.filter({ affected.contains($0.worker) }).sorted(by: { $0.time < $1.time }) {
+            let writers = affectedWriters ?? affected
+            for write in writesAfterFault.filter({ writers.contains($0.worker) }).sorted(by: { $0.time < $1.time }) {
                 if write.time - last > figures.affectedStall {
                     figures.affectedStall = write.time - last
                     figures.recovery = write.time - faultAt

@@ -50,8 +50,8 @@ public struct ChaosSettings: Sendable {
     public var httpPort = 0
     /// Redis' `cluster-require-full-coverage` (default yes): with it, every node refuses keyed
     /// commands (`CLUSTERDOWN`) from the moment a primary is flagged failing until its replica
-    /// is promoted, so the healthy shards stop too. `false` sets it to no on every node after
-    /// the reset, to measure what the client itself keeps going.
+    /// is promoted, so the healthy shards stop too. Set on every node after the reset; `false`
+    /// measures what the client itself keeps going.
     public var requireFullCoverage = true
 
     public init() {}
@@ -112,15 +112,18 @@ public struct ChaosRunner: Sendable {
         // of its own that carries no load.
         let checker = RedisClusterClient(configuration: configuration, eventLoop: group.loops[0])
         try await checker.connect()
-        if !settings.requireFullCoverage {
-            for node in try await checker.nodes() {
-                _ = try await node.send(RedisCommand("CONFIG", "SET", "cluster-require-full-coverage", "no"))
-            }
-            log("  cluster-require-full-coverage no on every node")
+        // Set either way: a reset keeps the nodes running, and with them an earlier run's setting.
+        let coverage = settings.requireFullCoverage ? "yes" : "no"
+        for node in try await checker.nodes() {
+            _ = try await node.send(RedisCommand("CONFIG", "SET", "cluster-require-full-coverage", coverage))
         }
+        log("  cluster-require-full-coverage \(coverage) on every node")
         guard let before = await checker.topology() else { throw ChaosCluster.Failure(description: "no topology") }
         let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let rig = try await ChaosRig.start(path, settings: settings, configuration: configuration, group: group, run: run)
+        var rigStopped = false
+        // A run that fails half-way must not leave the cache service listening.
+        defer { if !rigStopped { Task { await rig.stop() } } }
         let loads = rig.loads
         let started = ChaosClock.now()
         let note = { (what: String) in log(String(format: "  [%.2fs] %@", ChaosClock.now() - started, what)) }
@@ -159,6 +162,7 @@ public struct ChaosRunner: Sendable {
         let stopped = ChaosClock.now()
         note("load stopped; verifying with a fresh client")
         await rig.stop()
+        rigStopped = true
 
         // A fresh client reads back what the cluster kept.
         await checker.close()
@@ -180,8 +184,10 @@ public struct ChaosRunner: Sendable {
             slots.contains(HashSlot.slot(forKey: ChaosLoad.valueKey(run: run, worker: worker)))
                 || slots.contains(HashSlot.slot(forKey: ChaosLoad.counterKey(run: run, worker: worker)))
         })
+        let writers = Set((0..<settings.workers).filter { slots.contains(HashSlot.slot(forKey: ChaosLoad.valueKey(run: run, worker: $0))) })
         let phases = [faultAt - started, settled - faultAt, stopped - settled]
-        let figures = ledger.verify(finalValues: values, finalCounters: counters, affected: affected, phaseSeconds: phases)
+        let figures = ledger.verify(finalValues: values, finalCounters: counters, affected: affected, affectedWriters: writers,
+                                    phaseSeconds: phases)
         let timeline = ChaosTimeline(operationLog: operationLog, logs: cluster.nodeLogs(excluding: target), faultMarkEpoch: faultMarkEpoch)
         var outage: [Double]?
         if let timeline {
