@@ -1,9 +1,14 @@
 import SwiftEV
 
-/// A request whose connection failed or was lost before its answer: it may have run.
+/// A request whose connection failed or was lost before its answer.
 public struct ChaosHTTPLost: Error, CustomStringConvertible, Sendable {
     public var description: String
-    public init(description: String) { self.description = description }
+    /// False when the request was never written (the connection could not be opened).
+    public var mayHaveRun: Bool
+    public init(description: String, mayHaveRun: Bool = true) {
+        self.description = description
+        self.mayHaveRun = mayHaveRun
+    }
 }
 
 /// One keep-alive HTTP/1.1 connection to the cache service on one loop, requests pipelined and
@@ -38,7 +43,7 @@ final class ChaosHTTPConnection {
     }
 
     func send(_ request: ByteBuffer, _ completion: @escaping Completion) {
-        guard !closed else { return completion(.failure(ChaosHTTPLost(description: "HTTP client closed"))) }
+        guard !closed else { return completion(.failure(ChaosHTTPLost(description: "HTTP client closed", mayHaveRun: false))) }
         guard let stage, let context = stage.context else {
             queued.append((request, completion))
             return dial()
@@ -71,7 +76,7 @@ final class ChaosHTTPConnection {
             case .failure(let error):
                 let waiting = queued
                 queued = []
-                for request in waiting { request.completion(.failure(ChaosHTTPLost(description: "HTTP connect failed: \(error)"))) }
+                for request in waiting { request.completion(.failure(ChaosHTTPLost(description: "HTTP connect failed: \(error)", mayHaveRun: false))) }
             }
         }
     }

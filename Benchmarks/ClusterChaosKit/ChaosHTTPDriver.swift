@@ -6,8 +6,8 @@ import SwiftEV
 /// on a shared connection, an answer held up on a failed shard would hold up every answer
 /// behind it (HTTP/1.1 answers in order), and the healthy shards would seem to stall with it.
 /// Answers are classified as the service documents them: 200/204 (and 404 for a `GET`) done;
-/// 503/504 with `"outcome":"not_applied"` failed, not run; with `"outcome":"unknown"` (or a
-/// connection lost before the answer) unknown.
+/// 503/504 with `"outcome":"not_applied"` (or a connection that could not be opened) failed,
+/// not run; with `"outcome":"unknown"` (or a connection lost before the answer) unknown.
 public final class ChaosHTTPDriver: ChaosDriver {
     private let loop: LibevEventLoop
     private let host: String
@@ -76,7 +76,7 @@ public final class ChaosHTTPDriver: ChaosDriver {
                         notFoundIsAnAnswer: Bool = false) -> ChaosLedger.Outcome {
         switch result {
         case .failure(let lost):
-            return .unknown("\(operation) \(lost.description)")
+            return lost.mayHaveRun ? .unknown("\(operation) \(lost.description)") : .failed("\(operation) \(lost.description)")
         case .success(let response):
             switch response.status {
             case 200, 204: return .ok

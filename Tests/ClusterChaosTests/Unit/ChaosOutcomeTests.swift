@@ -56,6 +56,8 @@ final class ChaosOutcomeTests: XCTestCase {
                        .unknown("PUT 503 unavailable"))
         XCTAssertEqual(ChaosHTTPDriver.outcome(.failure(ChaosHTTPLost(description: "HTTP connection lost")), "PUT"),
                        .unknown("PUT HTTP connection lost"))
+        XCTAssertEqual(ChaosHTTPDriver.outcome(.failure(ChaosHTTPLost(description: "HTTP connect failed", mayHaveRun: false)), "INCR"),
+                       .failed("INCR HTTP connect failed"), "never written: it did not run")
     }
 
     func testAWriteCountsAsAcknowledgedOnlyWhenAReplicaConfirmedIt() {
