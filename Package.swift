@@ -186,7 +186,12 @@ let package = Package(
         // runner, shared by the ClusterChaos executable and the chaos tests. Not timed by tests.
         .target(
             name: "ClusterChaosKit",
-            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV"],
+            dependencies: [
+                "RedisCluster", "Redis", "RESP", "SwiftEV",
+                // The same load through the example cache service, started in-process.
+                "CacheServiceCore", .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/ClusterChaosKit",
             swiftSettings: strict
         ),

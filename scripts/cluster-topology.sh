@@ -144,7 +144,8 @@ op_kill() { # node
     t0="$(now_ms)"
     kill -KILL "$pid"
     while is_redis_pid "$pid"; do sleep 0.01; done
-    echo "kill: node $node (pid $pid, $role) killed with SIGKILL"
+    # The epoch milliseconds let a caller line the kill up with the nodes' logs.
+    echo "kill: node $node (pid $pid, $role) killed with SIGKILL at $t0 ms"
     if [ "$role" = master ] && [ -n "$replicas" ]; then
         while :; do
             for p in $replicas; do [ "$(node_role "$p")" = master ] && break 2; done
@@ -174,8 +175,10 @@ op_pause() { # node seconds
     case "$secs" in ''|*[!0-9.]*) die "pause: '$secs' is not a number of seconds" ;; esac
     pid="$(node_pid "$node")" || die "node $node is not running"
     role="$(node_role "$node")"
+    local t0
+    t0="$(now_ms)"
     kill -STOP "$pid"
-    echo "pause: node $node (pid $pid, $role) stopped (SIGSTOP) for ${secs}s"
+    echo "pause: node $node (pid $pid, $role) stopped (SIGSTOP) for ${secs}s at $t0 ms"
     sleep "$secs"
     kill -CONT "$pid"
     echo "pause: node $node resumed (SIGCONT)"

@@ -1,7 +1,9 @@
-// ClusterChaos: continuous load through RedisClusterClient while the cluster changes under it
-// (reshard a third of the slots, CLUSTER FAILOVER, kill -9 + restart of a primary, a primary
-// paused past cluster-node-timeout, scale out and in by a primary+replica pair), then a fresh
-// client checks what the cluster kept. Prints a table and writes JSON. Not a test.
+// ClusterChaos: continuous load while the cluster changes under it (reshard a third of the
+// slots, CLUSTER FAILOVER, kill -9 + restart of a primary, a primary paused past
+// cluster-node-timeout, scale out and in by a primary+replica pair), then a fresh client checks
+// what the cluster kept. The load goes through RedisClusterClient directly, through the client
+// with every write confirmed by WAIT 1, and through the example cache service over HTTP
+// (started in this process). Prints a table and writes JSON. Not a test.
 //
 //   swift build -c release --product ClusterChaos
 //   .build/release/ClusterChaos --base-port 8150 --json chaos.json
@@ -13,6 +15,12 @@
 //   --base-port P        first port of the cluster (default 8150)
 //   --name N             the script's cluster name (default chaosrun)
 //   --scenarios a,b      of reshard,failover,kill,pause,scale-out,scale-in (default all)
+//   --paths a,b          of client,wait,http (default all): each scenario once per path
+//   --http-port P        the cache service's port (default 0: the system picks one)
+//   --wait-ms N          WAIT 1's timeout on the wait path (default 500)
+//   --full-coverage no   set cluster-require-full-coverage no on every node after each reset
+//                        (default: Redis' yes, under which every node refuses keyed commands
+//                        while a shard has no primary)
 //   --workers N          workers, one operation in flight each (default 256)
 //   --loops N            event loops, one client each (default 1)
 //   --before S --after S seconds of load before the fault and after the cluster settled (3, 3)
@@ -34,6 +42,7 @@ struct Options {
     var basePort = 8150
     var name = "chaosrun"
     var scenarios = ChaosScenario.allCases
+    var paths = ChaosPath.allCases
     var jsonPath: String?
     var tableFrom: String?
 
@@ -57,6 +66,17 @@ struct Options {
                     guard let scenario = ChaosScenario(rawValue: String($0)) else { fail("unknown scenario \($0)") }
                     return scenario
                 }
+            case "--paths":
+                options.paths = value().split(separator: ",").map {
+                    guard let path = ChaosPath.named(String($0)) else { fail("unknown path \($0) (client, wait, http)") }
+                    return path
+                }
+            case "--http-port": options.settings.httpPort = Int(number())
+            case "--full-coverage":
+                let text = value()
+                guard ["yes", "no"].contains(text) else { fail("--full-coverage takes yes or no") }
+                options.settings.requireFullCoverage = text == "yes"
+            case "--wait-ms": options.settings.waitMilliseconds = max(1, Int(number()))
             case "--workers": options.settings.workers = max(1, Int(number()))
             case "--loops": options.settings.loops = max(1, Int(number()))
             case "--before": options.settings.before = number()
@@ -65,7 +85,7 @@ struct Options {
             case "--json": options.jsonPath = value()
             case "--table-from": options.tableFrom = value()
             case "-h", "--help":
-                print("usage: ClusterChaos [--base-port P] [--name N] [--scenarios a,b] [--workers N] [--loops N] [--before S] [--after S] [--pause-seconds S] [--json PATH] [--table-from PATH]")
+                print("usage: ClusterChaos [--base-port P] [--name N] [--scenarios a,b] [--paths client,wait,http] [--http-port P] [--wait-ms N] [--full-coverage yes|no] [--workers N] [--loops N] [--before S] [--after S] [--pause-seconds S] [--json PATH] [--table-from PATH]")
                 exit(0)
             case let other: fail("unknown option \(other)")
             }
@@ -87,28 +107,51 @@ if let path = options.tableFrom {
     results = try JSONDecoder().decode([ChaosResult].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
 } else {
     _ = try await cluster.run(["start"])
-    for scenario in options.scenarios {
-        FileHandle.standardError.write(Data("== \(scenario.rawValue)\n".utf8))
-        do {
-            results.append(try await runner.run(scenario))
-        } catch {
-            FileHandle.standardError.write(Data("ClusterChaos: \(scenario.rawValue) failed: \(error)\n".utf8))
+    for path in options.paths {
+        for scenario in options.scenarios {
+            FileHandle.standardError.write(Data("== \(scenario.rawValue) via \(path.rawValue)\n".utf8))
+            do {
+                results.append(try await runner.run(scenario, via: path))
+            } catch {
+                FileHandle.standardError.write(Data("ClusterChaos: \(scenario.rawValue) via \(path.rawValue) failed: \(error)\n".utf8))
+            }
         }
     }
 }
 
 func f(_ x: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", x) }
-print("| scenario | ops | errors (by kind) | acked writes lost | applied twice | stale reads | longest stall s (all / one worker / affected slots' writes) | affected slots writable again s after fault | ops/s before / during / after | unaffected ops/s before / during |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| scenario | via | ops | errors (by kind) | acked writes lost | applied twice | stale reads | longest stall s (all / one worker / affected slots' writes) | affected slots writable again s after fault | ops/s before / during / after | unaffected ops/s before / during |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for result in results {
     let r = result.figures
     // Reshards and scaling move slots without an outage: their longest write gap ends anywhere.
     let outage = [.failover, .kill, .pause].contains(result.scenario)
     let errors = r.errors.isEmpty ? "0" : "\(r.errorCount): " + r.errors.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
-    print("| \(result.scenario.rawValue) | \(r.operations) | \(errors) | \(r.lostWrites) | \(r.appliedTwice) | \(r.staleReads) | "
+    print("| \(result.scenario.rawValue) | \((result.path ?? .client).rawValue) | \(r.operations) | \(errors) | \(r.lostWrites) | \(r.appliedTwice) | \(r.staleReads) | "
           + "\(f(r.longestStall, 3)) / \(f(r.longestWorkerStall, 3)) / \(f(r.affectedStall, 3)) | \(outage ? r.recovery.map { f($0, 3) } ?? "-" : "n/a") | "
           + "\(f(r.opsPerSecond[0])) / \(f(r.opsPerSecond[1])) / \(f(r.opsPerSecond[2])) | "
           + "\(f(r.unaffectedOpsPerSecond[0])) / \(f(r.unaffectedOpsPerSecond[1])) |")
+}
+// Kill and pause: the affected slots' recovery split into what Redis took and what the client
+// added after the promotion (times in seconds after the SIGKILL/SIGSTOP, from the nodes' logs).
+let outages = results.filter { $0.timeline != nil }
+if !outages.isEmpty {
+    print("")
+    print("| scenario | via | full coverage | node flagged failing | cluster refusing keyed commands (CLUSTERDOWN) | election scheduled | replica promoted | first acked write on its slots | client after promotion | unaffected ops/s, whole fault phase vs before | unaffected ops/s while the node is down or stopped vs before |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for result in outages {
+        guard let t = result.timeline else { continue }
+        let r = result.figures
+        let firstWrite = r.recovery.map { $0 - t.signalAfterMark }
+        let sinceUnaffected = r.unaffectedOpsPerSecond[0] > 0 ? r.unaffectedOpsPerSecond[1] / r.unaffectedOpsPerSecond[0] * 100 : 0
+        let inOutage = result.unaffectedOutageOpsPerSecond.map { $0[0] > 0 ? "\(f($0[1] / $0[0] * 100, 1)) %" : "-" } ?? "-"
+        func s(_ x: Double?) -> String { x.map { f($0, 3) } ?? "-" }
+        let after = firstWrite.flatMap { write in t.promoted.map { write - $0 } }
+        let down = t.clusterDown.map { "\(f($0[0], 3)) – \(f($0[1], 3))" } ?? "-"
+        print("| \(result.scenario.rawValue) | \((result.path ?? .client).rawValue) | \(result.requireFullCoverage == false ? "no" : "yes") | "
+              + "\(s(t.failureFlagged)) | \(down) | \(s(t.electionScheduled)) | "
+              + "\(s(t.promoted)) | \(s(firstWrite)) | \(s(after)) | \(f(sinceUnaffected, 1)) % | \(inOutage) |")
+    }
 }
 if let jsonPath = options.jsonPath {
     let encoder = JSONEncoder()

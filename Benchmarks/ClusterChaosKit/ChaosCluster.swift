@@ -15,6 +15,21 @@ public struct ChaosCluster: Sendable {
         self.basePort = basePort
     }
 
+    /// Where the script keeps the nodes' files (`<dir>/<port>/redis.log`), as it derives it.
+    public var stateDirectory: String {
+        let repo = URL(fileURLWithPath: script).deletingLastPathComponent().deletingLastPathComponent().path
+        let base = ProcessInfo.processInfo.environment["SWIFTEV_CLUSTER_DIR"] ?? repo + "/.cluster"
+        return base + "-" + name
+    }
+
+    /// The nodes' logs (the layout's and the next two ports, where scale-out adds a pair),
+    /// but that of `excluded`.
+    public func nodeLogs(excluding excluded: Int) -> [String] {
+        (0..<8).filter { basePort + $0 != excluded }.compactMap {
+            try? String(contentsOfFile: "\(stateDirectory)/\(basePort + $0)/redis.log", encoding: .utf8)
+        }
+    }
+
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
         public init(description: String) { self.description = description }

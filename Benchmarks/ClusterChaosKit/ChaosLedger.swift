@@ -47,6 +47,8 @@ public struct ChaosLedger: Sendable {
         var lastSuccess: Double?
         var longestGap = 0.0
         var successes = [0, 0, 0]
+        /// Successes per `bucketSeconds` since `origin`, for the throughput of any window.
+        var buckets: [Int32] = []
         var staleReads = 0
     }
 
@@ -55,12 +57,14 @@ public struct ChaosLedger: Sendable {
     public private(set) var faultAt: Double?
     public private(set) var errors: [String: Int] = [:]
     public private(set) var operations = 0
+    /// Where the success buckets start (the first record), and how wide they are.
+    public private(set) var origin: Double?
+    public static let bucketSeconds = 0.1
     private var lastSuccess: Double?
     private var longestGlobalGap = 0.0
     /// Acknowledged `SET`s completed after the fault: (completed, worker), for the outage of
     /// the affected slots.
     private var writesAfterFault: [(time: Double, worker: Int)] = []
-    /// Added to worker numbers (`merge` of ledgers over different workers).
 
     public init(workers: Int) {
         self.workers = Array(repeating: Worker(), count: workers)
@@ -115,6 +119,12 @@ public struct ChaosLedger: Sendable {
         }
         workers[worker].lastSuccess = completed
         workers[worker].successes[phase.rawValue] += 1
+        if origin == nil { origin = completed }
+        let bucket = max(0, Int((completed - origin!) / Self.bucketSeconds))
+        if workers[worker].buckets.count <= bucket {
+            workers[worker].buckets += Array(repeating: 0, count: bucket + 1 - workers[worker].buckets.count)
+        }
+        workers[worker].buckets[bucket] += 1
         if let lastSuccess { longestGlobalGap = max(longestGlobalGap, completed - lastSuccess) }
         lastSuccess = max(lastSuccess ?? completed, completed)
     }
@@ -129,7 +139,21 @@ public struct ChaosLedger: Sendable {
     /// Folds in another ledger over different workers (one per event loop).
     public mutating func merge(_ other: ChaosLedger) {
         let offset = workers.count
-        workers += other.workers
+        var others = other.workers
+        // One time axis: the other ledger's buckets shifted onto this one's origin.
+        if let mine = origin, let theirs = other.origin {
+            let shift = Int(((theirs - mine) / Self.bucketSeconds).rounded())
+            for index in others.indices {
+                others[index].buckets = shift >= 0
+                    ? Array(repeating: 0, count: shift) + others[index].buckets
+                    : Array(others[index].buckets.dropFirst(-shift))
+            }
+        } else if origin == nil {
+            // Ours has no successes yet: adopt the other's axis.
+            origin = other.origin
+            for index in workers.indices { workers[index].buckets = [] }
+        }
+        workers += others
         writesAfterFault += other.writesAfterFault.map { ($0.time, $0.worker + offset) }
         operations += other.operations
         errors.merge(other.errors, uniquingKeysWith: +)
@@ -137,13 +161,30 @@ public struct ChaosLedger: Sendable {
         if let time = other.faultAt { faultAt = min(faultAt ?? time, time) }
     }
 
+    /// Successful operations per second of the workers outside `excluded`, between two times
+    /// (on the clock the ledger was fed), to a bucket's precision.
+    public func opsPerSecond(excluding excluded: Set<Int>, from start: Double, to end: Double) -> Double {
+        guard let origin, end > start else { return 0 }
+        let first = max(0, Int(((start - origin) / Self.bucketSeconds).rounded()))
+        let last = Int(((end - origin) / Self.bucketSeconds).rounded())
+        guard last > first else { return 0 }
+        var total = 0
+        for (index, worker) in workers.enumerated() where !excluded.contains(index) {
+            for bucket in first..<min(last, worker.buckets.count) { total += Int(worker.buckets[bucket]) }
+        }
+        return Double(total) / (Double(last - first) * Self.bucketSeconds)
+    }
+
     /// The figures of the run, given what a fresh connection read back: each worker's final
     /// value (the sequence it names, nil when absent) and counter.
     /// - Parameters:
     ///   - affected: the workers whose keys live on the slots the fault touched.
+    ///   - affectedWriters: those whose value key does (their `SET`s time the outage);
+    ///     default `affected`. A worker whose other key is affected may write to a healthy
+    ///     shard as soon as its stuck command times out.
     ///   - phaseSeconds: how long each phase lasted (for ops/s).
     public func verify(finalValues: [Int?], finalCounters: [Int], affected: Set<Int> = [],
-                       phaseSeconds: [Double] = [1, 1, 1]) -> ChaosFigures {
+                       affectedWriters: Set<Int>? = nil, phaseSeconds: [Double] = [1, 1, 1]) -> ChaosFigures {
         precondition(finalValues.count == workers.count && finalCounters.count == workers.count)
         var figures = ChaosFigures()
         figures.operations = operations
@@ -161,7 +202,8 @@ public struct ChaosLedger: Sendable {
             // The affected slots' outage: the longest gap between acknowledged writes on them
             // (from the fault on), and when it ended.
             var last = faultAt
-            for write in writesAfterFault.filter({ affected.contains($0.worker) }).sorted(by: { $0.time < $1.time }) {
+            let writers = affectedWriters ?? affected
+            for write in writesAfterFault.filter({ writers.contains($0.worker) }).sorted(by: { $0.time < $1.time }) {
                 if write.time - last > figures.affectedStall {
                     figures.affectedStall = write.time - last
                     figures.recovery = write.time - faultAt

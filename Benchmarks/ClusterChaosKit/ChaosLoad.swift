@@ -4,12 +4,14 @@ import Redis
 import RedisCluster
 import SwiftEV
 
-/// The load of a chaos run on one client's loop: each worker owns a value key and a counter
-/// key and cycles `SET` (value naming worker and sequence), `GET`, `INCR`, one at a time, the
-/// next as soon as the last ended; every result goes into `ledger`. Loop-confined:
+/// The load of a chaos run on one loop: each worker owns a value key and a counter key and
+/// cycles `SET` (value naming worker and sequence), `GET`, `INCR`, one at a time, the next as
+/// soon as the last ended, through `driver` (the cluster client, the cache service over HTTP,
+/// writes confirmed by `WAIT 1`); every result goes into `ledger`. Loop-confined:
 /// `@unchecked Sendable` only so it can be created and read back through `loop.submit`.
 public final class ChaosLoad: @unchecked Sendable {
-    public let client: RedisClusterClient
+    public let driver: any ChaosDriver
+    public let loop: any EventLoop
     public let workers: Range<Int>
     public let run: String
     public private(set) var ledger: ChaosLedger
@@ -19,8 +21,9 @@ public final class ChaosLoad: @unchecked Sendable {
     private var stopping: EventLoopPromise<Void>?
 
     /// Workers `workers` (global numbers) of run `run` (a tag in every key, so runs never meet).
-    public init(client: RedisClusterClient, workers: Range<Int>, run: String) {
-        self.client = client
+    public init(driver: any ChaosDriver, loop: any EventLoop, workers: Range<Int>, run: String) {
+        self.driver = driver
+        self.loop = loop
         self.workers = workers
         self.run = run
         ledger = ChaosLedger(workers: workers.count)
@@ -66,19 +69,18 @@ public final class ChaosLoad: @unchecked Sendable {
         case 0:
             seqs[index] += 1
             let seq = seqs[index]
-            client.submit(RedisCommand("SET", Self.valueKey(run: run, worker: worker), Self.value(worker: worker, seq: seq))) { [self] result in
-                ledger.recordSet(worker: index, seq: seq, Self.outcome(result, "SET"), submitted: submitted, completed: ChaosClock.now())
+            driver.set(key: Self.valueKey(run: run, worker: worker), value: Self.value(worker: worker, seq: seq)) { [self] outcome in
+                ledger.recordSet(worker: index, seq: seq, outcome, submitted: submitted, completed: ChaosClock.now())
                 done(index)
             }
         case 1:
-            client.submit(RedisCommand("GET", Self.valueKey(run: run, worker: worker))) { [self] result in
-                let seq = (try? result.get().decode(as: String?.self)).flatMap { Self.seq(of: $0) }
-                ledger.recordGet(worker: index, seq: seq, Self.outcome(result, "GET"), submitted: submitted, completed: ChaosClock.now())
+            driver.get(key: Self.valueKey(run: run, worker: worker)) { [self] outcome, value in
+                ledger.recordGet(worker: index, seq: Self.seq(of: value), outcome, submitted: submitted, completed: ChaosClock.now())
                 done(index)
             }
         default:
-            client.submit(RedisCommand("INCR", Self.counterKey(run: run, worker: worker))) { [self] result in
-                ledger.recordIncrement(worker: index, Self.outcome(result, "INCR"), submitted: submitted, completed: ChaosClock.now())
+            driver.increment(key: Self.counterKey(run: run, worker: worker)) { [self] outcome in
+                ledger.recordIncrement(worker: index, outcome, submitted: submitted, completed: ChaosClock.now())
                 done(index)
             }
         }
@@ -91,38 +93,6 @@ public final class ChaosLoad: @unchecked Sendable {
             return
         }
         issue(index)
-    }
-
-    /// How the caller saw a command end, by kind of error.
-    public static func outcome(_ result: Result<RESPValue, any Error>, _ command: String) -> ChaosLedger.Outcome {
-        switch result {
-        case .success: return .ok
-        case .failure(let error): return outcome(of: error, command)
-        }
-    }
-
-    public static func outcome(of error: any Error, _ command: String) -> ChaosLedger.Outcome {
-        if let error = error as? RedisError {
-            switch error.kind {
-            case .timeout(.unknown): return .unknown("\(command) timeout")
-            case .connectionClosed(.unknown): return .unknown("\(command) connection closed")
-            case .nodeUnresponsive(.unknown): return .unknown("\(command) node unresponsive")
-            case .cancelled: return .unknown("\(command) cancelled")
-            case .timeout(.notSent): return .failed("\(command) timeout (not sent)")
-            case .connectionClosed(.notSent): return .failed("\(command) connection closed (not sent)")
-            case .nodeUnresponsive(.notSent): return .failed("\(command) node unresponsive (not sent)")
-            case .server(let reply): return .failed("\(command) server error \(reply.code)")
-            default: return .failed("\(command) \(error.kind)")
-            }
-        }
-        if let error = error as? RedisClusterError {
-            switch error.kind {
-            case .timedOutWaiting: return .failed("\(command) timed out waiting (not executed)")
-            case .noReachableNode: return .failed("\(command) no reachable node")
-            default: return .failed("\(command) \(error.kind)")
-            }
-        }
-        return .failed("\(command) \(type(of: error))")
     }
 }
 

@@ -11,6 +11,24 @@ public enum ChaosScenario: String, Sendable, CaseIterable, Codable {
     case scaleIn = "scale-in"
 }
 
+/// What carries the load: the cluster client directly, the client with every write confirmed
+/// by `WAIT 1`, or the example cache service (started in-process) over HTTP.
+public enum ChaosPath: String, Sendable, CaseIterable, Codable {
+    case client
+    case wait = "client+WAIT 1"
+    case http = "cache service (HTTP)"
+
+    /// The runner's `--paths` names.
+    public static func named(_ name: String) -> ChaosPath? {
+        switch name {
+        case "client": return .client
+        case "wait": return .wait
+        case "http": return .http
+        default: return nil
+        }
+    }
+}
+
 /// How a chaos run is shaped.
 public struct ChaosSettings: Sendable {
     public var workers = 256
@@ -26,6 +44,15 @@ public struct ChaosSettings: Sendable {
     public var pauseCommandTimeout = TimeAmount.seconds(1)
     public var pauseSeconds = 4.5
     public var reshardSlots = 16384 / 3
+    /// `WAIT 1`'s own timeout for `ChaosPath.wait`, below both command timeouts.
+    public var waitMilliseconds = 500
+    /// The in-process cache service's port (0: one the system picks).
+    public var httpPort = 0
+    /// Redis' `cluster-require-full-coverage` (default yes): with it, every node refuses keyed
+    /// commands (`CLUSTERDOWN`) from the moment a primary is flagged failing until its replica
+    /// is promoted, so the healthy shards stop too. Set on every node after the reset; `false`
+    /// measures what the client itself keeps going.
+    public var requireFullCoverage = true
 
     public init() {}
 }
@@ -33,6 +60,8 @@ public struct ChaosSettings: Sendable {
 /// A scenario's result: the figures, what the script said it did, how long each phase lasted.
 public struct ChaosResult: Sendable, Codable {
     public var scenario: ChaosScenario
+    /// Nil in results written before there was more than one path: the client.
+    public var path: ChaosPath?
     public var figures: ChaosFigures
     public var phaseSeconds: [Double]
     public var commandTimeoutMilliseconds: Int64
@@ -40,6 +69,14 @@ public struct ChaosResult: Sendable, Codable {
     public var affectedWorkers: Int
     public var affectedSlots: Int
     public var operationLog: [String]
+    /// For a kill or a pause: when Redis flagged the node failing and promoted its replica.
+    public var timeline: ChaosTimeline?
+    /// Redis' `cluster-require-full-coverage` during the run (nil in older results: yes).
+    public var requireFullCoverage: Bool?
+    /// For a kill or a pause: the unaffected workers' successful operations per second before
+    /// the fault, and while the node was down or stopped (from the signal to the promotion, or
+    /// to the end of the pause): apart from the settling that follows, which loads the machine.
+    public var unaffectedOutageOpsPerSecond: [Double]?
 }
 
 public struct ChaosRunner: Sendable {
@@ -53,9 +90,9 @@ public struct ChaosRunner: Sendable {
         self.log = log
     }
 
-    /// Resets the cluster (and sets it up for the scenario), runs the load, applies the fault,
-    /// lets the cluster settle, stops the load and verifies with a fresh client.
-    public func run(_ scenario: ChaosScenario) async throws -> ChaosResult {
+    /// Resets the cluster (and sets it up for the scenario), runs the load through `path`,
+    /// applies the fault, lets the cluster settle, stops the load and verifies with a fresh client.
+    public func run(_ scenario: ChaosScenario, via path: ChaosPath = .client) async throws -> ChaosResult {
         var operationLog: [String] = []
         func operate(_ arguments: [String]) async throws {
             let output = try await cluster.run(arguments)
@@ -71,27 +108,31 @@ public struct ChaosRunner: Sendable {
         defer { try? group.syncShutdown() }
         var configuration = RedisClusterConfiguration(seeds: cluster.ports.map { .init(host: "127.0.0.1", port: $0) })
         configuration.commandTimeout = timeout
-        let clients = group.loops.map { RedisClusterClient(configuration: configuration, eventLoop: $0) }
-        for client in clients { try await client.connect() }
-        guard let before = await clients[0].topology() else { throw ChaosCluster.Failure(description: "no topology") }
-        let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let perLoop = (settings.workers + settings.loops - 1) / settings.loops
-        var loads: [ChaosLoad] = []
-        for (index, client) in clients.enumerated() {
-            let range = (index * perLoop)..<min(settings.workers, (index + 1) * perLoop)
-            let load = try await client.eventLoop.submit {
-                let load = ChaosLoad(client: client, workers: range, run: run)
-                load.start()
-                return load
-            }.get()
-            loads.append(load)
+        // The topology before the fault, and afterwards what the cluster kept, through a client
+        // of its own that carries no load.
+        let checker = RedisClusterClient(configuration: configuration, eventLoop: group.loops[0])
+        try await checker.connect()
+        // Set either way: a reset keeps the nodes running, and with them an earlier run's setting.
+        let coverage = settings.requireFullCoverage ? "yes" : "no"
+        for node in try await checker.nodes() {
+            _ = try await node.send(RedisCommand("CONFIG", "SET", "cluster-require-full-coverage", coverage))
         }
+        log("  cluster-require-full-coverage \(coverage) on every node")
+        guard let before = await checker.topology() else { throw ChaosCluster.Failure(description: "no topology") }
+        let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let rig = try await ChaosRig.start(path, settings: settings, configuration: configuration, group: group, run: run)
+        var rigStopped = false
+        // A run that fails half-way must not leave the cache service listening.
+        defer { if !rigStopped { Task { await rig.stop() } } }
+        let loads = rig.loads
         let started = ChaosClock.now()
         let note = { (what: String) in log(String(format: "  [%.2fs] %@", ChaosClock.now() - started, what)) }
-        note("load running (\(settings.workers) workers, commandTimeout \(timeout))")
+        note("load running via \(path.rawValue) (\(settings.workers) workers, commandTimeout \(timeout))")
+        for load in loads { try await load.loop.submit { load.start() }.get() }
         try await Task.sleep(for: .seconds(settings.before))
         let faultAt = ChaosClock.now()
-        for load in loads { try await load.client.eventLoop.submit { load.faultStarted(at: faultAt) }.get() }
+        let faultMarkEpoch = Date().timeIntervalSince1970
+        for load in loads { try await load.loop.submit { load.faultStarted(at: faultAt) }.get() }
         let target = cluster.basePort  // the first primary of the freshly reset layout
         note("fault: \(scenario.rawValue)")
         switch scenario {
@@ -106,46 +147,62 @@ public struct ChaosRunner: Sendable {
         }
         let settled = ChaosClock.now()
         note("settled")
-        for load in loads { try await load.client.eventLoop.submit { load.faultEnded() }.get() }
+        for load in loads { try await load.loop.submit { load.faultEnded() }.get() }
         try await Task.sleep(for: .seconds(settings.after))
         var ledger = ChaosLedger(workers: 0)
         for load in loads {
-            let stopped = try await load.client.eventLoop.submit { () -> EventLoopFuture<Void> in
-                let promise = load.client.eventLoop.makePromise(of: Void.self)
+            let stopped = try await load.loop.submit { () -> EventLoopFuture<Void> in
+                let promise = load.loop.makePromise(of: Void.self)
                 load.stop(promise)
                 return promise.futureResult
             }.get()
             try await stopped.get()
-            ledger.merge(try await load.client.eventLoop.submit { load.ledger }.get())
+            ledger.merge(try await load.loop.submit { load.ledger }.get())
         }
         let stopped = ChaosClock.now()
         note("load stopped; verifying with a fresh client")
-        for client in clients { await client.close() }
+        await rig.stop()
+        rigStopped = true
 
         // A fresh client reads back what the cluster kept.
-        let checker = RedisClusterClient(configuration: configuration, eventLoop: group.loops[0])
-        try await checker.connect()
+        await checker.close()
+        let fresh = RedisClusterClient(configuration: configuration, eventLoop: group.loops[0])
+        try await fresh.connect()
         var values: [Int?] = []
         var counters: [Int] = []
         for worker in 0..<settings.workers {
-            let value = try await checker.send(RedisCommand("GET", ChaosLoad.valueKey(run: run, worker: worker))).decode(as: String?.self)
+            let value = try await fresh.send(RedisCommand("GET", ChaosLoad.valueKey(run: run, worker: worker))).decode(as: String?.self)
             values.append(ChaosLoad.seq(of: value))
-            let counter = try await checker.send(RedisCommand("GET", ChaosLoad.counterKey(run: run, worker: worker))).decode(as: String?.self)
+            let counter = try await fresh.send(RedisCommand("GET", ChaosLoad.counterKey(run: run, worker: worker))).decode(as: String?.self)
             counters.append(counter.flatMap { Int($0) } ?? 0)
         }
-        let after = await checker.topology() ?? before
-        await checker.close()
+        let after = await fresh.topology() ?? before
+        await fresh.close()
 
         let slots = affectedSlots(scenario, before: before, after: after, target: target)
         let affected = Set((0..<settings.workers).filter { worker in
             slots.contains(HashSlot.slot(forKey: ChaosLoad.valueKey(run: run, worker: worker)))
                 || slots.contains(HashSlot.slot(forKey: ChaosLoad.counterKey(run: run, worker: worker)))
         })
+        let writers = Set((0..<settings.workers).filter { slots.contains(HashSlot.slot(forKey: ChaosLoad.valueKey(run: run, worker: $0))) })
         let phases = [faultAt - started, settled - faultAt, stopped - settled]
-        let figures = ledger.verify(finalValues: values, finalCounters: counters, affected: affected, phaseSeconds: phases)
-        return ChaosResult(scenario: scenario, figures: figures, phaseSeconds: phases,
+        let figures = ledger.verify(finalValues: values, finalCounters: counters, affected: affected, affectedWriters: writers,
+                                    phaseSeconds: phases)
+        let timeline = ChaosTimeline(operationLog: operationLog, logs: cluster.nodeLogs(excluding: target), faultMarkEpoch: faultMarkEpoch)
+        var outage: [Double]?
+        if let timeline {
+            let signal = faultAt + timeline.signalAfterMark
+            let end = scenario == .pause ? signal + settings.pauseSeconds : timeline.promoted.map { signal + $0 }
+            if let end {
+                outage = [ledger.opsPerSecond(excluding: affected, from: started, to: faultAt),
+                          ledger.opsPerSecond(excluding: affected, from: signal, to: end)]
+            }
+        }
+        return ChaosResult(scenario: scenario, path: path, figures: figures, phaseSeconds: phases,
                            commandTimeoutMilliseconds: timeout.nanoseconds / 1_000_000, workers: settings.workers,
-                           affectedWorkers: affected.count, affectedSlots: slots.count, operationLog: operationLog)
+                           affectedWorkers: affected.count, affectedSlots: slots.count, operationLog: operationLog,
+                           timeline: timeline, requireFullCoverage: settings.requireFullCoverage,
+                           unaffectedOutageOpsPerSecond: outage)
     }
 
     /// The slots the fault touched: the target primary's (a failover, kill or hang), or those

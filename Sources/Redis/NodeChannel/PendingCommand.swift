@@ -26,6 +26,10 @@ public struct PendingCommand: Sendable {
     /// Whether the command was written to a connection that was then lost without a reply.
     /// Only read-only commands come back with this set; writes fail with an unknown outcome.
     public var wasSent: Bool
+    /// Meant for the node it was sent to and no other (a cluster client's topology query,
+    /// `WAIT` after a write on that connection): handed back unanswered, it fails instead of
+    /// being sent elsewhere, where its answer would be taken for that node's.
+    public var pinned = false
 
     public init(command: RedisCommand, handler: ReplyHandler, deadline: Deadline? = nil,
                 redirections: [Redirection] = [], asking: Bool = false) {

@@ -143,9 +143,11 @@ public final class RedisClusterClient: RedisCommandSending, RedisLoopLocalSendin
     /// ```
     ///
     /// Fails with `slotNotCovered` when no shard serves the slot right now, `clientClosed` after
-    /// `close()`: it never waits for a topology (the node it meant may be gone by then). If the
-    /// connection was re-established since the write, `WAIT` runs on the new one and counts
-    /// nothing of the earlier write.
+    /// `close()`: it never waits for a topology (the node it meant may be gone by then). It is
+    /// never sent on another connection: with none open or being dialled to that primary it
+    /// fails with `RedisError` `.connectionClosed(.notSent)` (a `WAIT` on a new connection
+    /// would count none of the earlier writes and confirm them at once), and so does a command
+    /// the connection hands back unanswered (lost before it was written).
     public func submit(_ command: RedisCommand, toPrimaryOf slot: Int, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
         coordinator.submit(PendingCommand(command: command, handler: .callback(on: eventLoop, onReply)), toPrimaryOf: slot)

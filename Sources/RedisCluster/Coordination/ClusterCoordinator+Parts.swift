@@ -54,9 +54,10 @@ extension ClusterCoordinator {
         batches.send()
     }
 
-    /// A fanned-out part that its node redirected or returned. Only parts of fan-outs ever
-    /// reach the pool with a fan-out policy (the caller's command is split before): re-routing
-    /// one would run it on another node, so it fails, naming what happened.
+    /// A fanned-out part or a pinned command (see `HandBack`) that its node redirected or
+    /// returned. Only parts of fan-outs ever reach the pool with a fan-out policy (the caller's
+    /// command is split before): re-routing one would run it on another node, so it fails,
+    /// naming what happened.
     func failPinned(_ pending: PendingCommand, node: ClusterEndpoint, _ kind: RedisError.Kind, underlying: String? = nil) {
         pending.handler.complete(.failure(RedisError(kind, node: node.description, command: pending.command.name, underlying: underlying)))
     }

@@ -5,7 +5,10 @@ import SwiftEV
 /// What the node pool hands back: redirected commands and commands a node could not take.
 extension ClusterCoordinator {
     func nodePool(_ pool: NodePool, redirected command: PendingCommand, by redirection: Redirection, from node: ClusterEndpoint) {
-        if ClusterCommandPolicy.of(command.command).isFanOut { return failPinned(command, node: node, .redirected(redirection)) }
+        if case .fail(let kind) = HandBack.of(pinned: command.pinned, fanOut: ClusterCommandPolicy.of(command.command).isFanOut,
+                                             redirection: redirection) {
+            return failPinned(command, node: node, kind)
+        }
         var pending = command
         let decision = policy.decide(redirection, history: pending.redirections, sender: node,
                                      knowsPrimary: { self.knowsPrimary($0) }, now: loop.now,
@@ -55,10 +58,9 @@ extension ClusterCoordinator {
         // Never written, or read-only (the node layer fails written writes with an unknown
         // outcome itself): safe to send again once the slot's owner is reachable.
         for pending in commands {
-            if ClusterCommandPolicy.of(pending.command).isFanOut {
-                failPinned(pending, node: node, .connectionClosed(pending.wasSent ? .unknown : .notSent), underlying: cause.description)
-            } else {
-                park(pending, .node(node, cause.description))
+            switch HandBack.of(pinned: pending.pinned, fanOut: ClusterCommandPolicy.of(pending.command).isFanOut, wasSent: pending.wasSent) {
+            case .fail(let kind): failPinned(pending, node: node, kind, underlying: cause.description)
+            case .route: park(pending, .node(node, cause.description))
             }
         }
     }

@@ -40,7 +40,8 @@ extension ClusterCoordinator {
     /// After a refresh that asked the other nodes installed `topology`.
     func trustAgain(refreshStartedAt: Deadline, topology: ClusterTopology) {
         silentNodes.keepOnly(Set(topology.nodes.map(\.endpoint)))
-        for endpoint in silentNodes.refreshed(startedAt: refreshStartedAt) {
+        let failing = Set(topology.nodes.filter { $0.health == .failed }.map(\.endpoint))
+        for endpoint in silentNodes.refreshed(startedAt: refreshStartedAt, failing: failing) {
             logger.info("node answers again and the cluster confirms its slots", metadata: ["node": "\(endpoint)"])
         }
     }

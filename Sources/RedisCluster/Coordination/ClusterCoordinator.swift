@@ -150,11 +150,22 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     /// `RedisClusterClient.submit(_:toPrimaryOf:onReply:)`): no parking, no key routing.
     func submit(_ pending: consuming PendingCommand, toPrimaryOf slot: Int) {
         if pending.deadline == nil { pending.deadline = loop.now + configuration.commandTimeout }
+        // About that connection's state: handed back, it must not be answered by another node.
+        pending.pinned = true
         if case .closed = phase { return fail(pending, .clientClosed) }
         guard let index = topology?.shardIndex(forSlot: slot), index < primaryHandles.count else {
             return fail(pending, .slotNotCovered(slot))
         }
-        pool.send(pending, via: primaryHandles[index])
+        let handle = primaryHandles[index]
+        // Open, or being dialled with earlier commands queued (a write pipelined before it):
+        // a connection that may have carried them. A new one would carry none.
+        switch handle.state {
+        case .ready(let connection) where !connection.isClosing: break
+        case .connecting: break
+        default:
+            return failPinned(pending, node: handle.endpoint, .connectionClosed(.notSent), underlying: "no open connection to the slot's primary")
+        }
+        pool.send(pending, via: handle)
     }
 
     /// Sends `pending` to the node its keys belong to, or parks it until that is known.

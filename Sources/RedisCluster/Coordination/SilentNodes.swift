@@ -44,9 +44,18 @@ struct SilentNodes: Sendable, Equatable {
     }
 
     /// A refresh that started at `startedAt` (asking other nodes than the suspects) installed
-    /// its view: nodes that had answered before it started are trusted again. Returns them.
-    mutating func refreshed(startedAt: Deadline) -> [ClusterEndpoint] {
-        let cleared = nodes.filter { if case .answered(let at) = $0.value { return at <= startedAt } else { return false } }.map(\.key)
+    /// its view: nodes that had answered before it started are trusted again, unless that view
+    /// flags them failing (`failing`). Returns them.
+    ///
+    /// A hung primary that resumes answers at once, but while the others flag it failing its
+    /// replica's election is under way: it would acknowledge writes and be demoted a moment
+    /// later, dropping them (seen under load with `cluster-require-full-coverage no`: reads
+    /// going back in time). It is trusted once the others no longer flag it.
+    mutating func refreshed(startedAt: Deadline, failing: Set<ClusterEndpoint> = []) -> [ClusterEndpoint] {
+        let cleared = nodes.filter {
+            guard !failing.contains($0.key), case .answered(let at) = $0.value else { return false }
+            return at <= startedAt
+        }.map(\.key)
         for endpoint in cleared { nodes[endpoint] = nil }
         return cleared
     }

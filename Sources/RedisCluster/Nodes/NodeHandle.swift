@@ -39,6 +39,14 @@ final class NodeHandle {
         var command: RedisCommand
         var deadline: Deadline
         var completion: (Result<RESPValue, any Error>) -> Void
+
+        /// Pinned: lost with its connection, it fails with this node's failure rather than
+        /// being answered by another node and taken for this one's answer.
+        func pending(on loop: any EventLoop) -> PendingCommand {
+            var pending = PendingCommand(command: command, handler: .callback(on: loop, completion), deadline: deadline)
+            pending.pinned = true
+            return pending
+        }
     }
 
     var connection: (any NodeConnection)? {

@@ -118,7 +118,7 @@ final class NodePool: NodeChannelDelegate {
         let probe = NodeHandle.Probe(command: command, deadline: loop.now + timeout, completion: completion)
         switch handle.state {
         case .ready(let connection):
-            connection.send(PendingCommand(command: command, handler: .callback(on: loop, completion), deadline: probe.deadline))
+            connection.send(probe.pending(on: loop))
         case .connecting(let queue, var probes):
             probes.append(probe)
             handle.state = .connecting(queue, probes: probes)
@@ -179,9 +179,7 @@ final class NodePool: NodeChannelDelegate {
             self.byCorrelator[ObjectIdentifier(connection.correlator)] = nil
             self.connectionClosed(handle)
         }
-        for probe in probes {
-            connection.send(PendingCommand(command: probe.command, handler: .callback(on: loop, probe.completion), deadline: probe.deadline))
-        }
+        for probe in probes { connection.send(probe.pending(on: loop)) }
         if !queue.isEmpty { connection.send(batch: Array(queue)) }
         delegate?.nodePool(self, connected: handle.endpoint)
     }

@@ -4,8 +4,10 @@ import XCTest
 
 /// Short runs of every live topology scenario on the chaos cluster (its own, reset before each
 /// run, so the order of the tests does not matter), asserting the promises of the README's
-/// "What happens when the cluster changes". Stalls and recovery times are measured by the
-/// ClusterChaos runner, not asserted here (no timing assertions in tests).
+/// "What happens when the cluster changes": through the cluster client, through the cache
+/// service over HTTP (`…OverHTTP`), and with writes confirmed by `WAIT 1` (`…AfterWait`).
+/// Stalls and recovery times are measured by the ClusterChaos runner, not asserted here (no
+/// timing assertions in tests).
 final class LiveTopologyTests: XCTestCase {
     func runner() throws -> ChaosRunner {
         guard let text = ProcessInfo.processInfo.environment["SWIFTEV_CHAOS_BASE_PORT"], let base = Int(text) else {
@@ -23,9 +25,9 @@ final class LiveTopologyTests: XCTestCase {
         return ChaosRunner(cluster: ChaosCluster(script: script, name: "chaos", basePort: base), settings: settings) { print($0) }
     }
 
-    func run(_ scenario: ChaosScenario) async throws -> ChaosFigures {
-        let result = try await runner().run(scenario)
-        print("\(scenario.rawValue): \(result.figures)")
+    func run(_ scenario: ChaosScenario, via path: ChaosPath = .client) async throws -> ChaosFigures {
+        let result = try await runner().run(scenario, via: path)
+        print("\(scenario.rawValue) via \(path.rawValue): \(result.figures)")
         XCTAssertGreaterThan(result.figures.operations, 1000, "the load ran")
         XCTAssertGreaterThan(result.affectedWorkers, 0, "some workers' keys were on the slots the fault touched")
         return result.figures
@@ -60,22 +62,70 @@ final class LiveTopologyTests: XCTestCase {
     /// nothing runs twice. (Writes Redis' asynchronous replication dropped can be lost: the
     /// runner reports how many.)
     func testKilledPrimary() async throws {
-        let figures = try await run(.kill)
+        assertOnlyInFlightCommandsFailed(try await run(.kill))
+    }
+
+    func assertOnlyInFlightCommandsFailed(_ figures: ChaosFigures, file: StaticString = #filePath, line: UInt = #line) {
         let notUnknown = figures.errors.filter { !$0.key.hasPrefix("unknown outcome") }
-        XCTAssertEqual(notUnknown, [:], "only outcome-unknown errors")
-        XCTAssertLessThanOrEqual(figures.errorCount, 48, "at most one command in flight per worker at the kill")
-        XCTAssertEqual(figures.appliedTwice, 0)
+        XCTAssertEqual(notUnknown, [:], "only outcome-unknown errors", file: file, line: line)
+        XCTAssertLessThanOrEqual(figures.errorCount, 48, "at most one command in flight per worker at the kill", file: file, line: line)
+        XCTAssertEqual(figures.appliedTwice, 0, file: file, line: line)
     }
 
     /// A primary paused past cluster-node-timeout (commandTimeout below it): in-flight and
     /// waiting commands may fail as unknown or timed out, but no acknowledged write is lost and
     /// no read goes back in time.
     func testPausedPrimary() async throws {
-        let figures = try await run(.pause)
+        assertNoAcknowledgedWriteLostToAHang(try await run(.pause))
+    }
+
+    func assertNoAcknowledgedWriteLostToAHang(_ figures: ChaosFigures, file: StaticString = #filePath, line: UInt = #line) {
         let allowed = figures.errors.filter { $0.key.hasPrefix("unknown outcome") || $0.key.contains("timed out") || $0.key.contains("timeout") }
-        XCTAssertEqual(allowed.count, figures.errors.count, "only unknown outcomes and timeouts: \(figures.errors)")
+        XCTAssertEqual(allowed.count, figures.errors.count, "only unknown outcomes and timeouts: \(figures.errors)", file: file, line: line)
+        XCTAssertEqual(figures.lostWrites, 0, "acknowledged writes lost", file: file, line: line)
+        XCTAssertEqual(figures.appliedTwice, 0, file: file, line: line)
+        XCTAssertEqual(figures.staleReads, 0, "reads older than an acknowledged write", file: file, line: line)
+    }
+
+    // MARK: Through the cache service over HTTP
+    //
+    // Scaling out and in is left to the client tests above and the runner: each run takes one
+    // to two minutes of redis-cli rebalancing, and the service routes with the same client.
+
+    func testReshardingSlotsUnderLoadOverHTTP() async throws {
+        assertNothingHappenedToTheCallers(try await run(.reshard, via: .http))
+    }
+
+    func testClusterFailoverOverHTTP() async throws {
+        assertNothingHappenedToTheCallers(try await run(.failover, via: .http))
+    }
+
+    /// The service answers the requests in flight at the kill 503/504 with outcome unknown.
+    func testKilledPrimaryOverHTTP() async throws {
+        assertOnlyInFlightCommandsFailed(try await run(.kill, via: .http))
+    }
+
+    func testPausedPrimaryOverHTTP() async throws {
+        assertNoAcknowledgedWriteLostToAHang(try await run(.pause, via: .http))
+    }
+
+    // MARK: Writes acknowledged after WAIT 1
+
+    /// With every write confirmed by a replica before it counts, a kill -9 loses none of them:
+    /// the promoted replica has them all. Writes the new primary takes before its replica is
+    /// back are reported unknown (no replica to confirm), never acknowledged.
+    func testKilledPrimaryLosesNoWriteAcknowledgedAfterWait() async throws {
+        let figures = try await run(.kill, via: .wait)
+        let notUnknown = figures.errors.filter { !$0.key.hasPrefix("unknown outcome") }
+        XCTAssertEqual(notUnknown, [:], "only outcome-unknown errors")
         XCTAssertEqual(figures.lostWrites, 0, "acknowledged writes lost")
+        XCTAssertEqual(figures.lostIncrements, 0, "acknowledged increments lost")
         XCTAssertEqual(figures.appliedTwice, 0)
-        XCTAssertEqual(figures.staleReads, 0, "reads older than an acknowledged write")
+    }
+
+    func testPausedPrimaryLosesNoWriteAcknowledgedAfterWait() async throws {
+        let figures = try await run(.pause, via: .wait)
+        assertNoAcknowledgedWriteLostToAHang(figures)
+        XCTAssertEqual(figures.lostIncrements, 0, "acknowledged increments lost")
     }
 }

@@ -91,6 +91,24 @@ final class ChaosLedgerTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(figures.recovery), 2.5, accuracy: 1e-9)
     }
 
+    /// A worker whose counter is on the failed shard but whose value key is not writes again
+    /// as soon as its stuck INCR times out: its writes do not time the outage.
+    func testOnlyWritesToTheAffectedSlotsTimeTheOutage() {
+        var ledger = ChaosLedger(workers: 2)
+        ledger.faultStarted(at: 10)
+        ledger.recordSet(worker: 0, seq: 1, .ok, submitted: 10, completed: 10.1)
+        ledger.recordSet(worker: 1, seq: 1, .ok, submitted: 10, completed: 10.1)
+        ledger.recordSet(worker: 1, seq: 2, .ok, submitted: 11.1, completed: 11.2)  // value key healthy
+        ledger.recordSet(worker: 0, seq: 2, .ok, submitted: 10.2, completed: 13.5)  // value key affected
+        let all = ledger.verify(finalValues: [2, 2], finalCounters: [0, 0], affected: [0, 1])
+        XCTAssertEqual(try XCTUnwrap(all.recovery), 3.5, accuracy: 1e-9)
+        let writers = ledger.verify(finalValues: [2, 2], finalCounters: [0, 0], affected: [0, 1], affectedWriters: [0])
+        XCTAssertEqual(writers.affectedStall, 3.4, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(writers.recovery), 3.5, accuracy: 1e-9)
+        let wrong = ledger.verify(finalValues: [2, 2], finalCounters: [0, 0], affected: [0, 1], affectedWriters: [1])
+        XCTAssertEqual(try XCTUnwrap(wrong.recovery), 1.2, accuracy: 1e-9, "the healthy shard's writes end no outage")
+    }
+
     func testThroughputPerPhaseAndForUnaffectedWorkers() {
         var ledger = ChaosLedger(workers: 2)
         for i in 0..<10 { ledger.recordIncrement(worker: i % 2, .ok, submitted: 0, completed: Double(i) * 0.1) }

@@ -25,6 +25,18 @@ final class SilentNodesTests: XCTestCase {
         XCTAssertTrue(nodes.isEmpty)
     }
 
+    /// Resumed, it answers; but the others still flag it failing (its replica's election may
+    /// be under way): it stays suspect until a view no longer flags it.
+    func testANodeTheOthersFlagFailingIsNotTrustedAgain() {
+        var nodes = SilentNodes()
+        nodes.timedOut(a)
+        nodes.answered(a, at: t0)
+        XCTAssertEqual(nodes.refreshed(startedAt: t0 + .milliseconds(10), failing: [a]), [])
+        XCTAssertTrue(nodes.isSuspect(a))
+        XCTAssertEqual(nodes.refreshed(startedAt: t0 + .milliseconds(20), failing: [b]), [a])
+        XCTAssertFalse(nodes.isSuspect(a))
+    }
+
     func testANewTimeoutCancelsAnEarlierAnswer() {
         var nodes = SilentNodes()
         nodes.timedOut(a)
