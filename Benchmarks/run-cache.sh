@@ -112,9 +112,11 @@ fi
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-wait_http() {  # port path
+wait_http() {  # port path: up once it answers 2xx, or 404 (an absent probe key: the store answered)
+    local code
     for _ in $(seq 1 300); do
-        curl -fs -o /dev/null "http://127.0.0.1:$1$2" && return 0
+        code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1$2" || true)"
+        [[ "$code" == 2* || "$code" == 404 ]] && return 0
         sleep 0.1
     done
     return 1
@@ -182,7 +184,7 @@ if want ours; then
 fi
 if [[ -n "$hb_bin" ]]; then
     port=$((SERVICE_PORT + 1))
-    # No health route: a PUT of a probe key answers once the cluster client works.
+    # No health route: a GET of a probe key answers (404) once the cluster client works.
     run_server hummingbird "$port" "/v1/cache/bench:%d" "/v1/cache/bench:%d" "/v1/cache/bench:0" \
         "$hb_bin" "$port" "$BASE_PORT,$((BASE_PORT + 1)),$((BASE_PORT + 2))"
 fi
