@@ -110,6 +110,12 @@ if [[ -n "$webdis_bin" ]]; then
         --logfile "$work/standalone.log" --dir "$work" >/dev/null
 fi
 
+stop_server() {  # pid: SIGTERM, then SIGKILL after 5 s (the Hummingbird peer does not exit on SIGTERM)
+    kill -TERM "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 wait_http() {  # port path: up once it answers 2xx, or 404 (an absent probe key: the store answered)
@@ -173,8 +179,7 @@ run_server() {
     measure "$name" "$server_pid" "$port" mix 200 "$RSS_SECONDS"
     after="$(rss_kib "$server_pid")"
     rss_rows+=("$(printf '%-10s %10s %10s' "$name" "$((before / 1024))" "$((after / 1024))")")
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
+    stop_server "$server_pid"
     server_pid=""
 }
 
