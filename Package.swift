@@ -20,7 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        // The example cache service only: metrics with a Prometheus exporter, command-line flags.
+        // swift-metrics: the cluster client's metrics (CoreMetrics only). The example cache
+        // service only: a Prometheus exporter, command-line flags.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,12 +67,14 @@ let package = Package(
                 "SwiftEV", "RESP", "Redis", "SwiftEVTLS",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "RedisClusterTests",
-            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "SwiftEVTesting"],
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "SwiftEVTesting",
+                           .product(name: "MetricsTestKit", package: "swift-metrics")],
             // Raw replies captured from a real cluster (scripts/capture-reply.py).
             resources: [.copy("Fixtures")],
             swiftSettings: strict

@@ -3,9 +3,10 @@
 # cluster (3 primaries + 3 replicas), side by side in one run with its peers:
 #
 #   ours         Examples/CacheService (release), CACHE_LOOPS loops (default: cores).
-#   hb-valkey    the same API on Hummingbird 2 + valkey-swift's cluster client
+#   hummingbird  the same API on Hummingbird 2 + valkey-swift's cluster client
 #                (Benchmarks/CachePeers, a separate package; valkey-swift cloned into
 #                Benchmarks/CachePeers/.deps from VALKEY_SWIFT_GIT). Skipped when it does not build.
+#                (Also accepted under its old name, hb-valkey.)
 #   webdis       Debian's webdis (C, libevent) on one standalone redis-server, mapped onto its
 #                own URL scheme (GET /GET/k.txt answers the raw value; PUT /SET/k takes the
 #                value as its body). Skipped when webdis is not installed.
@@ -23,11 +24,13 @@
 # Environment:
 #   BASE_PORT       first of the 6 cluster ports (default 7940); the standalone node for
 #                   webdis is BASE_PORT+10
-#   SERVICE_PORT    ours (default 8380); hb-valkey SERVICE_PORT+1, webdis SERVICE_PORT+2
+#   SERVICE_PORT    ours (default 8380); hummingbird SERVICE_PORT+1, webdis SERVICE_PORT+2
 #   DURATION        seconds per measured row (default 10)   RSS_SECONDS (default 60)
 #   CONNECTIONS     (default 50,200)   WRK_THREADS (default 2)   CACHE_LOOPS (default: cores)
-#   PEERS           which to run (default ours,hb-valkey,webdis)
-#   VALKEY_SWIFT_GIT  where to clone valkey-swift from (default https://github.com/valkey-io/valkey-swift)
+#   PEERS           which to run (default ours,hummingbird,webdis)
+#   VALKEY_SWIFT_GIT  where to clone valkey-swift from (default: the search tool's fetched
+#                   mirror /work/.mirror/valkey-io+valkey-swift/repo when present, else
+#                   https://github.com/valkey-io/valkey-swift)
 #   VALKEY_SWIFT_REF  its tag (default 1.4.0)
 #   SKIP_BUILD=1    use what is built
 set -euo pipefail
@@ -42,10 +45,12 @@ DURATION="${DURATION:-10}"
 RSS_SECONDS="${RSS_SECONDS:-60}"
 CONNECTIONS="${CONNECTIONS:-50,200}"
 WRK_THREADS="${WRK_THREADS:-2}"
-PEERS="${PEERS:-ours,hb-valkey,webdis}"
+PEERS="${PEERS:-ours,hummingbird,webdis}"
 KEYS=10000
 STANDALONE_PORT=$((BASE_PORT + 10))
-VALKEY_SWIFT_GIT="${VALKEY_SWIFT_GIT:-https://github.com/valkey-io/valkey-swift}"
+valkey_mirror=/work/.mirror/valkey-io+valkey-swift/repo
+[[ -d "$valkey_mirror" ]] || valkey_mirror=https://github.com/valkey-io/valkey-swift
+VALKEY_SWIFT_GIT="${VALKEY_SWIFT_GIT:-$valkey_mirror}"
 VALKEY_SWIFT_REF="${VALKEY_SWIFT_REF:-1.4.0}"
 CLUSTER=("$repo/scripts/redis-cluster.sh" --name cachebench --base-port "$BASE_PORT")
 export KEYS
@@ -57,6 +62,7 @@ for tool in wrk redis-server redis-cli swift python3; do
 done
 IFS=, read -r -a connections <<<"$CONNECTIONS"
 want() { [[ ",$PEERS," == *",$1,"* ]]; }
+want hb-valkey && PEERS="$PEERS,hummingbird"
 
 # --- Builds
 if [[ "${SKIP_BUILD:-0}" != 1 ]] && want ours; then
@@ -66,7 +72,7 @@ fi
 ours_bin="$(swift build -c release --show-bin-path)/CacheService"
 peers_dir="$here/CachePeers"
 hb_bin=""
-if want hb-valkey; then
+if want hummingbird; then
     if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
         if [[ ! -d "$peers_dir/.deps/valkey-swift" ]]; then
             mkdir -p "$peers_dir/.deps"
@@ -74,7 +80,7 @@ if want hb-valkey; then
                 || log "note: could not clone valkey-swift from $VALKEY_SWIFT_GIT"
         fi
         log "building the Hummingbird + valkey-swift peer (release; minutes on a first build)"
-        (cd "$peers_dir" && swift build -c release --product HummingbirdValkeyCache >&2) || log "note: the hb-valkey peer does not build; skipped"
+        (cd "$peers_dir" && swift build -c release --product HummingbirdValkeyCache >&2) || log "note: the hummingbird peer does not build; skipped"
     fi
     candidate="$(cd "$peers_dir" && swift build -c release --show-bin-path 2>/dev/null)/HummingbirdValkeyCache"
     [[ -x "$candidate" ]] && hb_bin="$candidate"
@@ -85,7 +91,7 @@ if want webdis; then
     [[ -n "$webdis_bin" ]] || log "note: webdis not installed (apt-get install webdis); skipped"
 fi
 
-# --- Redis: the cluster for ours and hb-valkey, one standalone node for webdis.
+# --- Redis: the cluster for ours and hummingbird, one standalone node for webdis.
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
@@ -104,11 +110,19 @@ if [[ -n "$webdis_bin" ]]; then
         --logfile "$work/standalone.log" --dir "$work" >/dev/null
 fi
 
+stop_server() {  # pid: SIGTERM, then SIGKILL after 5 s (the Hummingbird peer does not exit on SIGTERM)
+    kill -TERM "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-wait_http() {  # port path
+wait_http() {  # port path: up once it answers 2xx, or 404 (an absent probe key: the store answered)
+    local code
     for _ in $(seq 1 300); do
-        curl -fs -o /dev/null "http://127.0.0.1:$1$2" && return 0
+        code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1$2" || true)"
+        [[ "$code" == 2* || "$code" == 404 ]] && return 0
         sleep 0.1
     done
     return 1
@@ -165,8 +179,7 @@ run_server() {
     measure "$name" "$server_pid" "$port" mix 200 "$RSS_SECONDS"
     after="$(rss_kib "$server_pid")"
     rss_rows+=("$(printf '%-10s %10s %10s' "$name" "$((before / 1024))" "$((after / 1024))")")
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
+    stop_server "$server_pid"
     server_pid=""
 }
 
@@ -176,8 +189,8 @@ if want ours; then
 fi
 if [[ -n "$hb_bin" ]]; then
     port=$((SERVICE_PORT + 1))
-    # No health route: a PUT of a probe key answers once the cluster client works.
-    run_server hb-valkey "$port" "/v1/cache/bench:%d" "/v1/cache/bench:%d" "/v1/cache/bench:0" \
+    # No health route: a GET of a probe key answers (404) once the cluster client works.
+    run_server hummingbird "$port" "/v1/cache/bench:%d" "/v1/cache/bench:%d" "/v1/cache/bench:0" \
         "$hb_bin" "$port" "$BASE_PORT,$((BASE_PORT + 1)),$((BASE_PORT + 2))"
 fi
 if [[ -n "$webdis_bin" ]]; then

@@ -109,6 +109,13 @@ public final class EmbeddedChannel<HeadIn, HeadOut, TailIn, TailOut> {
     /// Pretends the outbound backlog crossed a water mark.
     public func setWritable(_ writable: Bool) { channel.transportWritabilityChanged(writable) }
 
+    /// Whether a stage paused reading (`Channel.pauseReading`). Inbound writes are delivered
+    /// regardless: the test plays the peer and decides what it sends.
+    public var isReadingPaused: Bool { transport.readingPaused }
+
+    /// Whether a stage shut down the sending side (`Channel.shutdownOutput`).
+    public var isOutputShutdown: Bool { transport.outputShutdown }
+
     /// Simulates the peer closing the connection (or a transport error when `error` is given).
     public func closeFromPeer(error: (any Error)? = nil) {
         transport.transportClose(error: error, promise: nil)
@@ -145,7 +152,7 @@ final class EmbeddedTransport<In, Out>: ChannelTransport {
     init(channel: Channel) { self.channel = channel }
 
     func transportWrite(_ data: Out, promise: EventLoopPromise<Void>?) {
-        guard !closed else {
+        guard !closed, !outputShutdown else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
@@ -154,6 +161,15 @@ final class EmbeddedTransport<In, Out>: ChannelTransport {
     }
 
     var holdFlushes = false
+    var readingPaused = false
+    var outputShutdown = false
+
+    func transportSetReading(_ enabled: Bool) { readingPaused = !enabled }
+
+    func transportShutdownOutput() {
+        transportFlush()
+        outputShutdown = true
+    }
 
     func transportFlush() {
         guard !holdFlushes else { return }

@@ -116,4 +116,68 @@ final class RealClientTests: XCTestCase {
 
         """)
     }
+
+    /// A client that goes on sending a body the server refused still reads the refusal: the
+    /// server lingers (reads and drops) instead of closing under unread bytes, which would
+    /// reset the connection and destroy the answer.
+    func testARefusedUploadIsReadByAClientThatKeepsSending() throws {
+        try requireTool("python3")
+        let script = """
+        import socket, sys
+        port = int(sys.argv[1])
+        for head in [b"PUT /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 4194304\\r\\n\\r\\n",
+                     b"PUT /echo HTTP/1.1\\r\\nHost: x\\r\\nX-Big: " + b"a" * 20000 + b"\\r\\nContent-Length: 4194304\\r\\n\\r\\n"]:
+            s = socket.create_connection(("127.0.0.1", port))
+            try:
+                s.sendall(head + b"z" * 4194304)
+                s.shutdown(socket.SHUT_WR)
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+                print(data.split(b"\\r\\n")[0].decode())
+            except OSError as error:
+                print("lost:", error.__class__.__name__)
+            s.close()
+        """
+        let result = try runTool(["python3", "-c", script, String(server.port)], mergingErrors: true)
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(result.output, "HTTP/1.1 413 Content Too Large\nHTTP/1.1 431 Request Header Fields Too Large\n")
+    }
+
+    /// A client pipelining far more than the server keeps unanswered (and more bytes than the
+    /// decoder would hold while paused) is read as answers go out: every request is answered,
+    /// in order, and the connection is not closed for overflowing.
+    func testAPipelineFasterThanItsAnswersIsReadAsTheyGoOut() throws {
+        try requireTool("python3")
+        server.stop()
+        var configuration = HTTPServerConfiguration(maxPendingRequests: 2)
+        // The decoder closes a connection that buffers more than ~70 KiB while paused.
+        configuration.limits = .init(maxRequestLineLength: 1024, maxHeaderBytes: 1024, maxBodySize: 1024)
+        server = try RealServer(configuration: configuration)
+        let script = """
+        import socket, sys, threading
+        port, count = int(sys.argv[1]), 6000
+        s = socket.create_connection(("127.0.0.1", port))
+        requests = b"".join(b"GET /slow?i=%d&ms=0 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" % i for i in range(count))
+        writer = threading.Thread(target=lambda: s.sendall(requests))
+        writer.start()
+        f = s.makefile("rb")
+        seen = []
+        for i in range(count):
+            status = f.readline()
+            if not status.startswith(b"HTTP/1.1 200 OK"):
+                print("answer", i, "was", status)
+                break
+            length = 0
+            while (line := f.readline()) != b"\\r\\n":
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            seen.append(int(f.read(length).split()[1].split(b"i=")[1].split(b"&")[0]))
+        writer.join()
+        print(len(requests) > 200000, "in order" if seen == list(range(count)) else "answered %d" % len(seen))
+        """
+        let result = try runTool(["python3", "-c", script, String(server.port)], mergingErrors: true)
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(result.output, "True in order\n")
+    }
 }

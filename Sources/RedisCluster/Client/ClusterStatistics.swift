@@ -1,5 +1,6 @@
-/// Counters of what the cluster client had to do beyond sending commands: for metrics, and for
-/// tests that check a redirect really happened.
+/// Counters of what the cluster client had to do beyond sending commands: for tests that check
+/// a redirect really happened, and for a look from code (the client reports them as metrics
+/// itself: `RedisClusterConfiguration.metrics`).
 ///
 /// ```swift
 /// let stats = await cluster.statistics()

@@ -51,7 +51,10 @@ public final class RedisClusterClient: RedisCommandSending, RedisLoopLocalSendin
             continuation.finish()
         }
         self.coordinator = coordinator
-        let started = eventLoop.tryExecute { coordinator.start() }
+        let started = eventLoop.tryExecute {
+            coordinator.start()
+            coordinator.metrics?.startSampling(coordinator)
+        }
         precondition(started, "the event loop has shut down")
     }
 

@@ -123,6 +123,12 @@ public struct RedisClusterConfiguration: Sendable {
     /// Events one `subscribe` sequence holds while its reader is behind (default 10,000); past
     /// that, events are dropped and the reader is told how many with `PubSubEvent.dropped`.
     public var maxBufferedSubscriptionEvents = 10_000
+    /// What the client reports through swift-metrics (redirects, refreshes, nodes, commands in
+    /// flight, errors by kind: see `ClusterMetricsOptions` for the names). On by default, into
+    /// `MetricsSystem.factory` (nothing without a bootstrapped backend); nil reports nothing.
+    /// Sending a command costs the same either way: only events are counted and the gauges are
+    /// sampled.
+    public var metrics: ClusterMetricsOptions? = ClusterMetricsOptions()
 
     public init(seeds: [Seed]) {
         self.seeds = seeds

@@ -72,6 +72,7 @@ extension ClusterCoordinator {
 
     func nodePool(_ pool: NodePool, lost node: ClusterEndpoint, cause: NodeFailure.Cause, retryIn delay: TimeAmount) {
         logger.warning("node unavailable", metadata: ["node": "\(node)", "cause": "\(cause)", "retry_in": "\(delay)"])
+        metrics?.nodeFailed(cause.metricName)
         send(.nodeError(node, cause.description))
         send(.close(node))
         send(.reconnecting(node, delay: .nanoseconds(delay.nanoseconds)))

@@ -6,6 +6,7 @@ import SwiftEV
 /// the other nodes have said who serves its slots (`SilentNodes` says why).
 extension ClusterCoordinator {
     func nodePool(_ pool: NodePool, timedOutOn node: ClusterEndpoint) {
+        metrics?.nodeFailed("command_timeout")
         guard silentNodes.timedOut(node) else { return }
         logger.warning("node let a command time out; not written to until it answers and the other nodes confirm its slots",
                        metadata: ["node": "\(node)"])

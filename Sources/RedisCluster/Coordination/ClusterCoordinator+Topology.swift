@@ -20,6 +20,7 @@ extension ClusterCoordinator {
         if old != nil && !change.isEmpty {
             logger.info("topology changed", metadata: ["change": "\(change)"])
             emit(.topologyChanged(change))
+            metrics?.topologyChanged()
         }
         // Primaries are dialled at once: writes spread over every slot need all of them, and a
         // failover's new primary is then ready when the commands that waited for it are let go.

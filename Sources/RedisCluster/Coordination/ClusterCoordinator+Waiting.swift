@@ -15,6 +15,7 @@ extension ClusterCoordinator {
         let handler = pending.handler
         statistics.waited += 1
         guard waiting.append(pending, deadline: deadline, reason: reason) else {
+            metrics?.commandFailed(.offlineQueueFull(limit: waiting.limit))
             handler.complete(.failure(RedisClusterError(.offlineQueueFull(limit: waiting.limit), command: name, redirections: redirections)))
             return
         }

@@ -46,7 +46,10 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     private var readyWaiters: [EventLoopPromise<Void>] = []
     /// Why the last refresh or discovery round failed, per node (for errors).
     var lastFailures: [NodeFailure] = []
-    var statistics = ClusterStatistics()
+    /// Counted on the events that change it; metrics follow each change (never per command).
+    var statistics = ClusterStatistics() { didSet { metrics?.counted(from: oldValue, to: statistics) } }
+    /// Nil when `configuration.metrics` is.
+    let metrics: ClusterMetricsRecorder?
     var refreshRound = 0
     /// Blocking commands' own connections; made on the first one.
     lazy var blockingPool = BlockingPool(coordinator: self)
@@ -78,6 +81,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
                                           periodicInterval: configuration.slotsRefreshInterval)
         self.discovery = DiscoveryRetry(strategy: configuration.clusterRetryStrategy)
         if case .primary = configuration.scaleReads { readsFromPrimaries = true } else { readsFromPrimaries = false }
+        metrics = configuration.metrics.map(ClusterMetricsRecorder.init)
         pool.delegate = self
     }
 
@@ -130,6 +134,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         for entry in waiting.takeAll() {
             var failure = error
             failure.command = entry.element.command.name
+            metrics?.commandFailed(failure.kind)
             entry.element.handler.complete(.failure(failure))
         }
     }
@@ -223,6 +228,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
 
     func fail(_ pending: consuming PendingCommand, _ kind: RedisClusterError.Kind) {
         let error = RedisClusterError(kind, command: pending.command.name, redirections: pending.redirections)
+        metrics?.commandFailed(kind)
         pending.handler.complete(.failure(error))
     }
 

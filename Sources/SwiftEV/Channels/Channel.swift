@@ -122,6 +122,44 @@ public final class Channel: @unchecked Sendable {
         }
     }
 
+    /// Whether `pauseReading()` is in effect. Loop-confined.
+    public private(set) var isReadingPaused = false
+
+    /// Stops reading from the peer until `resumeReading()`: what it sends waits in the kernel,
+    /// whose full buffer makes TCP slow the peer down. For a stage with more work queued than
+    /// it wants to hold (a server with many pipelined requests unanswered). Loop-confined.
+    ///
+    /// ```swift
+    /// if pending.count >= limit { context.channel.pauseReading() }
+    /// // … once answers went out:
+    /// context.channel.resumeReading()
+    /// ```
+    public func pauseReading() {
+        eventLoop.preconditionInEventLoop()
+        guard !isReadingPaused, !isClosed else { return }
+        isReadingPaused = true
+        transport?.transportSetReading(false)
+    }
+
+    /// Reads again after `pauseReading()`. Loop-confined.
+    public func resumeReading() {
+        eventLoop.preconditionInEventLoop()
+        guard isReadingPaused, !isClosed else { return }
+        isReadingPaused = false
+        transport?.transportSetReading(true)
+    }
+
+    /// Ends the sending side once everything written so far has left (TCP: a FIN after the
+    /// data), while the channel goes on reading. A server ends a connection this way after its
+    /// last answer: closing outright with requests of the peer still unread would send a reset,
+    /// which can destroy the answer before the peer reads it. Writes after it fail. Bypasses
+    /// the stages (a TLS stage's close_notify is not sent). Loop-confined.
+    public func shutdownOutput() {
+        eventLoop.preconditionInEventLoop()
+        guard !isClosed else { return }
+        transport?.transportShutdownOutput()
+    }
+
     /// Asks every stage to flush. Loop-confined.
     public func flush() {
         eventLoop.preconditionInEventLoop()

@@ -19,8 +19,16 @@ public protocol ChannelTransport: AnyObject {
     var bufferedOutboundBytes: Int { get }
     /// Closes the transport; `error` is the cause when the close is not a clean one.
     func transportClose(error: (any Error)?, promise: EventLoopPromise<Void>?)
+    /// Stops (`false`) or resumes (`true`) taking input from the peer (see `Channel.pauseReading`).
+    func transportSetReading(_ enabled: Bool)
+    /// Ends the sending side once what was written so far has left (see `Channel.shutdownOutput`).
+    func transportShutdownOutput()
 }
 
 extension ChannelTransport {
     public var bufferedOutboundBytes: Int { 0 }
+    /// A transport that cannot pause its input delivers it regardless.
+    public func transportSetReading(_ enabled: Bool) {}
+    /// A transport without a half-close sends on until it is closed.
+    public func transportShutdownOutput() {}
 }

@@ -43,6 +43,12 @@ final class SocketTransport: ChannelTransport {
     @exclusivity(unchecked) private var readBuffer: ByteBuffer
     @exclusivity(unchecked) private var readSize: Int
     @exclusivity(unchecked) private var inputOpen = true
+    /// `Channel.pauseReading`: the read watcher is stopped while false.
+    @exclusivity(unchecked) private var readingEnabled = true
+    /// `Channel.shutdownOutput` was called: no more writes; `shutdown(SHUT_WR)` once the
+    /// backlog has left.
+    @exclusivity(unchecked) private var outputEnding = false
+    @exclusivity(unchecked) private var outputShut = false
 
     @exclusivity(unchecked) private var pending = Deque<PendingWrite>()
     @exclusivity(unchecked) private var pendingBytes = 0
@@ -90,7 +96,7 @@ final class SocketTransport: ChannelTransport {
         state = .active
         channel.localAddress = Sockets.localAddress(fd)
         channel.remoteAddress = Sockets.remoteAddress(fd)
-        ev_io_start(loop.raw, readWatcher)
+        if readingEnabled { ev_io_start(loop.raw, readWatcher) }
         channel.transportBecameActive()
         if flushedCount > 0 { queueFlush() }
     }
@@ -98,7 +104,7 @@ final class SocketTransport: ChannelTransport {
     // MARK: ChannelTransport
 
     func transportWrite(_ data: ByteBuffer, promise: EventLoopPromise<Void>?) {
-        guard state != .closed else {
+        guard state != .closed, !outputEnding else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
@@ -119,6 +125,27 @@ final class SocketTransport: ChannelTransport {
         } else {
             queueFlush()
         }
+    }
+
+    func transportSetReading(_ enabled: Bool) {
+        guard readingEnabled != enabled else { return }
+        readingEnabled = enabled
+        guard state == .active, inputOpen else { return }  // becomeActive starts it as set
+        if enabled { ev_io_start(loop.raw, readWatcher) } else { ev_io_stop(loop.raw, readWatcher) }
+    }
+
+    func transportShutdownOutput() {
+        guard state != .closed, !outputEnding else { return }
+        outputEnding = true
+        transportFlush()
+        shutdownOutputIfSent()
+    }
+
+    /// The FIN goes after the last byte written before `transportShutdownOutput`.
+    private func shutdownOutputIfSent() {
+        guard outputEnding, !outputShut, state == .active, pending.isEmpty else { return }
+        outputShut = true
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
     func transportClose(error: (any Error)?, promise: EventLoopPromise<Void>?) {
@@ -182,7 +209,7 @@ final class SocketTransport: ChannelTransport {
                 adaptReadSize(filled: n == size)
                 entry.read(readBuffer)
                 guard state == .active, inputOpen else { return }
-                if n < size { break }
+                if n < size || !readingEnabled { break }
             } else if code == 0 {
                 inputClosed()
                 return
@@ -290,6 +317,7 @@ final class SocketTransport: ChannelTransport {
                 return
             }
         }
+        shutdownOutputIfSent()
     }
 
     /// Writes averaging at most this many bytes are copied into one block before sending.

@@ -15,13 +15,23 @@ public struct HTTPServerConfiguration: Sendable {
     /// connection or a slow client (slowloris) is closed when it runs out. Nil: no limit.
     /// Default 30 s. Time the application spends answering does not count.
     public var requestReadTimeout: TimeAmount?
-    /// Requests received but not yet answered at which the connection stops parsing further
-    /// pipelined requests (they stay buffered) until answers catch up. Default 256.
+    /// Requests received but not yet answered at which the connection stops reading: further
+    /// pipelined requests wait in the kernel (whose full buffer makes TCP slow the client down)
+    /// until answers catch up, so a client cannot make the server buffer without bound.
+    /// Default 256.
     public var maxPendingRequests: Int
+    /// After an answer that ends the connection (a refusal, `Connection: close`), the server
+    /// shuts down its sending side and reads, discarding, what the client still sends for at
+    /// most this long before it closes: closing with unread requests in the socket would send
+    /// a reset that can destroy the answer before the client reads it (RFC 9112 §9.6). Nil:
+    /// close at once. Default 2 s.
+    public var lingerTimeout: TimeAmount?
 
-    public init(limits: HTTPRequestParser.Limits = .default, requestReadTimeout: TimeAmount? = .seconds(30), maxPendingRequests: Int = 256) {
+    public init(limits: HTTPRequestParser.Limits = .default, requestReadTimeout: TimeAmount? = .seconds(30), maxPendingRequests: Int = 256,
+                lingerTimeout: TimeAmount? = .seconds(2)) {
         self.limits = limits
         self.requestReadTimeout = requestReadTimeout
         self.maxPendingRequests = maxPendingRequests
+        self.lingerTimeout = lingerTimeout
     }
 }

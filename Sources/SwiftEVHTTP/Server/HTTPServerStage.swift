@@ -8,6 +8,15 @@ import SwiftEV
 /// (after any earlier answers, so the interim answer cannot overtake them); the answer to a
 /// refused request (its `HTTPParseError.status`, then close); `Connection: close` honoured
 /// after the answer it applies to; the read timeout. Install it with `addingHTTPServer`.
+///
+/// Two things keep a connection's cost bounded and its answers intact:
+/// - Read backpressure: with `maxPendingRequests` requests unanswered the channel stops reading
+///   (`Channel.pauseReading`), so a client pipelining faster than it is answered fills the
+///   kernel's buffers and TCP slows it down; reading resumes as answers go out.
+/// - Lingering close: after the answer that ends the connection, the server shuts down its
+///   sending side and discards what the client still sends until it closes too (or
+///   `lingerTimeout` passes), instead of a close that resets the connection and may destroy
+///   the answer in flight.
 public final class HTTPServerStage: ChannelStage {
     public typealias InboundIn = HTTPRequestPart
     public typealias InboundOut = Never
@@ -49,6 +58,10 @@ public final class HTTPServerStage: ChannelStage {
     @exclusivity(unchecked) private var reading = false
     @exclusivity(unchecked) private var flushOwed = false
     @exclusivity(unchecked) private var timer: (any LoopTimer)?
+    /// The last answer is written and the sending side shut down: waiting for the client to close.
+    @exclusivity(unchecked) private var lingering = false
+    /// The channel's reading is paused because `maxPendingRequests` answers are owed.
+    @exclusivity(unchecked) private var readingPaused = false
 
     /// - Parameters:
     ///   - handler: gets every request of the connection.
@@ -135,9 +148,11 @@ public final class HTTPServerStage: ChannelStage {
         if !head.keepAlive {
             // RFC 9112 §9.6: nothing after a request with `Connection: close` is processed.
             noMoreRequests = true
-            decoder?.pause()
+            decoder?.discardInput()
         } else if slots.count >= configuration.maxPendingRequests {
             decoder?.pause()
+            readingPaused = true
+            context.channel.pauseReading()
         }
         handler.handle(HTTPRequest(head: head, body: body), responder: HTTPResponder(connection: self, sequence: sequence))
     }
@@ -157,6 +172,7 @@ public final class HTTPServerStage: ChannelStage {
     public func userInboundEventTriggered(context: Context, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed, !closed, !inputClosed {
             inputClosed = true
+            if lingering { return context.close() }
             noMoreRequests = true
             head = nil  // a request cut short by the shutdown is never complete
             body = nil
@@ -223,7 +239,13 @@ public final class HTTPServerStage: ChannelStage {
             if continueOwed && !reading { writeContinue(context: context) }
             armReadTimeout()
         }
-        if slots.count < configuration.maxPendingRequests && !noMoreRequests { decoder?.resume() }
+        if slots.count < configuration.maxPendingRequests && !noMoreRequests {
+            if readingPaused {
+                readingPaused = false
+                context.channel.resumeReading()
+            }
+            decoder?.resume()
+        }
         if reading { flushOwed = true } else {
             flushOwed = false
             context.flush()
@@ -240,7 +262,29 @@ public final class HTTPServerStage: ChannelStage {
         let written = context.eventLoop.makePromise(of: Void.self)
         context.write(.end, promise: written)
         context.flush()
-        written.futureResult.whenComplete { _ in context.close() }
+        written.futureResult.whenComplete { [self] result in
+            guard !closed else { return }
+            guard case .success = result, let linger = configuration.lingerTimeout, !inputClosed else {
+                context.close()
+                return
+            }
+            startLingering(context: context, for: linger)
+        }
+    }
+
+    /// The answer is out: the client gets our FIN after it, and what it still sends is read
+    /// and dropped, so the close that follows cannot reset the connection under the answer.
+    private func startLingering(context: Context, for linger: TimeAmount) {
+        lingering = true
+        decoder?.discardInput()
+        if readingPaused {
+            readingPaused = false
+            context.channel.resumeReading()
+        }
+        context.channel.shutdownOutput()
+        let timer = self.timer ?? context.eventLoop.makeTimer { [unowned self] in timerFired() }
+        self.timer = timer
+        timer.arm(at: context.eventLoop.now + linger)
     }
 
     /// Written before the flush that follows (end of a read batch, or of `writeAnswered`).
@@ -254,9 +298,17 @@ public final class HTTPServerStage: ChannelStage {
 
     private func armReadTimeout() {
         guard let timeout = configuration.requestReadTimeout, !noMoreRequests, !closed, let context else { return }
-        let timer = self.timer ?? context.eventLoop.makeTimer { [unowned self] in readTimedOut() }
+        let timer = self.timer ?? context.eventLoop.makeTimer { [unowned self] in timerFired() }
         self.timer = timer
         timer.arm(at: context.eventLoop.now + timeout)
+    }
+
+    private func timerFired() {
+        if lingering {
+            context?.close()
+        } else {
+            readTimedOut()
+        }
     }
 
     private func readTimedOut() {

@@ -88,7 +88,8 @@ public final class HTTPRequestDecoderStage: InboundOnlyStage {
     }
 
     /// Stops parsing: bytes that arrive are kept (up to one more full request's worth, then
-    /// the connection closes) until `resume`. For a server with many answers outstanding.
+    /// the connection closes) until `resume`. For a server with many answers outstanding
+    /// (`HTTPServerStage` also stops the channel reading, so little arrives meanwhile).
     public func pause() { paused = true }
 
     /// Parses what was kept while paused, and carries on. Called outside a read, it ends the
@@ -100,6 +101,13 @@ public final class HTTPRequestDecoderStage: InboundOnlyStage {
         guard let context, !stopped, !decoding else { return }
         decodeBuffered(context: context)
         context.fireReadComplete()
+    }
+
+    /// Drops what was kept and everything that arrives from now on: the connection is ending
+    /// (an answer with `Connection: close`) and nothing after it will be parsed.
+    public func discardInput() {
+        stopped = true
+        buffer = nil
     }
 
     /// True while part of a request has been received.

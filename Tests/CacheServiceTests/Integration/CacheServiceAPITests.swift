@@ -38,6 +38,13 @@ final class CacheServiceAPITests: XCTestCase {
         XCTAssertEqual(got.status, 200)
         XCTAssertEqual(got.text, "hello")
         XCTAssertEqual(got.headers["content-type"], "application/octet-stream")
+        // HEAD: GET's headers, no body (the next answer on the connection would be garbled otherwise).
+        let head = try client.request("HEAD", "/v1/cache/\(k)")
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.headers["content-length"], "5")
+        XCTAssertEqual(head.headers["content-type"], "application/octet-stream")
+        XCTAssertEqual(head.body, [])
+        XCTAssertEqual(try client.request("HEAD", "/v1/cache/\(k)absent").status, 404)
         let stored = try await probe.get(Array(k.utf8))
         XCTAssertEqual(stored, Array("hello".utf8), "stored verbatim under the key")
         XCTAssertEqual(try client.request("DELETE", "/v1/cache/\(k)").status, 204)
@@ -124,7 +131,7 @@ final class CacheServiceAPITests: XCTestCase {
             XCTAssertNotNil(response.json()?["error"], "\(method) \(target): JSON error body")
             if status == 405 { XCTAssertNotNil(response.headers["allow"], "\(method) \(target): Allow") }
         }
-        XCTAssertEqual(try client.request("POST", "/v1/cache/\(k)").headers["allow"], "GET, PUT, DELETE")
+        XCTAssertEqual(try client.request("POST", "/v1/cache/\(k)").headers["allow"], "GET, HEAD, PUT, DELETE")
         // None of these wrote anything.
         XCTAssertEqual(try client.request("GET", "/v1/cache/\(k)").status, 404)
     }

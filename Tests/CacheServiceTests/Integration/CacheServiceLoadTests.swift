@@ -78,14 +78,18 @@ final class CacheServiceLoadTests: XCTestCase {
         XCTAssertEqual((after[missSeries] ?? 0) - (before[missSeries] ?? 0), 1, "one 404 counted")
         let countSeries = "http_request_duration_seconds_count{route=\"/v1/cache/{key}\"}"
         XCTAssertEqual((after[countSeries] ?? 0) - (before[countSeries] ?? 0), 6, "six latencies recorded")
-        // The cluster figures are sampled every second: poll (bounded) for the first sample.
-        var nodes = after["redis_cluster_nodes"] ?? 0
-        for _ in 0..<50 where nodes == 0 {
-            Thread.sleep(forTimeInterval: 0.1)
-            nodes = try scrape()["redis_cluster_nodes"] ?? 0
+        // The cluster client samples its figures every second: poll (bounded) for the first sample.
+        func nodes(_ series: [String: Double]) -> [Double?] {
+            [series["redis_cluster_nodes{role=\"primary\"}"], series["redis_cluster_nodes{role=\"replica\"}"]]
         }
-        XCTAssertEqual(nodes, 6, "the node count is reported (3 primaries + 3 replicas)")
-        XCTAssertNotNil(after["redis_commands_in_flight"], "commands in flight reported")
+        var sampled = after
+        for _ in 0..<50 where nodes(sampled) != [3, 3] {
+            Thread.sleep(forTimeInterval: 0.1)
+            sampled = try scrape()
+        }
+        XCTAssertEqual(nodes(sampled), [3, 3], "the client reports its node count: 3 primaries + 3 replicas")
+        XCTAssertNotNil(sampled["redis_cluster_commands_in_flight"], "commands in flight reported")
+        XCTAssertNotNil(sampled["redis_cluster_topology_refreshes_total"], "refreshes counted")
     }
 
     /// `name{labels} value` lines (comments skipped) into a dictionary; a line that does not

@@ -19,6 +19,14 @@ final class RequestRouterTests: XCTestCase {
         XCTAssertEqual(match("GET", "/metrics"), .success(.metrics))
     }
 
+    func testHeadIsAnsweredWhereGetIs() throws {
+        XCTAssertEqual(match("HEAD", "/v1/cache/a"), .success(.get(try key("a"))))
+        XCTAssertEqual(match("HEAD", "/healthz"), .success(.health))
+        XCTAssertEqual(match("HEAD", "/metrics"), .success(.metrics))
+        XCTAssertEqual(match("HEAD", "/v1/counters/c/incr"), .failure(.methodNotAllowed(allow: "POST")), "no GET there, so no HEAD")
+        XCTAssertEqual(match("HEAD", "/nowhere"), .failure(.notFound))
+    }
+
     func testUnknownPathsAre404() {
         for target in ["/", "/v1/cache", "/v1/cache/a/b", "/v1/counters/c", "/v1/counters/c/decr", "/v1/counters/a/b/incr",
                        "/healthz/", "/metricsx", "v1/cache/a", "/V1/cache/a"] {
@@ -27,12 +35,12 @@ final class RequestRouterTests: XCTestCase {
     }
 
     func testOtherMethodsAre405WithAllow() {
-        XCTAssertEqual(match("POST", "/v1/cache/a"), .failure(.methodNotAllowed(allow: "GET, PUT, DELETE")))
+        XCTAssertEqual(match("POST", "/v1/cache/a"), .failure(.methodNotAllowed(allow: "GET, HEAD, PUT, DELETE")))
         XCTAssertEqual(match("GET", "/v1/counters/c/incr"), .failure(.methodNotAllowed(allow: "POST")))
-        XCTAssertEqual(match("DELETE", "/healthz"), .failure(.methodNotAllowed(allow: "GET")))
-        XCTAssertEqual(match("PUT", "/metrics"), .failure(.methodNotAllowed(allow: "GET")))
+        XCTAssertEqual(match("DELETE", "/healthz"), .failure(.methodNotAllowed(allow: "GET, HEAD")))
+        XCTAssertEqual(match("PUT", "/metrics"), .failure(.methodNotAllowed(allow: "GET, HEAD")))
         // The method is checked before the key: a bad key on a wrong method is still a 405.
-        XCTAssertEqual(match("PATCH", "/v1/cache/%zz"), .failure(.methodNotAllowed(allow: "GET, PUT, DELETE")))
+        XCTAssertEqual(match("PATCH", "/v1/cache/%zz"), .failure(.methodNotAllowed(allow: "GET, HEAD, PUT, DELETE")))
         XCTAssertEqual(RequestError.methodNotAllowed(allow: "POST").response.allow, "POST")
     }
 

@@ -50,7 +50,9 @@ final class ServerHarness {
         return text.replacing(/date: [A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\r\n/, with: "date: *\r\n")
     }
 
-    var isClosed: Bool { channel.channel.isClosed }
+    /// The server is done with the connection: closed, or its sending side shut down and
+    /// lingering to drain what the client still sends (see `ConnectionEndTests`).
+    var isClosed: Bool { channel.channel.isClosed || channel.isOutputShutdown }
 }
 
 /// The wire form of a response as the encoder writes it (date masked).

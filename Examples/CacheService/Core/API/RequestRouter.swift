@@ -6,13 +6,16 @@
 /// RequestRouter.match(method: "PUT", target: Array("/v1/cache/a?ttl=60".utf8))
 /// // .success(.put(CacheKey("a"), ttl: 60, wait: 0))
 /// RequestRouter.match(method: "POST", target: Array("/v1/cache/a".utf8))
-/// // .failure(.methodNotAllowed(allow: "GET, PUT, DELETE"))
+/// // .failure(.methodNotAllowed(allow: "GET, HEAD, PUT, DELETE"))
 /// ```
+///
+/// `HEAD` is answered wherever `GET` is (RFC 9110 §9.3.2): the same request, whose answer the
+/// HTTP stage sends without its body.
 public enum RequestRouter {
     static let cachePrefix = Array("/v1/cache/".utf8)
     static let counterPrefix = Array("/v1/counters/".utf8)
     static let counterSuffix = Array("/incr".utf8)
-    static let cacheMethods = "GET, PUT, DELETE"
+    static let cacheMethods = "GET, HEAD, PUT, DELETE"
 
     /// The route a target belongs to, for metrics, whether or not the request is valid.
     public static func route(of target: some Collection<UInt8>) -> Route {
@@ -34,7 +37,8 @@ public enum RequestRouter {
         }
     }
 
-    private static func parse(method: String, target: [UInt8]) throws(RequestError) -> CacheRequest {
+    private static func parse(method given: String, target: [UInt8]) throws(RequestError) -> CacheRequest {
+        let method = given == "HEAD" ? "GET" : given
         let question = target.firstIndex(of: UInt8(ascii: "?"))
         let path = target[..<(question ?? target.endIndex)]
         let query = question.map { target[(target.index(after: $0))...] } ?? []
@@ -59,7 +63,7 @@ public enum RequestRouter {
             let parameters = try QueryParameters(query, allowed: ["by"])
             return .increment(key, by: try parameters.by())
         case .health, .metrics:
-            guard method == "GET" else { throw .methodNotAllowed(allow: "GET") }
+            guard method == "GET" else { throw .methodNotAllowed(allow: "GET, HEAD") }
             _ = try QueryParameters(query, allowed: [])
             return route(of: path) == .health ? .health : .metrics
         case .unknown:

@@ -4,7 +4,8 @@ import Metrics
 /// The service's figures, through swift-metrics (the executable bootstraps a Prometheus
 /// factory; anything else works). One instance per loop: its handle caches are loop-confined,
 /// so a request looks up its counter in a small dictionary with no lock; the handles behind
-/// them are the factory's shared (atomic) ones.
+/// them are the factory's shared (atomic) ones. The cluster client's own figures (redirects,
+/// commands in flight, …) come from the client itself (`ClusterMetricsOptions`).
 ///
 /// ```swift
 /// let metrics = ServiceMetrics(factory: PrometheusMetricsFactory(registry: registry))
@@ -14,13 +15,11 @@ final class ServiceMetrics {
     static let requests = "http_requests_total"
     static let duration = "http_request_duration_seconds"
     static let storeErrors = "cache_store_errors_total"
-    static let inFlight = "redis_commands_in_flight"
 
     private let factory: any MetricsFactory
     private var requestCounters: [RouteStatus: Counter] = [:]
     private var errorCounters: [String: Counter] = [:]
     private let timers: [Route: Timer]
-    let commandsInFlight: Meter
 
     private struct RouteStatus: Hashable {
         var route: Route
@@ -34,7 +33,6 @@ final class ServiceMetrics {
             timers[route] = Timer(label: Self.duration, dimensions: [("route", route.rawValue)], factory: factory)
         }
         self.timers = timers
-        commandsInFlight = Meter(label: Self.inFlight, factory: factory)
     }
 
     func requestFinished(route: Route, status: Int, nanoseconds: Int64) {

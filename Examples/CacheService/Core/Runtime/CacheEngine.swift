@@ -78,7 +78,7 @@ final class CacheEngine {
         default: break
         }
         guard let command = StorePlan.command(for: request, value: body) else { return finish(.text(500, "no command\n")) }
-        send(command) { [self] reply in
+        client.submit(command) { [self] reply in
             answer(StorePlan.response(for: request, reply: reply), finish)
         }
     }
@@ -94,19 +94,9 @@ final class CacheEngine {
             }
             finish(failure.response)
         case .waitForReplicas(let replicas, let slot):
-            metrics.commandsInFlight.increment()
             client.submit(StorePlan.waitCommand(replicas: replicas, timeout: configuration.waitTimeout), toPrimaryOf: slot) { [self] reply in
-                metrics.commandsInFlight.decrement()
                 self.answer(StorePlan.waitResponse(wanted: replicas, reply: reply), finish)
             }
-        }
-    }
-
-    private func send(_ command: RedisCommand, _ onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
-        metrics.commandsInFlight.increment()
-        client.submit(command) { [metrics] reply in
-            metrics.commandsInFlight.decrement()
-            onReply(reply)
         }
     }
 

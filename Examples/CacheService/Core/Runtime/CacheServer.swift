@@ -68,6 +68,10 @@ public final class CacheServer: Sendable {
             let settings = configuration.tls
             clusterConfiguration.dnsLookup = { settings.address(for: $0) }
         }
+        // The clients report redirects, refreshes, node counts, commands in flight and errors
+        // by kind themselves (`redis_cluster_*`, see `ClusterMetricsOptions`), into the same
+        // registry; one set of handles shared by the loops' clients adds up their figures.
+        clusterConfiguration.metrics = ClusterMetricsOptions(factory: factory)
         // The client's default retry strategy is kept: when no seed answers for ~1 s, requests
         // waiting for the topology fail with 503 naming every seed's cause (rather than all
         // waiting out their timeout), and the next request starts discovery again.
@@ -88,16 +92,13 @@ public final class CacheServer: Sendable {
             }.get()
             engines.append(engine)
         }
-        let clusterMetrics = ClusterMetrics(clients: clients, factory: factory)
         for (client, engine) in zip(clients, engines) {
             tasks.append(Task {
                 for await event in client.events {
-                    if case .nodeError = event { clusterMetrics.nodeErrors.increment() }
                     engine.execute { $0.health.apply(event) }
                 }
             })
         }
-        tasks.append(Task { await clusterMetrics.run(every: .seconds(1)) })
 
         var server = TCPServer(group: group)
         server.reusePort = true
@@ -106,9 +107,8 @@ public final class CacheServer: Sendable {
             var http = HTTPServerConfiguration()
             http.limits.maxBodySize = configuration.maxValueBytes
             http.requestReadTimeout = configuration.idleTimeout
-            // More than this many pipelined requests in one read stall the connection in
-            // HTTPServerStage (reported in notes/http-feedback.md); the default is 256.
-            http.maxPendingRequests = 4096
+            // The default 256 requests owed per connection: past them the connection waits
+            // for answers before it takes more (a 1,000-request pipeline is served in steps).
             for engine in engines {
                 // With port 0 the first listener picks a port; the others join it.
                 let port = listeners.first?.localAddress?.port ?? configuration.listen.port
