@@ -87,6 +87,7 @@ extension RedisClusterError.Kind {
         case .offline: "offline"
         case .clientClosed: "client_closed"
         case .blockingConnectionsBusy: "blocking_connections_busy"
+        case .watchConnectionsBusy: "watch_connections_busy"
         case .scanIncomplete: "scan_incomplete"
         }
     }
