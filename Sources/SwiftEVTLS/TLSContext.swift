@@ -5,7 +5,7 @@ import COpenSSL
 ///
 /// ```swift
 /// let context = try TLSContext(configuration: .client)
-/// let stage = TLSStage(client: context, serverName: "redis.example.com", peer: "10.0.0.5:6380")
+/// let stage = TLSStage(client: context, serverName: "redis.example.com", peer: "127.0.0.1:6380")
 /// ```
 ///
 /// `@unchecked Sendable`: the `SSL_CTX` is set up completely in `init` and only read afterwards

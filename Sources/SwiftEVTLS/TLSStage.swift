@@ -6,9 +6,9 @@ import SwiftEV
 ///
 /// ```swift
 /// let tls = try TLSContext(configuration: .client)
-/// TCPClient(group: group).connect(host: "10.0.0.5", port: 6380) { pipeline in
+/// TCPClient(group: group).connect(host: "127.0.0.1", port: 6380) { pipeline in
 ///     pipeline
-///         .adding(TLSStage(client: tls, serverName: "redis.example.com", peer: "10.0.0.5:6380"))
+///         .adding(TLSStage(client: tls, serverName: "redis.example.com", peer: "127.0.0.1:6380"))
 ///         .adding(MyProtocolStage())
 /// }
 /// ```

@@ -6,7 +6,7 @@ import SwiftEV
 /// are checked to exist here and loaded by `ServiceTLSContexts` at start-up.
 ///
 /// ```sh
-/// REDIS_TLS=1 REDIS_TLS_CA_FILE=/etc/redis/ca.crt REDIS_HOSTS=10.0.0.5:6380 \
+/// REDIS_TLS=1 REDIS_TLS_CA_FILE=/etc/redis/ca.crt REDIS_HOSTS=127.0.0.1:6380 \
 ///   CACHE_TLS_CERT=/etc/cache/cert.pem CACHE_TLS_KEY=/etc/cache/key.pem CacheService
 /// ```
 public struct ServiceTLSSettings: Equatable, Sendable {
