@@ -32,8 +32,12 @@ public struct RESPServerError: Error, Sendable, Hashable, CustomStringConvertibl
 
     /// The error carried by a simple or bulk error reply (attributes looked through), else nil.
     public init?(_ value: RESPValue) {
-        guard let text = value.withoutAttributes.errorText else { return nil }
-        self.init(text: text)
+        // Asked of every reply: the common answer (not an error) must not copy the value.
+        switch value {
+        case .simpleError(let text), .bulkError(let text): self.init(text: String(buffer: text))
+        case .attribute: guard let text = value.withoutAttributes.errorText else { return nil }; self.init(text: text)
+        default: return nil
+        }
     }
 
     /// The text as the server sent it.

@@ -188,7 +188,7 @@ public final class RedisConnection: RedisCommandSending, RedisLoopLocalSending, 
     /// moved.redirections.append(redirection)
     /// target.send(moved)
     /// ```
-    public func send(_ pending: PendingCommand) {
+    public func send(_ pending: consuming PendingCommand) {
         eventLoop.preconditionInEventLoop()
         correlator.send(pending)
     }

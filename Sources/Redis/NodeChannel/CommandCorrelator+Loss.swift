@@ -1,4 +1,3 @@
-import DequeModule
 import RESP
 import SwiftEV
 
@@ -9,9 +8,7 @@ extension CommandCorrelator {
         armedAt = nil
         let started = context.channel.outboundWritesStarted
         let written = inFlight.count
-        let lost = Array(inFlight) + Array(waiting)
-        inFlight.removeAll()
-        waiting.removeAll()
+        let lost = inFlight.removeAll() + waiting.removeAll()
         uncounted = 0
         bytesInFlight = 0
         confirmations = []
@@ -24,12 +21,12 @@ extension CommandCorrelator {
         for (index, entry) in lost.enumerated() where !entry.abandoned && !entry.isInternal {
             let outcome = outcomes[index]
             // A transaction is one unit: none of its commands is handed back to run on its own.
-            if !entry.inTransaction && (outcome == .notSent || entry.command.isReadOnly) {
+            if !entry.inTransaction && (outcome == .notSent || entry.pending.command.isReadOnly) {
                 var pending = entry.pending
                 pending.wasSent = outcome == .unknown
                 returned.append(pending)
             } else {
-                failed.append((entry.handler, lostError(outcome, entry.command)))
+                failed.append((entry.pending.handler, lostError(outcome, entry.pending.command)))
             }
         }
         for (handler, error) in failed { handler.complete(.failure(error)) }

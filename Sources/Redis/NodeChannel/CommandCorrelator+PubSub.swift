@@ -13,7 +13,7 @@ extension CommandCorrelator {
             onPush?(value)
             return true
         case .confirmation(let family, let isSubscribe):
-            if let head = inFlight.first, head.role.pubSubFamily == family, head.role.isSubscribe == isSubscribe {
+            if !inFlight.isEmpty, inFlight[0].role.pubSubFamily == family, inFlight[0].role.isSubscribe == isSubscribe {
                 subscriptions.apply(family, isSubscribe: isSubscribe, channel: frame.channel)
                 takeConfirmation(value, family: family)
                 return true
@@ -27,7 +27,7 @@ extension CommandCorrelator {
 
     private func takeConfirmation(_ value: RESPValue, family: PubSubFamily) {
         confirmations.append(value)
-        let head = inFlight.startIndex
+        let head = 0
         let done: Bool
         if inFlight[head].confirmationsLeft > 0 {
             inFlight[head].confirmationsLeft -= 1
@@ -38,6 +38,6 @@ extension CommandCorrelator {
         guard done, let context, let entry = popOldest(context) else { return }
         let collected = confirmations
         confirmations = []
-        if !entry.abandoned { entry.handler.complete(.success(.array(collected))) }
+        if !entry.abandoned { entry.pending.handler.complete(.success(.array(collected))) }
     }
 }

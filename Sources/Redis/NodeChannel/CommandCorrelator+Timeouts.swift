@@ -1,4 +1,3 @@
-import DequeModule
 import RESP
 import SwiftEV
 
@@ -17,7 +16,7 @@ extension CommandCorrelator {
         armedAt = nil
         guard let context, !closed else { return }
         let now = context.eventLoop.now
-        if let oldest = inFlight.first, oldest.deadline + unresponsiveGrace <= now {
+        if !inFlight.isEmpty, inFlight[0].deadline + unresponsiveGrace <= now {
             // Hung: everything on it fails as the connection closes, with this cause.
             closeCause = RedisError(.nodeUnresponsive(.unknown), node: node,
                                     underlying: "no reply for \(unresponsiveGrace) past the deadline of the oldest command")
@@ -27,27 +26,25 @@ extension CommandCorrelator {
         // Settle every queue first, then call out: a completion may send or close.
         var expired: [(ReplyHandler, RedisError)] = []
         // Written commands keep their place (the reply may still come); they are only failed.
-        for index in inFlight.indices where !inFlight[index].abandoned && !inFlight[index].isInternal && inFlight[index].deadline <= now {
+        for index in 0..<inFlight.count where !inFlight[index].abandoned && !inFlight[index].isInternal && inFlight[index].deadline <= now {
             inFlight[index].abandoned = true
             uncounted += 1
-            expired.append((inFlight[index].handler, RedisError(.timeout(.unknown), node: node, command: inFlight[index].command.name)))
+            expired.append((inFlight[index].pending.handler, RedisError(.timeout(.unknown), node: node, command: inFlight[index].pending.command.name)))
         }
-        if waiting.contains(where: { !$0.abandoned && $0.deadline <= now }) {
-            var kept = Deque<Entry>()
-            for var entry in waiting {
-                guard !entry.abandoned, entry.deadline <= now else { kept.append(entry); continue }
+        if waiting.firstIndex(where: { !$0.abandoned && $0.deadline <= now }) != nil {
+            for var entry in waiting.removeAll() {
+                guard !entry.abandoned, entry.deadline <= now else { waiting.append(entry); continue }
                 if entry.inTransaction {
                     // Removing it would change what the transaction does: it will still be
                     // written, and its reply dropped.
                     entry.abandoned = true
                     uncounted += 1
-                    kept.append(entry)
-                    expired.append((entry.handler, RedisError(.timeout(.unknown), node: node, command: entry.command.name)))
+                    expired.append((entry.pending.handler, RedisError(.timeout(.unknown), node: node, command: entry.pending.command.name)))
+                    waiting.append(entry)
                 } else {
-                    expired.append((entry.handler, RedisError(.timeout(.notSent), node: node, command: entry.command.name)))
+                    expired.append((entry.pending.handler, RedisError(.timeout(.notSent), node: node, command: entry.pending.command.name)))
                 }
             }
-            waiting = kept
         }
         let timedOutWritten = expired.count { if case .timeout(.unknown) = $0.1.kind { return true } else { return false } }
         for (handler, error) in expired { handler.complete(.failure(error)) }
@@ -56,12 +53,12 @@ extension CommandCorrelator {
     }
 
     private func armForEarliestDeadline(_ context: Context) {
-        var earliest = inFlight.first.map { $0.deadline + unresponsiveGrace }
-        for entry in inFlight where !entry.abandoned && !entry.isInternal {
-            earliest = min(earliest ?? entry.deadline, entry.deadline)
+        var earliest = inFlight.isEmpty ? nil : inFlight[0].deadline + unresponsiveGrace
+        for index in 0..<inFlight.count where !inFlight[index].abandoned && !inFlight[index].isInternal {
+            earliest = min(earliest ?? inFlight[index].deadline, inFlight[index].deadline)
         }
-        for entry in waiting where !entry.abandoned {
-            earliest = min(earliest ?? entry.deadline, entry.deadline)
+        for index in 0..<waiting.count where !waiting[index].abandoned {
+            earliest = min(earliest ?? waiting[index].deadline, waiting[index].deadline)
         }
         if let earliest { scheduleTimer(for: earliest, context: context) }
     }
@@ -73,11 +70,11 @@ extension CommandCorrelator {
             if waiting[index].inTransaction {
                 waiting[index].abandoned = true
                 uncounted += 1
-                let pending = waiting[index].pending
-                pending.handler.complete(.failure(RedisError(.cancelled, node: node, command: pending.command.name)))
+                let handler = waiting[index].pending.handler
+                handler.complete(.failure(RedisError(.cancelled, node: node, command: waiting[index].pending.command.name)))
             } else {
                 let entry = waiting.remove(at: index)
-                entry.handler.complete(.failure(CancellationError()))
+                entry.pending.handler.complete(.failure(CancellationError()))
             }
             return
         }
@@ -85,8 +82,8 @@ extension CommandCorrelator {
             // Written: it keeps its place in the stream, so the replies stay in step.
             inFlight[index].abandoned = true
             uncounted += 1
-            let pending = inFlight[index].pending
-            pending.handler.complete(.failure(RedisError(.cancelled, node: node, command: pending.command.name)))
+            let handler = inFlight[index].pending.handler
+            handler.complete(.failure(RedisError(.cancelled, node: node, command: inFlight[index].pending.command.name)))
         }
     }
 }

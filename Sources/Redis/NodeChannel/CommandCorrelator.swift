@@ -1,4 +1,3 @@
-import DequeModule
 import RESP
 import SwiftEV
 
@@ -33,15 +32,12 @@ public final class CommandCorrelator: ChannelStage {
     public typealias InboundOut = Never
     public typealias OutboundIn = ByteBuffer
 
-    /// A queued command: `PendingCommand`'s fields, flattened, plus the correlator's own.
+    /// A queued command: the `PendingCommand` as handed over (so what is handed back is the
+    /// same: `pinned`, the redirections, the deadline), plus the correlator's own fields.
     struct Entry {
-        var command: RedisCommand
-        var handler: ReplyHandler
+        var pending: PendingCommand
+        /// `pending.deadline`, unwrapped: set when the command is first queued.
         var deadline: Deadline
-        /// `PendingCommand.redirections`, nil when empty: entries are copied in and out of the
-        /// queues, and even an empty array costs a retain and a release per copy.
-        var redirections: [Redirection]?
-        var asking: Bool
         /// The transport's accepted-write count just before this command was written.
         var ticket: UInt64
         /// For `CommandCancellation`; 0 for the correlator's own commands.
@@ -57,25 +53,16 @@ public final class CommandCorrelator: ChannelStage {
         /// Its caller was already answered (timeout, cancellation): its reply, when it comes, is dropped.
         var abandoned = false
 
-        init(command: consuming RedisCommand, handler: consuming ReplyHandler, deadline: Deadline,
-             redirections: [Redirection]? = nil, asking: Bool = false, ticket: UInt64 = 0, id: UInt64, role: CommandRole,
+        init(_ pending: consuming PendingCommand, deadline: Deadline, ticket: UInt64 = 0, id: UInt64, role: CommandRole,
              confirmationsLeft: Int = 0, inTransaction: Bool = false, isInternal: Bool = false) {
-            self.command = command
-            self.handler = handler
+            self.pending = pending
             self.deadline = deadline
-            self.redirections = redirections
-            self.asking = asking
             self.ticket = ticket
             self.id = id
             self.role = role
             self.confirmationsLeft = confirmationsLeft
             self.inTransaction = inTransaction
             self.isInternal = isInternal
-        }
-
-        /// The command as handed back to the delegate.
-        var pending: PendingCommand {
-            PendingCommand(command: command, handler: handler, deadline: deadline, redirections: redirections ?? [], asking: asking)
         }
     }
 
@@ -94,8 +81,9 @@ public final class CommandCorrelator: ChannelStage {
     // Loop-confined; completions that re-enter `send` run between accesses to these queues,
     // never inside one, so the dynamic exclusivity checks are skipped.
     @exclusivity(unchecked) var context: Context?
-    @exclusivity(unchecked) var waiting = Deque<Entry>()
-    @exclusivity(unchecked) var inFlight = Deque<Entry>()
+    // Moved in and out, never copied: an entry holds about six references (see `MoveRing`).
+    @exclusivity(unchecked) var waiting = MoveRing<Entry>()
+    @exclusivity(unchecked) var inFlight = MoveRing<Entry>()
     /// Entries in either queue that are abandoned or internal: not counted as pending.
     @exclusivity(unchecked) var uncounted = 0
     @exclusivity(unchecked) var ready = false
@@ -154,11 +142,12 @@ public final class CommandCorrelator: ChannelStage {
 
     /// Queues `command`; its reply (or error) goes to `handler`. Must be called on the loop.
     public func send(_ command: consuming RedisCommand, handler: consuming ReplyHandler) {
-        if enqueue(command, handler, deadline: nil, redirections: nil, asking: false) { context?.flush() }
+        if enqueue(PendingCommand(command: command, handler: handler)) { context?.flush() }
     }
 
-    /// Queues a command handed over from elsewhere (keeps its deadline, redirections, `asking`).
-    public func send(_ pending: PendingCommand) {
+    /// Queues a command handed over from elsewhere (keeps its deadline, redirections, `asking`,
+    /// `pinned`).
+    public func send(_ pending: consuming PendingCommand) {
         if enqueue(pending) { context?.flush() }
     }
 
@@ -169,32 +158,27 @@ public final class CommandCorrelator: ChannelStage {
         if wrote { context?.flush() }
     }
 
-    private func enqueue(_ pending: PendingCommand) -> Bool {
-        enqueue(pending.command, pending.handler, deadline: pending.deadline,
-                redirections: pending.redirections.isEmpty ? nil : pending.redirections, asking: pending.asking)
-    }
-
     /// Writes the command if the connection is ready, holds it if not, or fails it (closed, too
-    /// many pending, cancelled). Returns whether it was written, i.e. a flush is due. Takes the
-    /// parts rather than a `PendingCommand` so they move into the queue entry without a copy.
-    private func enqueue(_ command: consuming RedisCommand, _ handler: consuming ReplyHandler, deadline: Deadline?,
-                         redirections: [Redirection]?, asking: Bool) -> Bool {
+    /// many pending, cancelled). Returns whether it was written, i.e. a flush is due. Consumes
+    /// `pending`, so it moves into the queue entry without a copy.
+    private func enqueue(_ pending: consuming PendingCommand) -> Bool {
         guard !closed, let context else {
-            handler.complete(.failure(lostError(.notSent, command)))
+            pending.handler.complete(.failure(lostError(.notSent, pending.command)))
             return false
         }
         guard pendingCount < maxPending else {
-            handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: command.name)))
+            pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: pending.command.name)))
             return false
         }
-        let deadline = deadline ?? context.eventLoop.now + timeout
+        let deadline = pending.deadline ?? context.eventLoop.now + timeout
+        pending.deadline = deadline
         nextID &+= 1
         let id = nextID
-        if let cancellation = handler.cancellation, !cancellation.register(self, loop: context.eventLoop, id: id) {
-            handler.complete(.failure(CancellationError()))
+        if let cancellation = pending.handler.cancellation, !cancellation.register(self, loop: context.eventLoop, id: id) {
+            pending.handler.complete(.failure(CancellationError()))
             return false
         }
-        let (role, arguments) = CommandRole.of(command.bytes)
+        let (role, arguments) = CommandRole.of(pending.command.bytes)
         var inTransaction = transactionOpen
         switch role {
         case .multi: transactionOpen = true; inTransaction = true
@@ -204,26 +188,23 @@ public final class CommandCorrelator: ChannelStage {
         let confirmations = role.pubSubFamily == nil ? 0 : arguments
         scheduleTimer(for: deadline, context: context)
         guard ready else {
-            waiting.append(Entry(command: command, handler: handler, deadline: deadline, redirections: redirections, asking: asking,
-                                 id: id, role: role, confirmationsLeft: confirmations, inTransaction: inTransaction))
+            waiting.append(Entry(pending, deadline: deadline, id: id, role: role, confirmationsLeft: confirmations,
+                                 inTransaction: inTransaction))
             return false
         }
-        // The entry is built right into the queue: each copy of one retains every reference in
-        // the command and its handler, and this is the per-command path.
-        if asking { writeAsking(deadline: deadline, context: context) }
-        let bytes = command.bytes
+        if pending.asking { writeAsking(deadline: deadline, context: context) }
+        let bytes = pending.command.bytes
         let ticket = beginWrite(bytes, context: context)
-        inFlight.append(Entry(command: command, handler: handler, deadline: deadline, redirections: redirections, asking: asking,
-                              ticket: ticket, id: id, role: role, confirmationsLeft: confirmations, inTransaction: inTransaction))
+        inFlight.append(Entry(pending, deadline: deadline, ticket: ticket, id: id, role: role, confirmationsLeft: confirmations,
+                              inTransaction: inTransaction))
         context.write(bytes)
         return true
     }
 
     /// Writes a command that was held for the handshake.
-    private func write(_ entry: Entry, context: Context) {
-        if entry.asking { writeAsking(deadline: entry.deadline, context: context) }
-        var entry = entry
-        let bytes = entry.command.bytes
+    private func write(_ entry: consuming Entry, context: Context) {
+        if entry.pending.asking { writeAsking(deadline: entry.deadline, context: context) }
+        let bytes = entry.pending.command.bytes
         entry.ticket = beginWrite(bytes, context: context)
         inFlight.append(entry)
         context.write(bytes)
@@ -233,8 +214,8 @@ public final class CommandCorrelator: ChannelStage {
         uncounted += 1
         let bytes = Self.asking.bytes
         let ticket = beginWrite(bytes, context: context)
-        inFlight.append(Entry(command: Self.asking, handler: .discard, deadline: deadline, ticket: ticket, id: 0,
-                              role: .plain, isInternal: true))
+        inFlight.append(Entry(PendingCommand(command: Self.asking, handler: .discard, deadline: deadline), deadline: deadline,
+                              ticket: ticket, id: 0, role: .plain, isInternal: true))
         context.write(bytes)
     }
 
@@ -243,8 +224,10 @@ public final class CommandCorrelator: ChannelStage {
     /// a later write, however the stages in between merge or split it (see `wasMaybeSent`).
     private func beginWrite(_ bytes: ByteBuffer, context: Context) -> UInt64 {
         bytesInFlight += bytes.readableBytes
-        context.channel.deferredFlushLimit = max(earlyFlushThreshold, bytesInFlight / 3)
-        return context.channel.outboundWritesQueued
+        // One read of the (checked unowned) channel reference: each costs a retain and a release.
+        let channel = context.channel
+        channel.deferredFlushLimit = max(earlyFlushThreshold, bytesInFlight / 3)
+        return channel.outboundWritesQueued
     }
 
     // MARK: Pipeline events
@@ -273,9 +256,8 @@ public final class CommandCorrelator: ChannelStage {
         ready = true
         resp3 = info.protocolVersion >= 3
         readyPromise?.succeed(info)
-        let held = waiting
-        waiting.removeAll()
-        for entry in held { write(entry, context: context) }
+        // Oldest first; a completion cannot run in between (nothing is answered here).
+        while !waiting.isEmpty { write(waiting.removeFirst(), context: context) }
         context.flush()
     }
 
@@ -295,7 +277,7 @@ public final class CommandCorrelator: ChannelStage {
         }
     }
 
-    private func complete(_ entry: Entry, with value: RESPValue, now: Deadline) {
+    private func complete(_ entry: borrowing Entry, with value: RESPValue, now: Deadline) {
         confirmations.removeAll()
         var abortedBy: Redirection?
         switch entry.role {
@@ -314,20 +296,20 @@ public final class CommandCorrelator: ChannelStage {
             // reply is here: a node that was hung past a failover acknowledges what it queued,
             // then is demoted and drops it. The timer usually says so first; this is for a reply
             // read in the same loop iteration as the timer that would have.
-            entry.handler.complete(.failure(RedisError(.timeout(.unknown), node: node, command: entry.command.name)))
+            entry.pending.handler.complete(.failure(RedisError(.timeout(.unknown), node: node, command: entry.pending.command.name)))
             delegate?.nodeChannel(self, timedOut: 1)
             return
         }
         if let abortedBy {
-            entry.handler.complete(.failure(RedisError(.redirectedInTransaction(abortedBy), node: node, command: entry.command.name)))
+            entry.pending.handler.complete(.failure(RedisError(.redirectedInTransaction(abortedBy), node: node, command: entry.pending.command.name)))
         } else if let error = RESPServerError(value) {
-            entry.handler.complete(.failure(RedisError(.server(error), node: node, command: entry.command.name)))
+            entry.pending.handler.complete(.failure(RedisError(.server(error), node: node, command: entry.pending.command.name)))
         } else {
-            entry.handler.complete(.success(value))
+            entry.pending.handler.complete(.success(value))
         }
     }
 
-    private func redirect(_ entry: Entry, by redirection: Redirection) {
+    private func redirect(_ entry: borrowing Entry, by redirection: Redirection) {
         confirmations.removeAll()
         if entry.isInternal { return }
         if entry.inTransaction {
@@ -339,7 +321,7 @@ public final class CommandCorrelator: ChannelStage {
                 transactionAbortedBy = redirection
             }
             if !entry.abandoned {
-                entry.handler.complete(.failure(RedisError(.redirectedInTransaction(redirection), node: node, command: entry.command.name)))
+                entry.pending.handler.complete(.failure(RedisError(.redirectedInTransaction(redirection), node: node, command: entry.pending.command.name)))
             }
             return
         }
@@ -347,7 +329,7 @@ public final class CommandCorrelator: ChannelStage {
         if let delegate {
             delegate.nodeChannel(self, redirected: entry.pending, by: redirection)
         } else {
-            entry.handler.complete(.failure(RedisError(.redirected(redirection), node: node, command: entry.command.name)))
+            entry.pending.handler.complete(.failure(RedisError(.redirected(redirection), node: node, command: entry.pending.command.name)))
         }
     }
 
@@ -359,7 +341,7 @@ public final class CommandCorrelator: ChannelStage {
             return nil
         }
         let entry = inFlight.removeFirst()
-        bytesInFlight -= entry.command.bytes.readableBytes
+        bytesInFlight -= entry.pending.command.bytes.readableBytes
         if entry.abandoned || entry.isInternal { uncounted -= 1 }
         return entry
     }

@@ -5,7 +5,7 @@ import SwiftEV
 /// tests of the coordinator put scripted nodes on the in-memory loop in its place, to produce
 /// what a real cluster cannot on demand (a node that redirects to itself, a clock to advance).
 protocol NodeConnection: AnyObject, Sendable {
-    func send(_ pending: PendingCommand)
+    func send(_ pending: consuming PendingCommand)
     func send(batch: [PendingCommand])
     /// True from the moment the connection starts closing (its callers may already be failing).
     var isClosing: Bool { get }
