@@ -31,9 +31,12 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     private let finishEvents: @Sendable () -> Void
 
     private(set) var phase = Phase.starting
-    var topology: ClusterTopology?
+    // The per-command reads below are of loop-confined state, and nothing they call back into
+    // writes it while a read is under way: the dynamic exclusivity checks (two per command,
+    // measured) are skipped.
+    @exclusivity(unchecked) var topology: ClusterTopology?
     /// Per shard index of `topology`: the primary's handle, so routing a write is two array loads.
-    var primaryHandles: [NodeHandle] = []
+    @exclusivity(unchecked) var primaryHandles: [NodeHandle] = []
     private var selector = NodeSelector()
     /// `scaleReads == .primary`, decided once (reading the enum per command would copy it).
     let readsFromPrimaries: Bool

@@ -28,15 +28,10 @@ public enum HashSlot {
 
     public static func slot(forKey key: UnsafeBufferPointer<UInt8>) -> Int {
         var start = 0, end = key.count
-        if let base = key.baseAddress, let open = memchr(base, Int32(UInt8(ascii: "{")), key.count) {
-            let openIndex = UnsafePointer<UInt8>(open.assumingMemoryBound(to: UInt8.self)) - base
-            if let close = memchr(base + openIndex + 1, Int32(UInt8(ascii: "}")), key.count - openIndex - 1) {
-                let closeIndex = UnsafePointer<UInt8>(close.assumingMemoryBound(to: UInt8.self)) - base
-                if closeIndex > openIndex + 1 {
-                    start = openIndex + 1
-                    end = closeIndex
-                }
-            }
+        if let open = firstIndex(of: UInt8(ascii: "{"), in: key, from: 0),
+           let close = firstIndex(of: UInt8(ascii: "}"), in: key, from: open + 1), close > open + 1 {
+            start = open + 1
+            end = close
         }
         return crcTables.withUnsafeBufferPointer { tables in
             // Two bytes per step (the latency chain is the table load, so halving the steps
@@ -54,6 +49,35 @@ public enum HashSlot {
             }
             return Int(crc & 0x3FFF)
         }
+    }
+
+    /// The first `byte` in `bytes[from...]`. Keys are mostly short: eight bytes per step in
+    /// registers, where a `memchr` call would cost more than the search (measured with callgrind
+    /// on `RoutingBench`); long keys still get `memchr`'s vector loop.
+    @inline(__always)
+    static func firstIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let count = bytes.count
+        if count - from > 64 {
+            guard let found = memchr(base + from, Int32(byte), count - from) else { return nil }
+            return UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+        }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let pattern = ones &* UInt64(byte)
+        var i = from
+        while i + 8 <= count {
+            // A zero byte in `word ^ pattern` is a match: the classic "has zero byte" test, whose
+            // lowest set high bit is exact (bits above it may be false positives, never below).
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) ^ pattern
+            let zeros = (word &- ones) & ~word & (ones &* 0x80)
+            if zeros != 0 { return i + zeros.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < count {
+            if base[i] == byte { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// CRC16-XMODEM (polynomial 0x1021, initial value 0), one entry per byte value.
