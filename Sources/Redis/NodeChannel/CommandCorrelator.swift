@@ -42,6 +42,9 @@ public final class CommandCorrelator: ChannelStage {
         /// queues, and even an empty array costs a retain and a release per copy.
         var redirections: [Redirection]?
         var asking: Bool
+        /// `PendingCommand.pinned`, handed back with it: without it a pinned command redirected
+        /// or returned unanswered would be routed elsewhere like any other.
+        var pinned: Bool
         /// The transport's accepted-write count just before this command was written.
         var ticket: UInt64
         /// For `CommandCancellation`; 0 for the correlator's own commands.
@@ -58,13 +61,14 @@ public final class CommandCorrelator: ChannelStage {
         var abandoned = false
 
         init(command: consuming RedisCommand, handler: consuming ReplyHandler, deadline: Deadline,
-             redirections: [Redirection]? = nil, asking: Bool = false, ticket: UInt64 = 0, id: UInt64, role: CommandRole,
+             redirections: [Redirection]? = nil, asking: Bool = false, pinned: Bool = false, ticket: UInt64 = 0, id: UInt64, role: CommandRole,
              confirmationsLeft: Int = 0, inTransaction: Bool = false, isInternal: Bool = false) {
             self.command = command
             self.handler = handler
             self.deadline = deadline
             self.redirections = redirections
             self.asking = asking
+            self.pinned = pinned
             self.ticket = ticket
             self.id = id
             self.role = role
@@ -75,7 +79,9 @@ public final class CommandCorrelator: ChannelStage {
 
         /// The command as handed back to the delegate.
         var pending: PendingCommand {
-            PendingCommand(command: command, handler: handler, deadline: deadline, redirections: redirections ?? [], asking: asking)
+            var pending = PendingCommand(command: command, handler: handler, deadline: deadline, redirections: redirections ?? [], asking: asking)
+            pending.pinned = pinned
+            return pending
         }
     }
 
@@ -154,7 +160,7 @@ public final class CommandCorrelator: ChannelStage {
 
     /// Queues `command`; its reply (or error) goes to `handler`. Must be called on the loop.
     public func send(_ command: consuming RedisCommand, handler: consuming ReplyHandler) {
-        if enqueue(command, handler, deadline: nil, redirections: nil, asking: false) { context?.flush() }
+        if enqueue(command, handler, deadline: nil, redirections: nil, asking: false, pinned: false) { context?.flush() }
     }
 
     /// Queues a command handed over from elsewhere (keeps its deadline, redirections, `asking`).
@@ -171,14 +177,14 @@ public final class CommandCorrelator: ChannelStage {
 
     private func enqueue(_ pending: PendingCommand) -> Bool {
         enqueue(pending.command, pending.handler, deadline: pending.deadline,
-                redirections: pending.redirections.isEmpty ? nil : pending.redirections, asking: pending.asking)
+                redirections: pending.redirections.isEmpty ? nil : pending.redirections, asking: pending.asking, pinned: pending.pinned)
     }
 
     /// Writes the command if the connection is ready, holds it if not, or fails it (closed, too
     /// many pending, cancelled). Returns whether it was written, i.e. a flush is due. Takes the
     /// parts rather than a `PendingCommand` so they move into the queue entry without a copy.
     private func enqueue(_ command: consuming RedisCommand, _ handler: consuming ReplyHandler, deadline: Deadline?,
-                         redirections: [Redirection]?, asking: Bool) -> Bool {
+                         redirections: [Redirection]?, asking: Bool, pinned: Bool) -> Bool {
         guard !closed, let context else {
             handler.complete(.failure(lostError(.notSent, command)))
             return false
@@ -205,7 +211,7 @@ public final class CommandCorrelator: ChannelStage {
         scheduleTimer(for: deadline, context: context)
         guard ready else {
             waiting.append(Entry(command: command, handler: handler, deadline: deadline, redirections: redirections, asking: asking,
-                                 id: id, role: role, confirmationsLeft: confirmations, inTransaction: inTransaction))
+                                 pinned: pinned, id: id, role: role, confirmationsLeft: confirmations, inTransaction: inTransaction))
             return false
         }
         // The entry is built right into the queue: each copy of one retains every reference in
@@ -214,7 +220,7 @@ public final class CommandCorrelator: ChannelStage {
         let bytes = command.bytes
         let ticket = beginWrite(bytes, context: context)
         inFlight.append(Entry(command: command, handler: handler, deadline: deadline, redirections: redirections, asking: asking,
-                              ticket: ticket, id: id, role: role, confirmationsLeft: confirmations, inTransaction: inTransaction))
+                              pinned: pinned, ticket: ticket, id: id, role: role, confirmationsLeft: confirmations, inTransaction: inTransaction))
         context.write(bytes)
         return true
     }
