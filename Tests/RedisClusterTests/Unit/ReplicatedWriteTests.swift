@@ -45,10 +45,7 @@ final class ReplicatedWriteTests: XCTestCase {
 
     func start() throws {
         cluster = try ScriptedCluster()
-        coordinator = cluster.makeCoordinator()
-        coordinator.start()
-        cluster.answerTopologyQueries()
-        cluster.answerTopologyQueries()
+        coordinator = cluster.readyCoordinator()
         XCTAssertNotNil(coordinator.topology)
     }
 
