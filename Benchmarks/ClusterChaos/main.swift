@@ -22,7 +22,10 @@
 //                        (default: Redis' yes, under which every node refuses keyed commands
 //                        while a shard has no primary)
 //   --workers N          workers, one operation in flight each (default 256)
-//   --loops N            event loops, one client each (default 1)
+//   --loops N            event loops of the load, one client each (default 1)
+//   --service-loops N    the cache service's own event loops (default 1)
+//   --http-load-loops N  the HTTP load's loops, apart from the service's (default 2: one was
+//                        itself the limit, two keep the service's loop saturated)
 //   --before S --after S seconds of load before the fault and after the cluster settled (3, 3)
 //   --pause-seconds S    how long `pause` stops the primary (default 4.5; node timeout is 2)
 //   --json PATH          also write the results as JSON
@@ -79,13 +82,15 @@ struct Options {
             case "--wait-ms": options.settings.waitMilliseconds = max(1, Int(number()))
             case "--workers": options.settings.workers = max(1, Int(number()))
             case "--loops": options.settings.loops = max(1, Int(number()))
+            case "--service-loops": options.settings.serviceLoops = max(1, Int(number()))
+            case "--http-load-loops": options.settings.httpLoadLoops = max(1, Int(number()))
             case "--before": options.settings.before = number()
             case "--after": options.settings.after = number()
             case "--pause-seconds": options.settings.pauseSeconds = number()
             case "--json": options.jsonPath = value()
             case "--table-from": options.tableFrom = value()
             case "-h", "--help":
-                print("usage: ClusterChaos [--base-port P] [--name N] [--scenarios a,b] [--paths client,wait,http] [--http-port P] [--wait-ms N] [--full-coverage yes|no] [--workers N] [--loops N] [--before S] [--after S] [--pause-seconds S] [--json PATH] [--table-from PATH]")
+                print("usage: ClusterChaos [--base-port P] [--name N] [--scenarios a,b] [--paths client,wait,http] [--http-port P] [--wait-ms N] [--full-coverage yes|no] [--workers N] [--loops N] [--service-loops N] [--http-load-loops N] [--before S] [--after S] [--pause-seconds S] [--json PATH] [--table-from PATH]")
                 exit(0)
             case let other: fail("unknown option \(other)")
             }
@@ -132,25 +137,53 @@ for result in results {
           + "\(f(r.opsPerSecond[0])) / \(f(r.opsPerSecond[1])) / \(f(r.opsPerSecond[2])) | "
           + "\(f(r.unaffectedOpsPerSecond[0])) / \(f(r.unaffectedOpsPerSecond[1])) |")
 }
+// How busy each loop was before the fault: a loop near 100% is what limits the throughput.
+let busyRows = results.compactMap { result -> String? in
+    guard let busy = result.loopBusyBefore, !busy.isEmpty else { return nil }
+    let loops = busy.sorted { $0.key < $1.key }.map { "\($0.key) \(f($0.value[0] * 100)) % on a CPU + \(f($0.value[1] * 100)) % waiting for one" }
+        .joined(separator: ", ")
+    return "- \(result.scenario.rawValue) via \((result.path ?? .client).rawValue), \(result.workers) workers: \(loops)"
+}
+if !busyRows.isEmpty {
+    print("")
+    print("Event loops before the fault, shares of the wall time on a CPU and runnable waiting for one (the machine is shared):")
+    for row in busyRows { print(row) }
+}
 // Kill and pause: the affected slots' recovery split into what Redis took and what the client
 // added after the promotion (times in seconds after the SIGKILL/SIGSTOP, from the nodes' logs).
 let outages = results.filter { $0.timeline != nil }
 if !outages.isEmpty {
     print("")
-    print("| scenario | via | full coverage | node flagged failing | cluster refusing keyed commands (CLUSTERDOWN) | election scheduled | replica promoted | first acked write on its slots | client after promotion | unaffected ops/s, whole fault phase vs before | unaffected ops/s while the node is down or stopped vs before |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| scenario | via | full coverage | node flagged failing | cluster refusing keyed commands (CLUSTERDOWN) | election scheduled | replica promoted | first acked write on its slots | client after promotion | unaffected ops/s, whole fault phase vs before | unaffected ops/s while the node is down or stopped vs before | the same outside CLUSTERDOWN |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for result in outages {
         guard let t = result.timeline else { continue }
         let r = result.figures
         let firstWrite = r.recovery.map { $0 - t.signalAfterMark }
         let sinceUnaffected = r.unaffectedOpsPerSecond[0] > 0 ? r.unaffectedOpsPerSecond[1] / r.unaffectedOpsPerSecond[0] * 100 : 0
         let inOutage = result.unaffectedOutageOpsPerSecond.map { $0[0] > 0 ? "\(f($0[1] / $0[0] * 100, 1)) %" : "-" } ?? "-"
+        var outside = "-"
+        if let outage = result.unaffectedOutageOpsPerSecond, let rest = result.unaffectedOutsideClusterDownOpsPerSecond, outage[0] > 0 {
+            outside = "\(f(rest / outage[0] * 100, 1)) %"
+        }
         func s(_ x: Double?) -> String { x.map { f($0, 3) } ?? "-" }
         let after = firstWrite.flatMap { write in t.promoted.map { write - $0 } }
         let down = t.clusterDown.map { "\(f($0[0], 3)) – \(f($0[1], 3))" } ?? "-"
         print("| \(result.scenario.rawValue) | \((result.path ?? .client).rawValue) | \(result.requireFullCoverage == false ? "no" : "yes") | "
               + "\(s(t.failureFlagged)) | \(down) | \(s(t.electionScheduled)) | "
-              + "\(s(t.promoted)) | \(s(firstWrite)) | \(s(after)) | \(f(sinceUnaffected, 1)) % | \(inOutage) |")
+              + "\(s(t.promoted)) | \(s(firstWrite)) | \(s(after)) | \(f(sinceUnaffected, 1)) % | \(inOutage) | \(outside) |")
+    }
+    // The healthy shards' throughput through the fault, beside Redis' CLUSTERDOWN window.
+    print("")
+    print("Unaffected workers' successful ops/s per window, from 1 s before the SIGKILL/SIGSTOP (* = inside the CLUSTERDOWN window of the nodes' logs):")
+    for result in outages {
+        guard let t = result.timeline, let series = result.unaffectedSeries, let step = result.seriesStep else { continue }
+        let cells = series.enumerated().map { index, value -> String in
+            let from = Double(index) * step - 1
+            let down = t.clusterDown.map { from + step > $0[0] && from < $0[1] } ?? false
+            return "\(f(from, 1)):\(f(value))\(down ? "*" : "")"
+        }
+        print("- \(result.scenario.rawValue) via \((result.path ?? .client).rawValue), full coverage \(result.requireFullCoverage == false ? "no" : "yes"): \(cells.joined(separator: " "))")
     }
 }
 if let jsonPath = options.jsonPath {

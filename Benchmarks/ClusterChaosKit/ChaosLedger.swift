@@ -175,6 +175,12 @@ public struct ChaosLedger: Sendable {
         return Double(total) / (Double(last - first) * Self.bucketSeconds)
     }
 
+    /// `opsPerSecond(excluding:from:to:)` over consecutive `step`-second windows from `start`
+    /// to `end`: the throughput's shape through a fault.
+    public func series(excluding excluded: Set<Int>, from start: Double, to end: Double, step: Double) -> [Double] {
+        stride(from: start, to: end - step / 2, by: step).map { opsPerSecond(excluding: excluded, from: $0, to: $0 + step) }
+    }
+
     /// The figures of the run, given what a fresh connection read back: each worker's final
     /// value (the sequence it names, nil when absent) and counter.
     /// - Parameters:

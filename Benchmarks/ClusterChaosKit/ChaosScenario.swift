@@ -48,6 +48,17 @@ public struct ChaosSettings: Sendable {
     public var waitMilliseconds = 500
     /// The in-process cache service's port (0: one the system picks).
     public var httpPort = 0
+    /// The cache service's own event loops (the HTTP load runs on loops apart from them).
+    public var serviceLoops = 1
+    /// The HTTP load's loops. One more than the service has: measured here, one load loop
+    /// was itself the limit (runnable 97% of the time, the service's loop 82%); with two the
+    /// service's loop was runnable 95% of the time, i.e. the service took all it could.
+    public var httpLoadLoops = 2
+
+    /// How many loops carry the load of `path`.
+    public func loadLoops(for path: ChaosPath) -> Int {
+        path == .http ? max(loops, httpLoadLoops) : loops
+    }
     /// Redis' `cluster-require-full-coverage` (default yes): with it, every node refuses keyed
     /// commands (`CLUSTERDOWN`) from the moment a primary is flagged failing until its replica
     /// is promoted, so the healthy shards stop too. Set on every node after the reset; `false`
@@ -77,6 +88,18 @@ public struct ChaosResult: Sendable, Codable {
     /// the fault, and while the node was down or stopped (from the signal to the promotion, or
     /// to the end of the pause): apart from the settling that follows, which loads the machine.
     public var unaffectedOutageOpsPerSecond: [Double]?
+    /// For a kill or a pause: the unaffected workers' successful operations per second in
+    /// `seriesStep`-second windows from 1 s before the signal until the cluster settled, to
+    /// set beside Redis' `CLUSTERDOWN` window (`timeline.clusterDown`, seconds after the signal).
+    public var unaffectedSeries: [Double]?
+    public var seriesStep: Double?
+    /// The same workers' ops/s while the node was down or stopped but outside the
+    /// `CLUSTERDOWN` window (nil without one): what is left once Redis' own refusal is set aside.
+    public var unaffectedOutsideClusterDownOpsPerSecond: Double?
+    /// Per event loop (the service's, the load's): the shares of the wall time before the
+    /// fault it spent on a CPU and runnable waiting for one. Adding up to nearly 1, that loop
+    /// is saturated: more connections or workers would not raise the throughput.
+    public var loopBusyBefore: [String: [Double]]?
 }
 
 public struct ChaosRunner: Sendable {
@@ -104,7 +127,7 @@ public struct ChaosRunner: Sendable {
         if scenario == .scaleIn { try await operate(["scale-out"]) }
 
         let timeout = scenario == .pause ? settings.pauseCommandTimeout : settings.commandTimeout
-        let group = LibevEventLoopGroup(numberOfThreads: settings.loops)
+        let group = LibevEventLoopGroup(numberOfThreads: settings.loadLoops(for: path))
         defer { try? group.syncShutdown() }
         var configuration = RedisClusterConfiguration(seeds: cluster.ports.map { .init(host: "127.0.0.1", port: $0) })
         configuration.commandTimeout = timeout
@@ -128,9 +151,15 @@ public struct ChaosRunner: Sendable {
         let started = ChaosClock.now()
         let note = { (what: String) in log(String(format: "  [%.2fs] %@", ChaosClock.now() - started, what)) }
         note("load running via \(path.rawValue) (\(settings.workers) workers, commandTimeout \(timeout))")
+        let cpuAtStart = rig.threads.map { $0.seconds() }
         for load in loads { try await load.loop.submit { load.start() }.get() }
         try await Task.sleep(for: .seconds(settings.before))
         let faultAt = ChaosClock.now()
+        var busy: [String: [Double]] = [:]
+        for (thread, before) in zip(rig.threads, cpuAtStart) {
+            guard let before, let now = thread.seconds() else { continue }
+            busy[thread.name] = [(now.running - before.running) / (faultAt - started), (now.waiting - before.waiting) / (faultAt - started)]
+        }
         let faultMarkEpoch = Date().timeIntervalSince1970
         for load in loads { try await load.loop.submit { load.faultStarted(at: faultAt) }.get() }
         let target = cluster.basePort  // the first primary of the freshly reset layout
@@ -190,19 +219,31 @@ public struct ChaosRunner: Sendable {
                                     phaseSeconds: phases)
         let timeline = ChaosTimeline(operationLog: operationLog, logs: cluster.nodeLogs(excluding: target), faultMarkEpoch: faultMarkEpoch)
         var outage: [Double]?
+        var series: [Double]?
+        var outsideClusterDown: Double?
+        let step = 0.5
         if let timeline {
             let signal = faultAt + timeline.signalAfterMark
             let end = scenario == .pause ? signal + settings.pauseSeconds : timeline.promoted.map { signal + $0 }
             if let end {
                 outage = [ledger.opsPerSecond(excluding: affected, from: started, to: faultAt),
                           ledger.opsPerSecond(excluding: affected, from: signal, to: end)]
+                if let down = timeline.clusterDown {
+                    let from = max(signal, signal + down[0]), until = min(end, signal + down[1])
+                    let inside = until > from ? ledger.opsPerSecond(excluding: affected, from: from, to: until) * (until - from) : 0
+                    let total = ledger.opsPerSecond(excluding: affected, from: signal, to: end) * (end - signal)
+                    let rest = (end - signal) - max(0, until - from)
+                    if rest > 0 { outsideClusterDown = (total - inside) / rest }
+                }
             }
+            series = ledger.series(excluding: affected, from: signal - 1, to: settled, step: step)
         }
         return ChaosResult(scenario: scenario, path: path, figures: figures, phaseSeconds: phases,
                            commandTimeoutMilliseconds: timeout.nanoseconds / 1_000_000, workers: settings.workers,
                            affectedWorkers: affected.count, affectedSlots: slots.count, operationLog: operationLog,
                            timeline: timeline, requireFullCoverage: settings.requireFullCoverage,
-                           unaffectedOutageOpsPerSecond: outage)
+                           unaffectedOutageOpsPerSecond: outage, unaffectedSeries: series, seriesStep: series == nil ? nil : step,
+                           unaffectedOutsideClusterDownOpsPerSecond: outsideClusterDown, loopBusyBefore: busy)
     }
 
     /// The slots the fault touched: the target primary's (a failover, kill or hang), or those

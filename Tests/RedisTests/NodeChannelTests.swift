@@ -45,6 +45,27 @@ final class NodeChannelTests: XCTestCase {
         XCTAssertEqual(delegate.redirected.first?.0.command.name, "GET")
     }
 
+    /// A pinned command (meant for this node alone) is handed back pinned, redirected or
+    /// returned unwritten: the delegate must not route it elsewhere like any other.
+    func testPinnedCommandsAreHandedBackPinned() throws {
+        let h = NodeHarness(delegated: false)
+        let delegate = RecordingDelegate()
+        h.correlator.delegate = delegate
+        try h.handshake()
+        var write = PendingCommand(command: RedisCommand("SET", "foo", "1"), handler: .discard)
+        write.pinned = true
+        h.correlator.send(batch: [write, PendingCommand(command: RedisCommand("GET", "foo"), handler: .discard)])
+        try h.reply("-ASK 12182 127.0.0.1:7002\r\n-ASK 12182 127.0.0.1:7002\r\n")
+        XCTAssertEqual(delegate.redirected.map(\.0.pinned), [true, false])
+        h.channel.holdFlushes = true
+        var stuck = PendingCommand(command: RedisCommand("WAIT", 1, 100), handler: .discard)
+        stuck.pinned = true
+        h.correlator.send(stuck)
+        h.channel.closeFromPeer()
+        XCTAssertEqual(delegate.returned.map(\.command.name), ["WAIT"])
+        XCTAssertEqual(delegate.returned.map(\.pinned), [true])
+    }
+
     func testRedirectWithoutDelegateFailsWithTypedSignal() throws {
         let h = NodeHarness(delegated: false)
         try h.handshake()

@@ -137,7 +137,9 @@ public final class RedisClusterClient: RedisCommandSending, RedisLoopLocalSendin
     /// Queues `command` on the connection to the primary that serves `slot`, whatever its own
     /// keys say: for a command about that connection's state, such as `WAIT` after a write to a
     /// key of that slot (the write's reply came from that primary, over the client's one
-    /// connection to it). `onReply` runs on the loop. Must be called on the loop.
+    /// connection to it). `onReply` runs on the loop. Must be called on the loop. During a
+    /// reshard a write that followed an `ASK` ran on the importing node, not the slot's primary:
+    /// for a write and its `WAIT` use `submit(_:waitingForReplicas:timeout:onReply:)`.
     ///
     /// ```swift
     /// cluster.submit(RedisCommand("SET", key, value)) { _ in

@@ -111,6 +111,12 @@ final class LiveTopologyTests: XCTestCase {
 
     // MARK: Writes acknowledged after WAIT 1
 
+    /// Mid-reshard a write that follows an `ASK` runs on the importing node; its `WAIT 1` goes
+    /// with it, so the confirmation is that node's replica's (not the old owner's).
+    func testReshardingSlotsUnderLoadAfterWait() async throws {
+        assertNothingHappenedToTheCallers(try await run(.reshard, via: .wait))
+    }
+
     /// With every write confirmed by a replica before it counts, a kill -9 loses none of them:
     /// the promoted replica has them all. Writes the new primary takes before its replica is
     /// back are reported unknown (no replica to confirm), never acknowledged.

@@ -122,6 +122,18 @@ final class ChaosLedgerTests: XCTestCase {
         XCTAssertEqual(figures.operations, 20)
     }
 
+    /// The healthy workers' throughput window by window: a stop (here 1.0–1.5 s) shows where
+    /// it falls, to set beside Redis' CLUSTERDOWN window.
+    func testSeriesShowsWhereTheUnaffectedWorkersStopped() {
+        var ledger = ChaosLedger(workers: 2)
+        for i in 0..<20 where !(10..<15).contains(i) {
+            ledger.recordIncrement(worker: 0, .ok, submitted: 0, completed: 0.05 + Double(i) * 0.1)
+        }
+        for i in 0..<20 { ledger.recordIncrement(worker: 1, .ok, submitted: 0, completed: 0.05 + Double(i) * 0.1) }
+        XCTAssertEqual(ledger.series(excluding: [1], from: 0.05, to: 2.05, step: 0.5), [10, 10, 0, 10])
+        XCTAssertEqual(ledger.series(excluding: [], from: 0.05, to: 2.05, step: 0.5), [20, 20, 10, 20])
+    }
+
     func testMergedLedgersKeepEveryWorker() {
         var first = ChaosLedger(workers: 1)
         first.recordSet(worker: 0, seq: 1, .ok, submitted: 0, completed: 0.1)

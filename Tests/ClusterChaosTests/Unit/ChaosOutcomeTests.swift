@@ -61,14 +61,19 @@ final class ChaosOutcomeTests: XCTestCase {
     }
 
     func testAWriteCountsAsAcknowledgedOnlyWhenAReplicaConfirmedIt() {
-        XCTAssertEqual(ChaosWaitDriver.outcome(ofWait: .success(.integer(1)), after: "SET"), .ok)
-        XCTAssertEqual(ChaosWaitDriver.outcome(ofWait: .success(.integer(0)), after: "SET"),
-                       .unknown("SET applied, WAIT 1: no replica confirmed in time"))
+        func ran(_ replicas: Result<Int, any Error>) -> Result<ReplicatedReply, any Error> {
+            .success(ReplicatedReply(reply: .simpleString("OK"), node: "127.0.0.1:1", replicas: replicas))
+        }
+        XCTAssertEqual(ChaosWaitDriver.outcome(ran(.success(1)), "SET"), .ok)
+        XCTAssertEqual(ChaosWaitDriver.outcome(ran(.success(0)), "SET"), .unknown("SET applied, WAIT 1: no replica confirmed in time"))
         let closed = RedisError(.connectionClosed(.unknown), node: "127.0.0.1:1")
-        XCTAssertEqual(ChaosWaitDriver.outcome(ofWait: .failure(closed), after: "INCR"), .unknown("INCR applied, WAIT connection closed"))
-        let notSent = RedisClusterError(.slotNotCovered(5))
-        guard case .unknown = ChaosWaitDriver.outcome(ofWait: .failure(notSent), after: "SET") else {
+        XCTAssertEqual(ChaosWaitDriver.outcome(ran(.failure(closed)), "INCR"), .unknown("INCR applied, WAIT connection closed"))
+        let notSent = RedisError(.connectionClosed(.notSent), node: "127.0.0.1:1")
+        guard case .unknown = ChaosWaitDriver.outcome(ran(.failure(notSent)), "SET") else {
             return XCTFail("a write the primary acknowledged stays in doubt whatever happened to its WAIT")
         }
+        // The write itself: as a plain command's error.
+        XCTAssertEqual(ChaosWaitDriver.outcome(.failure(closed), "INCR"), .unknown("INCR connection closed"))
+        XCTAssertEqual(ChaosWaitDriver.outcome(.failure(RedisClusterError(.slotNotCovered(5))), "SET"), .failed("SET slotNotCovered(5)"))
     }
 }

@@ -13,10 +13,7 @@ final class PartsHarnessTests: XCTestCase {
 
     override func setUp() async throws {
         cluster = try ScriptedCluster()
-        coordinator = cluster.makeCoordinator()
-        coordinator.start()
-        cluster.answerTopologyQueries()
-        cluster.answerTopologyQueries()
+        coordinator = cluster.readyCoordinator()
         XCTAssertNotNil(coordinator.topology)
     }
 

@@ -96,6 +96,15 @@ final class ScriptedCluster: @unchecked Sendable {
                                   connector: connector, emit: { _ in }, finish: {})
     }
 
+    /// A coordinator that has discovered the scripted cluster and is ready.
+    func readyCoordinator(_ configure: (inout RedisClusterConfiguration) -> Void = { _ in }) -> ClusterCoordinator {
+        let coordinator = makeCoordinator(configure)
+        coordinator.start()
+        answerTopologyQueries()
+        answerTopologyQueries()  // the ready check follows the first answers
+        return coordinator
+    }
+
     /// Answers every topology question waiting on any node (`CLUSTER MYID`, `SHARDS`, `INFO`).
     func answerTopologyQueries(except silent: ClusterEndpoint? = nil) {
         loop.run()
