@@ -12,7 +12,7 @@ import SwiftEV
 /// loop).
 ///
 /// ```swift
-/// engine.handle(.get, target: bytes, body: ByteBuffer(), answer: sink)   // sink.answer(response) later, on the loop
+/// engine.handle(.get, target: bytes, body: ByteBuffer(), sink: responder)   // responder.answer(response) later, on the loop
 /// ```
 final class CacheEngine {
     let loop: LibevEventLoop
