@@ -4,8 +4,9 @@
 #
 #   ours         Examples/CacheService (release), CACHE_LOOPS loops (default: cores).
 #   hummingbird  the same API on Hummingbird 2 + valkey-swift's cluster client
-#                (Benchmarks/CachePeers, a separate package; valkey-swift cloned into
-#                Benchmarks/CachePeers/.deps from VALKEY_SWIFT_GIT). Skipped when it does not build.
+#                (Benchmarks/CachePeers, a separate package, built in CACHE_PEERS_HOME with
+#                valkey-swift cloned into its .deps from VALKEY_SWIFT_GIT). Skipped when it
+#                does not build.
 #                (Also accepted under its old name, hb-valkey.)
 #   webdis       Debian's webdis (C, libevent) on one standalone redis-server, mapped onto its
 #                own URL scheme (GET /GET/k.txt answers the raw value; PUT /SET/k takes the
@@ -32,6 +33,13 @@
 #                   mirror /work/.mirror/valkey-io+valkey-swift/repo when present, else
 #                   https://github.com/valkey-io/valkey-swift)
 #   VALKEY_SWIFT_REF  its tag (default 1.4.0)
+#   CACHE_PEERS_HOME  where the Hummingbird peer is built: its sources are copied there (only
+#                   the files that changed, so a rebuild is incremental) and its .build and .deps
+#                   live there. A first release build takes tens of minutes to hours on a shared
+#                   2-core machine, so the default is outside any worktree and kept:
+#                   /work/peers/cachepeers when /work/peers exists, else
+#                   ${XDG_CACHE_HOME:-~/.cache}/swiftev/cachepeers. Set it to
+#                   Benchmarks/CachePeers to build in the tree.
 #   SKIP_BUILD=1    use what is built
 set -euo pipefail
 
@@ -52,6 +60,9 @@ valkey_mirror=/work/.mirror/valkey-io+valkey-swift/repo
 [[ -d "$valkey_mirror" ]] || valkey_mirror=https://github.com/valkey-io/valkey-swift
 VALKEY_SWIFT_GIT="${VALKEY_SWIFT_GIT:-$valkey_mirror}"
 VALKEY_SWIFT_REF="${VALKEY_SWIFT_REF:-1.4.0}"
+if [[ -d /work/peers ]]; then default_peers_home=/work/peers/cachepeers
+else default_peers_home="${XDG_CACHE_HOME:-$HOME/.cache}/swiftev/cachepeers"; fi
+CACHE_PEERS_HOME="${CACHE_PEERS_HOME:-$default_peers_home}"
 CLUSTER=("$repo/scripts/redis-cluster.sh" --name cachebench --base-port "$BASE_PORT")
 export KEYS
 
@@ -70,20 +81,35 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]] && want ours; then
     swift build -c release --product CacheService >&2
 fi
 ours_bin="$(swift build -c release --show-bin-path)/CacheService"
-peers_dir="$here/CachePeers"
+peers_dir="$CACHE_PEERS_HOME"
 hb_bin=""
+# Copies the peer's package into $peers_dir, leaving files whose content is unchanged alone
+# (their timestamps are what keeps the next build incremental).
+stage_peers() {
+    local source="$here/CachePeers" file target
+    mkdir -p "$peers_dir"
+    [[ "$(cd "$peers_dir" && pwd)" == "$source" ]] && return 0
+    (cd "$source" && find Package.swift Sources -type f) | while read -r file; do
+        target="$peers_dir/$file"
+        cmp -s "$source/$file" "$target" && continue
+        mkdir -p "$(dirname "$target")"
+        cp "$source/$file" "$target"
+    done
+}
 if want hummingbird; then
     if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+        stage_peers
         if [[ ! -d "$peers_dir/.deps/valkey-swift" ]]; then
             mkdir -p "$peers_dir/.deps"
             git clone -q "$VALKEY_SWIFT_GIT" "$peers_dir/.deps/valkey-swift" && git -C "$peers_dir/.deps/valkey-swift" checkout -q "$VALKEY_SWIFT_REF" \
                 || log "note: could not clone valkey-swift from $VALKEY_SWIFT_GIT"
         fi
-        log "building the Hummingbird + valkey-swift peer (release; minutes on a first build)"
+        log "building the Hummingbird + valkey-swift peer in $peers_dir (release; long on a first build)"
         (cd "$peers_dir" && swift build -c release --product HummingbirdValkeyCache >&2) || log "note: the hummingbird peer does not build; skipped"
     fi
-    candidate="$(cd "$peers_dir" && swift build -c release --show-bin-path 2>/dev/null)/HummingbirdValkeyCache"
+    candidate="$peers_dir/.build/release/HummingbirdValkeyCache"
     [[ -x "$candidate" ]] && hb_bin="$candidate"
+    [[ -n "$hb_bin" ]] || log "note: no Hummingbird peer built in $peers_dir; skipped"
 fi
 webdis_bin=""
 if want webdis; then

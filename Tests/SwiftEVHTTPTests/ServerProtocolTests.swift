@@ -119,6 +119,20 @@ final class ServerProtocolTests: XCTestCase {
         XCTAssertTrue(harness.isClosed)
     }
 
+    /// The timer is not moved per request: it fires at the deadline set when the connection
+    /// first went idle, finds an exchange happened since, and waits out what is left.
+    func testAnExchangeInBetweenGivesTheNextIdlePeriodItsFullTimeout() {
+        let harness = ServerHarness(configuration: HTTPServerConfiguration(requestReadTimeout: .seconds(5)), autoAnswer: ServerHarness.echo)
+        harness.loop.advanceTime(by: .seconds(3))
+        harness.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")  // answered at once: idle again from t = 3 s
+        harness.loop.advanceTime(by: .seconds(4))  // t = 7 s: past the first deadline, 4 s idle
+        XCTAssertFalse(harness.isClosed)
+        XCTAssertEqual(harness.loop.armedTimerCount, 1)
+        harness.loop.advanceTime(by: .seconds(1))  // t = 8 s: 5 s idle
+        XCTAssertTrue(harness.isClosed)
+        XCTAssertEqual(harness.loop.armedTimerCount, 0)
+    }
+
     func testNoTimerIsLeftAfterClose() throws {
         let harness = ServerHarness(configuration: HTTPServerConfiguration(requestReadTimeout: .seconds(5)))
         XCTAssertEqual(harness.loop.armedTimerCount, 1)

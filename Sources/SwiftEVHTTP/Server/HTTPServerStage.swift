@@ -58,6 +58,11 @@ public final class HTTPServerStage: ChannelStage {
     @exclusivity(unchecked) private var reading = false
     @exclusivity(unchecked) private var flushOwed = false
     @exclusivity(unchecked) private var timer: (any LoopTimer)?
+    /// Since when the connection has owed no answer and waits for a request; nil while one is
+    /// being answered. The read timeout runs from here. The timer is not moved per request:
+    /// when it fires early (the connection was busy in between) it is set again for what is
+    /// left, which costs a timer operation per timeout instead of two per request.
+    @exclusivity(unchecked) private var idleSince: Deadline?
     /// The last answer is written and the sending side shut down: waiting for the client to close.
     @exclusivity(unchecked) private var lingering = false
     /// The channel's reading is paused because `maxPendingRequests` answers are owed.
@@ -141,7 +146,7 @@ public final class HTTPServerStage: ChannelStage {
         let body = self.body ?? head.targetBytes.getSlice(at: head.targetBytes.readerIndex, length: 0)!
         self.body = nil
         continueOwed = false  // the body is here: no interim answer needed any more
-        timer?.cancel()
+        idleSince = nil
         let sequence = nextSequence
         nextSequence += 1
         slots.append(Slot(response: nil, keepAlive: head.keepAlive, isHead: head.method == .HEAD, version: head.version))
@@ -298,14 +303,23 @@ public final class HTTPServerStage: ChannelStage {
 
     private func armReadTimeout() {
         guard let timeout = configuration.requestReadTimeout, !noMoreRequests, !closed, let context else { return }
+        let now = context.eventLoop.now
+        idleSince = now
         let timer = self.timer ?? context.eventLoop.makeTimer { [unowned self] in timerFired() }
         self.timer = timer
-        timer.arm(at: context.eventLoop.now + timeout)
+        if !timer.isArmed { timer.arm(at: now + timeout) }
     }
 
     private func timerFired() {
         if lingering {
             context?.close()
+            return
+        }
+        // Busy since it was set: the next idle period sets it again.
+        guard let idleSince, let timeout = configuration.requestReadTimeout, let context else { return }
+        let deadline = idleSince + timeout
+        if deadline > context.eventLoop.now {
+            timer?.arm(at: deadline)  // idle again since: what is left of the timeout
         } else {
             readTimedOut()
         }

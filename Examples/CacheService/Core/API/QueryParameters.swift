@@ -5,10 +5,14 @@ struct QueryParameters {
     static let ttlRange = 1...Int(Int32.max)
     /// Replicas to wait for; a shard with more than 100 replicas is not a thing.
     static let waitRange = 0...100
+    /// The names each route takes, built once rather than per request.
+    static let putNames: Set<String> = ["ttl", "wait"]
+    static let incrementNames: Set<String> = ["by"]
 
     private var values: [String: String] = [:]
 
     init(_ query: some Collection<UInt8>, allowed: Set<String>) throws(RequestError) {
+        guard !query.isEmpty else { return }  // the common case: nothing to split or store
         for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             guard let rawName = PercentDecoding.decode(parts[0]), let name = String(validating: rawName, as: UTF8.self) else {

@@ -12,9 +12,7 @@ import SwiftEV
 /// loop).
 ///
 /// ```swift
-/// engine.handle(method: "GET", target: Array("/v1/cache/k".utf8), body: ByteBuffer()) { response in
-///     // write `response` (on the loop)
-/// }
+/// engine.handle(.get, target: bytes, body: ByteBuffer(), sink: responder)   // responder.answer(response) later, on the loop
 /// ```
 final class CacheEngine {
     let loop: LibevEventLoop
@@ -54,50 +52,57 @@ final class CacheEngine {
         health = .shuttingDown
     }
 
-    /// Answers one request; `respond` is called exactly once, on the loop.
-    func handle(method: String, target: some Collection<UInt8>, body: ByteBuffer, respond: @escaping (CacheResponse) -> Void) {
+    /// Answers one request: `sink.answer` is called exactly once, on the loop.
+    ///
+    /// A request that goes to Redis costs one allocation here, the closure its reply comes
+    /// back to (it holds what the answer needs); the HTTP side passes a sink rather than a
+    /// closure of its own for the same reason.
+    func handle<Sink: CacheAnswerSink>(_ method: RequestRouter.Method, target: UnsafeRawBufferPointer, body: ByteBuffer, sink: Sink) {
         let started = Self.monotonicNanoseconds()
-        let route = RequestRouter.route(of: target)
         requestsInFlight += 1
-        let finish: (CacheResponse) -> Void = { [self] response in
-            requestsInFlight -= 1
-            metrics.requestFinished(route: route, status: response.status, nanoseconds: Self.monotonicNanoseconds() - started)
-            respond(response)
-        }
         let request: CacheRequest
-        switch RequestRouter.match(method: method, target: target) {
+        switch RequestRouter.match(method, target: target) {
         case .success(let matched): request = matched
-        case .failure(let error): return finish(error.response)
+        case .failure(let error):
+            return finish(error.response, route: RequestRouter.route(of: target), started: started, sink: sink)
         }
         if request.takesBody, body.readableBytes > configuration.maxValueBytes {
-            return finish(RequestError.valueTooLarge(limit: configuration.maxValueBytes).response)
+            return finish(RequestError.valueTooLarge(limit: configuration.maxValueBytes).response, route: request.route, started: started, sink: sink)
         }
         switch request {
-        case .health: return finish(health.response)
-        case .metrics: return finish(prometheusText())
+        case .health: return finish(health.response, route: .health, started: started, sink: sink)
+        case .metrics: return finish(prometheusText(), route: .metrics, started: started, sink: sink)
         default: break
         }
-        guard let command = StorePlan.command(for: request, value: body) else { return finish(.text(500, "no command\n")) }
+        guard let command = StorePlan.command(for: request, value: body) else {
+            return finish(.text(500, "no command\n"), route: request.route, started: started, sink: sink)
+        }
         client.submit(command) { [self] reply in
-            answer(StorePlan.response(for: request, reply: reply), finish)
+            answer(StorePlan.response(for: request, reply: reply), route: request.route, started: started, sink: sink)
         }
     }
 
-    private func answer(_ answer: StorePlan.Answer, _ finish: @escaping (CacheResponse) -> Void) {
+    private func answer<Sink: CacheAnswerSink>(_ answer: StorePlan.Answer, route: Route, started: Int64, sink: Sink) {
         switch answer {
         case .done(let response):
-            finish(response)
+            finish(response, route: route, started: started, sink: sink)
         case .failed(let failure):
             metrics.storeError(kind: failure.kind)
             if failure.outcome == .unknown {
                 logger.warning("store failure, outcome unknown", metadata: ["kind": "\(failure.kind)", "error": "\(failure.message)"])
             }
-            finish(failure.response)
+            finish(failure.response, route: route, started: started, sink: sink)
         case .waitForReplicas(let replicas, let slot):
             client.submit(StorePlan.waitCommand(replicas: replicas, timeout: configuration.waitTimeout), toPrimaryOf: slot) { [self] reply in
-                self.answer(StorePlan.waitResponse(wanted: replicas, reply: reply), finish)
+                self.answer(StorePlan.waitResponse(wanted: replicas, reply: reply), route: route, started: started, sink: sink)
             }
         }
+    }
+
+    private func finish<Sink: CacheAnswerSink>(_ response: CacheResponse, route: Route, started: Int64, sink: Sink) {
+        requestsInFlight -= 1
+        metrics.requestFinished(route: route, status: response.status, nanoseconds: Self.monotonicNanoseconds() - started)
+        sink.answer(response)
     }
 
     private func prometheusText() -> CacheResponse {
@@ -111,4 +116,10 @@ final class CacheEngine {
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
+}
+
+/// Where an engine's answer goes (the HTTP side's responder); a value, so handing it over
+/// allocates nothing.
+protocol CacheAnswerSink {
+    func answer(_ response: CacheResponse)
 }

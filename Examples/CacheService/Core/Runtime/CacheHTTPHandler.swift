@@ -13,22 +13,49 @@ final class CacheHTTPHandler: HTTPRequestHandler {
 
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let engine = self.engine
+        let method = Self.method(request.head.method)
         request.head.targetBytes.withUnsafeReadableBytes { target in
-            engine.handle(method: request.head.method.description, target: target, body: request.body) { response in
-                // Kept alive even while draining: answering `keepAlive: false` with pipelined
-                // requests pending crashes HTTPServerStage (reported in notes/http-feedback.md);
-                // the shutdown closes connections itself once the requests in flight are answered.
-                responder.respond(Self.httpResponse(response, keepAlive: true))
-            }
+            engine.handle(method, target: target, body: request.body, sink: responder)
+        }
+    }
+
+    static func method(_ method: HTTPMethod) -> RequestRouter.Method {
+        switch method {
+        case .GET, .HEAD: return .get
+        case .PUT: return .put
+        case .DELETE: return .delete
+        case .POST: return .post
+        default: return .other
         }
     }
 
     static func httpResponse(_ response: CacheResponse, keepAlive: Bool) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        if let type = response.contentType { _ = headers.add(name: "Content-Type", value: type.rawValue) }
+        var headers = response.contentType.map(Self.headers(for:)) ?? HTTPHeaders()
         if let allow = response.allow { _ = headers.add(name: "Allow", value: allow) }
         return HTTPResponse(status: status(response.status), headers: headers,
                             body: response.status == 204 ? nil : response.body, keepAlive: keepAlive)
+    }
+
+    // Built once: a response shares them (copy on write) instead of building and checking
+    // its header line every time.
+    private static let octetStreamHeaders = contentType(.octetStream)
+    private static let jsonHeaders = contentType(.json)
+    private static let textHeaders = contentType(.text)
+    private static let prometheusHeaders = contentType(.prometheus)
+
+    private static func contentType(_ type: CacheResponse.ContentType) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        _ = headers.add(name: "Content-Type", value: type.rawValue)
+        return headers
+    }
+
+    static func headers(for type: CacheResponse.ContentType) -> HTTPHeaders {
+        switch type {
+        case .octetStream: return octetStreamHeaders
+        case .json: return jsonHeaders
+        case .text: return textHeaders
+        case .prometheus: return prometheusHeaders
+        }
     }
 
     static func status(_ code: Int) -> HTTPResponseStatus {
@@ -44,5 +71,14 @@ final class CacheHTTPHandler: HTTPRequestHandler {
         case 504: return .gatewayTimeout
         default: return .internalServerError
         }
+    }
+}
+
+extension HTTPResponder: CacheAnswerSink {
+    /// Kept alive even while draining: the shutdown closes connections itself once the
+    /// requests in flight are answered (an answer that closes the connection would drop the
+    /// pipelined requests behind it unanswered).
+    func answer(_ response: CacheResponse) {
+        respond(CacheHTTPHandler.httpResponse(response, keepAlive: true))
     }
 }

@@ -39,9 +39,9 @@ public enum StorePlan {
         case (.get, .bulkString(let bytes?)), (.get, .verbatimString(_, let bytes)):
             return .done(CacheResponse(status: 200, contentType: .octetStream, body: bytes))
         case (.get, _) where value.isNull:
-            return .done(.error(status: 404, message: "no such key", outcome: nil))
+            return .done(noSuchKey)
         case (.delete, .integer(let removed)):
-            return .done(removed > 0 ? .noContent : .error(status: 404, message: "no such key", outcome: nil))
+            return .done(removed > 0 ? .noContent : noSuchKey)
         case (.increment, .integer(let newValue)):
             return .done(.text(200, String(newValue)))
         default:
@@ -49,6 +49,9 @@ public enum StorePlan {
                                         message: "unexpected reply \(value.typeName) to \(request.route.rawValue)"))
         }
     }
+
+    /// Built once: a miss is as common as a hit in a cache.
+    static let noSuchKey = CacheResponse.error(status: 404, message: "no such key", outcome: nil)
 
     /// `WAIT N` with a timeout: fewer replicas confirming in time means the write ran on the
     /// primary but may be lost in a failover, so its durable outcome is unknown.
