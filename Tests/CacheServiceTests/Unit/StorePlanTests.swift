@@ -46,10 +46,9 @@ final class StorePlanTests: XCTestCase {
 
     func testRepliesBecomeStatuses() {
         XCTAssertEqual(status(answer(.put(key, ttl: nil, wait: 0), .simpleString(ByteBuffer(string: "OK")))), 204)
-        guard case .waitForReplicas(1, let slot) = answer(.put(key, ttl: nil, wait: 1), .simpleString(ByteBuffer(string: "OK"))) else {
+        guard case .waitForReplicas(1) = answer(.put(key, ttl: nil, wait: 1), .simpleString(ByteBuffer(string: "OK"))) else {
             return XCTFail("a PUT with wait asks for WAIT")
         }
-        XCTAssertEqual(slot, HashSlot.slot(forKey: "k"))
         XCTAssertEqual(status(answer(.get(key), .bulkString(ByteBuffer(string: "x")))), 200)
         XCTAssertEqual(body(answer(.get(key), .bulkString(ByteBuffer(string: "x")))), "x")
         XCTAssertEqual(status(answer(.get(key), .bulkString(nil))), 404)
@@ -110,6 +109,30 @@ final class StorePlanTests: XCTestCase {
         guard case .failed(let lost) = StorePlan.waitResponse(wanted: 1, reply: .failure(RedisClusterError(.slotNotCovered(1)))) else { return XCTFail() }
         XCTAssertEqual(lost.outcome, .unknown)
         XCTAssertEqual(String(buffer: StorePlan.waitCommand(replicas: 2, timeout: .milliseconds(1500)).bytes), "*3\r\n$4\r\nWAIT\r\n$1\r\n2\r\n$4\r\n1500\r\n")
+    }
+
+    /// `PUT ?wait=N` sent as one unit: the write's reply first, then its node's WAIT count.
+    func testReplicatedWritesAnswerFromTheWriteThenItsCount() {
+        let ok = RESPValue.simpleString(ByteBuffer(string: "OK"))
+        let put = CacheRequest.put(key, ttl: nil, wait: 1)
+        func replicated(_ reply: RESPValue, _ replicas: Result<Int, any Error>) -> StorePlan.Answer {
+            StorePlan.replicatedResponse(for: put, wanted: 1,
+                                         result: .success(ReplicatedReply(reply: reply, node: "127.0.0.1:7001", replicas: replicas)))
+        }
+        XCTAssertEqual(status(replicated(ok, .success(1))), 204)
+        guard case .failed(let short) = replicated(ok, .success(0)) else { return XCTFail("no replica confirmed") }
+        XCTAssertEqual(short.status, 504)
+        XCTAssertEqual(short.outcome, .unknown)
+        guard case .failed(let noCount) = replicated(ok, .failure(RedisClusterError(.clientClosed))) else { return XCTFail("WAIT gave no count") }
+        XCTAssertEqual(noCount.outcome, .unknown, "the write ran: whether a replica has it is not known")
+        // The write's own error answers as it would without WAIT: WRONGTYPE is the key's fault.
+        let wrongType = RESPValue.simpleError(ByteBuffer(string: "WRONGTYPE Operation against a key holding the wrong kind of value"))
+        XCTAssertEqual(status(replicated(wrongType, .success(1))), 409)
+        guard case .failed(let lost) = StorePlan.replicatedResponse(
+            for: put, wanted: 1, result: .failure(RedisError(.connectionClosed(.unknown), node: "127.0.0.1:7001", command: "SET"))) else {
+            return XCTFail("a write lost with its connection")
+        }
+        XCTAssertEqual(lost.outcome, .unknown)
     }
 
     func testErrorBodiesAreValidJSONWhateverTheText() throws {

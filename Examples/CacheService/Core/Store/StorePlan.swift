@@ -34,8 +34,8 @@ public enum StorePlan {
             return response(for: request, reply: .failure(RedisError(.server(serverError), node: "?")))
         }
         switch (request, value) {
-        case (.put(let key, _, let wait), _) where value.isOK:
-            return wait > 0 ? .waitForReplicas(wait, slot: HashSlot.slot(forKey: key.bytes)) : .done(.noContent)
+        case (.put(_, _, let wait), _) where value.isOK:
+            return wait > 0 ? .waitForReplicas(wait) : .done(.noContent)
         case (.get, .bulkString(let bytes?)), (.get, .verbatimString(_, let bytes)):
             return .done(CacheResponse(status: 200, contentType: .octetStream, body: bytes))
         case (.get, _) where value.isNull:
@@ -57,6 +57,21 @@ public enum StorePlan {
     /// primary but may be lost in a failover, so its durable outcome is unknown.
     public static func waitCommand(replicas: Int, timeout: TimeAmount) -> RedisCommand {
         RedisCommand("WAIT", replicas, max(1, timeout.nanoseconds / 1_000_000))
+    }
+
+    /// The answer to a `PUT ?wait=N` sent as one unit with its `WAIT` (the client's
+    /// `submit(_:waitingForReplicas:timeout:)`): the write's own reply decides first, as without
+    /// `WAIT`; then the count of the node that ran it (mid-reshard, the importing node's).
+    public static func replicatedResponse(for request: CacheRequest, wanted: Int,
+                                          result: Result<ReplicatedReply, any Error>) -> Answer {
+        switch result {
+        case .failure(let error):
+            return response(for: request, reply: .failure(error))
+        case .success(let replicated):
+            let written = response(for: request, reply: .success(replicated.reply))
+            guard case .waitForReplicas = written else { return written }
+            return waitResponse(wanted: wanted, reply: replicated.replicas.map { .integer(Int64($0)) })
+        }
     }
 
     public static func waitResponse(wanted: Int, reply: Result<RESPValue, any Error>) -> Answer {
@@ -93,8 +108,8 @@ public enum StorePlan {
     public enum Answer: Sendable {
         case done(CacheResponse)
         case failed(StoreFailure)
-        /// The write is acknowledged; send `WAIT n` to the primary of `slot`.
-        case waitForReplicas(Int, slot: Int)
+        /// The write is acknowledged; what `WAIT n` said about it decides (`replicatedResponse`).
+        case waitForReplicas(Int)
     }
 }
 
