@@ -49,6 +49,10 @@ die() { log "error: $*"; exit 1; }
 for tool in redis-server redis-cli redis-benchmark openssl swift awk; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found (scripts/setup.sh installs redis and openssl)"
 done
+# The clusters take BASE_PORT..BASE_PORT+15 (their bus ports +10000): PORT must stay out.
+if (( PORT + 1 >= BASE_PORT && PORT <= BASE_PORT + 15 )); then
+    die "PORT $PORT..$TLS_PORT overlaps the clusters' BASE_PORT $BASE_PORT..$((BASE_PORT + 15))"
+fi
 [[ -x /usr/bin/time ]] || die "/usr/bin/time not found (Debian package 'time')"
 pin_server=() pin_client=()
 if [[ "$PIN" == 1 ]] && command -v taskset >/dev/null 2>&1 && [[ "$(nproc)" -ge 2 ]]; then

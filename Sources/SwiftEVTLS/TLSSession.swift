@@ -66,8 +66,7 @@ final class TLSSession {
         }
     }
 
-    /// The most plaintext one record carries (2^14 bytes).
-    static let maximumRecord = 16 * 1024
+    static let maximumRecord = TLSRecordSplit.maximumRecord
 
     /// Empties the thread's error queue before a call whose failure `SSL_get_error` must
     /// interpret. `ERR_clear_error` itself walks all 16 slots of the queue; peeking first makes
@@ -115,15 +114,16 @@ final class TLSSession {
         }
     }
 
-    /// Encrypts all of `plaintext` (a memory BIO never pushes back, so it all goes in one call
-    /// per 2 GB).
+    /// Encrypts all of `plaintext` in records sized by `TLSRecordSplit` (a memory BIO never
+    /// pushes back, so each SSL_write takes its whole record).
     func write(_ plaintext: ByteBuffer) throws(TLSError) {
         var failed = false
+        let chunk = TLSRecordSplit.recordSize(forFlushOf: plaintext.readableBytes)
         plaintext.withUnsafeReadableBytes { raw in
             var offset = 0
             while offset < raw.count {
                 Self.clearErrors()
-                let n = SSL_write(ssl, raw.baseAddress! + offset, Int32(clamping: raw.count - offset))
+                let n = SSL_write(ssl, raw.baseAddress! + offset, Int32(clamping: min(chunk, raw.count - offset)))
                 guard n > 0 else { failed = true; return }
                 offset += Int(n)
             }
