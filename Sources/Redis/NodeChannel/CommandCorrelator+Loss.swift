@@ -8,8 +8,9 @@ extension CommandCorrelator {
         timer?.cancel()
         armedAt = nil
         let started = context.channel.outboundWritesStarted
-        let written = inFlight.count
-        let lost = Array(inFlight) + Array(waiting)
+        let writtenEntries = expandingBatches(inFlight)
+        let written = writtenEntries.count
+        let lost = writtenEntries + Array(waiting)
         inFlight.removeAll()
         waiting.removeAll()
         uncounted = 0
