@@ -148,9 +148,10 @@ public final class RedisConnection: RedisCommandSending, RedisLoopLocalSending, 
         return await withCheckedContinuation { continuation in
             let queued = eventLoop.tryExecute { [self] in
                 let collector = ReplyCollector(count: commands.count, on: eventLoop) { continuation.resume(returning: $0) }
-                correlator.send(batch: commands.enumerated().map { index, command in
-                    PendingCommand(command: command, handler: collector.handler(index))
-                })
+                let batch = CommandBatch(collector: collector, deadline: eventLoop.now + correlator.timeout,
+                                         capacity: commands.count)
+                for index in commands.indices { batch.append(commands[index], place: index) }
+                correlator.send(batch)
             }
             if !queued {
                 continuation.resume(returning: commands.map { .failure(RedisError(.connectionClosed(.notSent), node: node, command: $0.name)) })
@@ -197,6 +198,13 @@ public final class RedisConnection: RedisCommandSending, RedisLoopLocalSending, 
     public func send(batch: [PendingCommand]) {
         eventLoop.preconditionInEventLoop()
         correlator.send(batch: batch)
+    }
+
+    /// Hands over commands answered into one collector (see `CommandBatch`): one queue entry
+    /// and one write when they are ordinary commands. Must be called on the loop.
+    public func send(_ batch: CommandBatch) {
+        eventLoop.preconditionInEventLoop()
+        correlator.send(batch)
     }
 
     /// Queues all `commands` and sends them in one flush. Must be called on the loop.

@@ -7,8 +7,9 @@ extension CommandCorrelator {
         timer?.cancel()
         armedAt = nil
         let started = context.channel.outboundWritesStarted
-        let written = inFlight.count
-        let lost = inFlight.removeAll() + waiting.removeAll()
+        let writtenEntries = expandingBatches(inFlight.removeAll())
+        let written = writtenEntries.count
+        let lost = writtenEntries + waiting.removeAll()
         uncounted = 0
         bytesInFlight = 0
         confirmations = []

@@ -86,6 +86,11 @@ public final class CommandCorrelator: ChannelStage {
     @exclusivity(unchecked) var inFlight = MoveRing<Entry>()
     /// Entries in either queue that are abandoned or internal: not counted as pending.
     @exclusivity(unchecked) var uncounted = 0
+    /// `CommandBatch` entries in `inFlight`, and the replies they owe beyond one each (all, and
+    /// those of batches not failed): see CommandCorrelator+Batch.
+    @exclusivity(unchecked) var batchesInFlight = 0
+    @exclusivity(unchecked) var batchRepliesOwed = 0
+    @exclusivity(unchecked) var batchRepliesPending = 0
     @exclusivity(unchecked) var ready = false
     @exclusivity(unchecked) var closed = false
     @exclusivity(unchecked) var nextID: UInt64 = 0
@@ -132,11 +137,11 @@ public final class CommandCorrelator: ChannelStage {
     }
 
     /// Commands waiting or awaiting a reply whose callers still wait.
-    public var pendingCount: Int { waiting.count + inFlight.count - uncounted }
+    public var pendingCount: Int { waiting.count + inFlight.count + batchRepliesPending - uncounted }
 
     /// Replies the server still owes this connection, those of timed-out and cancelled commands
     /// (dropped when they come) and of its own `ASKING` included.
-    public var repliesOwed: Int { inFlight.count }
+    public var repliesOwed: Int { inFlight.count + batchRepliesOwed }
 
     // MARK: Sending
 
@@ -222,7 +227,7 @@ public final class CommandCorrelator: ChannelStage {
     /// Accounts for a command about to be written; returns its ticket: the transport's
     /// accepted-write count before the write. Every byte of the command enters the transport in
     /// a later write, however the stages in between merge or split it (see `wasMaybeSent`).
-    private func beginWrite(_ bytes: ByteBuffer, context: Context) -> UInt64 {
+    func beginWrite(_ bytes: ByteBuffer, context: Context) -> UInt64 {
         bytesInFlight += bytes.readableBytes
         // One read of the (checked unowned) channel reference: each costs a retain and a release.
         let channel = context.channel
@@ -269,9 +274,11 @@ public final class CommandCorrelator: ChannelStage {
         case .value(let value):
             // RESP2 has no push type: pub/sub frames come as arrays, told apart by state.
             if !resp3, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
+            if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
             guard let entry = popOldest(context) else { return }
             complete(entry, with: value, now: context.eventLoop.now)
         case .redirect(let redirection, _):
+            if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
             guard let entry = popOldest(context) else { return }
             redirect(entry, by: redirection)
         }

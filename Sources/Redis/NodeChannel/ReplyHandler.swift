@@ -32,6 +32,9 @@ public struct ReplyHandler: @unchecked Sendable {
         case continuation
         /// `target` is a `ReplyCollector`, `index` the command's place in it.
         case collector
+        /// `target` is a `CommandBatch`: one correlator entry for all its commands. Only a
+        /// failure comes through here (a timeout, a cancellation): it fails the rest of the batch.
+        case batch
     }
 
     @usableFromInline let kind: Kind
@@ -75,6 +78,11 @@ public struct ReplyHandler: @unchecked Sendable {
         ReplyHandler(kind: .collector, target: collector, index: index)
     }
 
+    /// A batch's one correlator entry (see `CommandBatch`).
+    static func batch(_ batch: CommandBatch) -> ReplyHandler {
+        ReplyHandler(kind: .batch, target: batch)
+    }
+
     /// Drops the reply.
     static let discard = ReplyHandler(kind: .discard)
 
@@ -84,6 +92,7 @@ public struct ReplyHandler: @unchecked Sendable {
         case .promise: return target.map { unsafeDowncast($0, to: CommandCancellation.self) }
         case .continuation: return unsafeDowncast(target!, to: ContinuationBox.self).cancellation
         case .collector: return unsafeDowncast(target!, to: ReplyCollector.self).cancellation
+        case .batch: return unsafeDowncast(target!, to: CommandBatch.self).collector.cancellation
         default: return nil
         }
     }
@@ -106,6 +115,10 @@ public struct ReplyHandler: @unchecked Sendable {
             unsafeDowncast(target!, to: ContinuationBox.self).continuation.resume(with: result)
         case .collector:
             unsafeDowncast(target!, to: ReplyCollector.self).complete(index, result)
+        case .batch:
+            // Replies reach a batch's commands one by one through the correlator; a success
+            // here would be for no command in particular.
+            if case .failure(let error) = result { unsafeDowncast(target!, to: CommandBatch.self).failRemaining(error) }
         case .discard:
             break
         }

@@ -46,10 +46,10 @@ extension ClusterCoordinator {
         let collector = ReplyCollector(count: split.parts.count, on: loop, cancellation: handler.cancellation) { results in
             handler.complete(split.merge(results))
         }
-        var batches = ShardBatches(self, expected: split.parts.count)
+        let deadline = pending.deadline ?? loop.now + configuration.commandTimeout
+        var batches = ShardBatches(self, collector: collector, deadline: deadline, expected: split.parts.count)
         for (index, part) in split.parts.enumerated() {
-            batches.add(PendingCommand(command: part.command, handler: collector.handler(index), deadline: pending.deadline),
-                        slot: part.slot)
+            batches.add(part.command, place: index, slot: part.slot)
         }
         batches.send()
     }

@@ -9,20 +9,19 @@ extension ClusterCoordinator {
     /// call order, once the last is answered. With `cancellation`, cancelling withdraws the
     /// commands not written yet and abandons the others (each says which).
     ///
-    /// Per command: one route, one queue entry; no closure, no future (the results go into
-    /// one `ReplyCollector` by index).
+    /// Per command: one route and a place in its node's `CommandBatch`; no queue entry, no
+    /// handler, no closure, no future (the results go into one `ReplyCollector` by index).
     func pipeline(_ commands: [RedisCommand], cancellation: CommandCancellation? = nil,
                   completion: @escaping ([Result<RESPValue, any Error>]) -> Void) {
         let deadline = loop.now + configuration.commandTimeout
         let collector = ReplyCollector(count: commands.count, on: loop, cancellation: cancellation, done: completion)
-        var batches = ShardBatches(self, expected: commands.count)
+        var batches = ShardBatches(self, collector: collector, deadline: deadline, expected: commands.count)
         for index in commands.indices {
-            let pending = PendingCommand(command: commands[index], handler: collector.handler(index), deadline: deadline)
-            if case .slot(let slot) = CommandRouter.routeWithoutListing(pending.command) {
-                batches.add(pending, slot: slot)
+            if case .slot(let slot) = CommandRouter.routeWithoutListing(commands[index]) {
+                batches.add(commands[index], place: index, slot: slot)
             } else {
                 // Keyless, fanned out, split, refused: the single-command path decides.
-                route(pending)
+                route(PendingCommand(command: commands[index], handler: collector.handler(index), deadline: deadline))
             }
         }
         batches.send()

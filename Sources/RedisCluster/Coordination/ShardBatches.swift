@@ -1,36 +1,66 @@
 import Redis
+import SwiftEV
 
-/// Commands grouped by shard primary, then handed to each primary's connection as one batch
-/// (one flush per node). What cannot join a batch goes through `route` at once.
+/// Commands grouped by shard primary into one `CommandBatch` each (one queue entry, one write,
+/// one flush per node). What cannot join a batch goes through `route` at once.
 struct ShardBatches {
     private let coordinator: ClusterCoordinator
-    private var batches: [[PendingCommand]]
+    private let collector: ReplyCollector
+    private let deadline: Deadline
+    private var batches: [CommandBatch?]
     private let expected: Int
+    /// The topology the slots are looked up in; nil when no command can join a batch.
+    private let topology: ClusterTopology?
+    /// Per shard: whether its primary takes batches (`batchShard`), asked once per shard.
+    private var usable: [Usable]
 
-    init(_ coordinator: ClusterCoordinator, expected: Int) {
+    private enum Usable: UInt8 { case unknown, yes, no }
+
+    init(_ coordinator: ClusterCoordinator, collector: ReplyCollector, deadline: Deadline, expected: Int) {
         self.coordinator = coordinator
+        self.collector = collector
+        self.deadline = deadline
         self.expected = expected
-        batches = Array(repeating: [], count: coordinator.primaryHandles.count)
+        let shards = coordinator.primaryHandles.count
+        batches = Array(repeating: nil, count: shards)
+        usable = Array(repeating: .unknown, count: shards)
+        topology = coordinator.readsFromPrimaries && shards > 0 ? coordinator.topology : nil
     }
 
-    mutating func add(_ pending: consuming PendingCommand, slot: Int) {
-        guard let shard = coordinator.batchShard(forSlot: slot), shard < batches.count,
-              BlockingCommand.wait(of: pending.command) == nil else {
-            return coordinator.route(pending)
+    /// Adds `command`, whose result goes to `place` in the collector and whose key is in `slot`.
+    mutating func add(_ command: RedisCommand, place: Int, slot: Int) {
+        guard let shard = shard(forSlot: slot), BlockingCommand.wait(of: command) == nil else {
+            return coordinator.route(PendingCommand(command: command, handler: collector.handler(place), deadline: deadline))
         }
-        if batches[shard].isEmpty {
+        if let batch = batches[shard] {
+            batch.append(command, place: place)
+        } else {
             // Keys spread evenly over the shards; a little over a share each avoids regrowth.
-            batches[shard].reserveCapacity(expected / batches.count + expected / (4 * batches.count) + 4)
+            let batch = CommandBatch(collector: collector, deadline: deadline,
+                                     capacity: expected / batches.count + expected / (4 * batches.count) + 4)
+            batch.append(command, place: place)
+            batches[shard] = batch
         }
-        batches[shard].append(pending)
+    }
+
+    private mutating func shard(forSlot slot: Int) -> Int? {
+        guard let shard = topology?.shardIndex(forSlot: slot), shard < usable.count else { return nil }
+        switch usable[shard] {
+        case .yes: return shard
+        case .no: return nil
+        case .unknown:
+            let takes = coordinator.batchShard(forSlot: slot) == shard
+            usable[shard] = takes ? .yes : .no
+            return takes ? shard : nil
+        }
     }
 
     /// Sends every batch, in shard order.
     mutating func send() {
-        for shard in batches.indices where !batches[shard].isEmpty {
-            let batch = batches[shard]
-            batches[shard] = []
-            coordinator.pool.send(batch: batch, via: coordinator.primaryHandles[shard])
+        for shard in batches.indices {
+            guard let batch = batches[shard] else { continue }
+            batches[shard] = nil
+            coordinator.pool.send(batch, via: coordinator.primaryHandles[shard])
         }
     }
 }

@@ -7,6 +7,8 @@ import SwiftEV
 protocol NodeConnection: AnyObject, Sendable {
     func send(_ pending: consuming PendingCommand)
     func send(batch: [PendingCommand])
+    /// Commands answered into one collector: one queue entry and one write where possible.
+    func send(_ batch: CommandBatch)
     /// True from the moment the connection starts closing (its callers may already be failing).
     var isClosing: Bool { get }
     var closeFuture: EventLoopFuture<Void> { get }
@@ -14,6 +16,11 @@ protocol NodeConnection: AnyObject, Sendable {
     var pendingCommandCount: Int { get }
     /// The correlator that reports this connection's redirects and losses to the pool.
     var correlator: CommandCorrelator { get }
+}
+
+extension NodeConnection {
+    /// Command by command, for connections without a batch form of their own.
+    func send(_ batch: CommandBatch) { send(batch: batch.pendingCommands) }
 }
 
 extension RedisConnection: NodeConnection {

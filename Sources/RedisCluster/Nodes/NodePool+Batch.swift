@@ -1,13 +1,13 @@
 import Redis
 
 extension NodePool {
-    /// Sends several commands to one node in one flush when it is connected; one by one (to
+    /// Sends a batch to one node as one write when it is connected; command by command (to
     /// the dial queue, or back to the coordinator) otherwise.
-    func send(batch: [PendingCommand], via handle: NodeHandle) {
+    func send(_ batch: CommandBatch, via handle: NodeHandle) {
         if case .ready(let connection) = handle.state, !connection.isClosing {
-            connection.send(batch: batch)
+            connection.send(batch)
         } else {
-            for pending in batch { send(pending, via: handle) }
+            for pending in batch.pendingCommands { send(pending, via: handle) }
         }
     }
 }
