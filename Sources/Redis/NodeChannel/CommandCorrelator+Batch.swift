@@ -67,15 +67,9 @@ extension CommandCorrelator {
         if batch.failed { return true }
         switch reply {
         case .value(let value):
-            if batch.deadline <= context.eventLoop.now {
-                // As for one command (see `complete`): past its deadline the outcome is unknown.
-                batch.complete(index, .failure(RedisError(.timeout(.unknown), node: node, command: batch.commands[index].name)))
-                delegate?.nodeChannel(self, timedOut: 1)
-            } else if let error = RESPServerError(value) {
-                batch.complete(index, .failure(RedisError(.server(error), node: node, command: batch.commands[index].name)))
-            } else {
-                batch.complete(index, .success(value))
-            }
+            let (result, late) = answer(value, to: batch.commands[index], deadline: batch.deadline, now: context.eventLoop.now)
+            batch.complete(index, result)
+            if late { delegate?.nodeChannel(self, timedOut: 1) }
         case .redirect(let redirection, _):
             if let delegate {
                 delegate.nodeChannel(self, redirected: batch.pending(index), by: redirection)

@@ -298,22 +298,26 @@ public final class CommandCorrelator: ChannelStage {
             break
         }
         if entry.abandoned || entry.isInternal { return }
-        if entry.deadline <= now {
-            // Past the deadline, the caller is told "timed out, outcome unknown" even when the
-            // reply is here: a node that was hung past a failover acknowledges what it queued,
-            // then is demoted and drops it. The timer usually says so first; this is for a reply
-            // read in the same loop iteration as the timer that would have.
-            entry.pending.handler.complete(.failure(RedisError(.timeout(.unknown), node: node, command: entry.pending.command.name)))
-            delegate?.nodeChannel(self, timedOut: 1)
-            return
-        }
-        if let abortedBy {
+        let (result, late) = answer(value, to: entry.pending.command, deadline: entry.deadline, now: now)
+        if let abortedBy, !late {
             entry.pending.handler.complete(.failure(RedisError(.redirectedInTransaction(abortedBy), node: node, command: entry.pending.command.name)))
-        } else if let error = RESPServerError(value) {
-            entry.pending.handler.complete(.failure(RedisError(.server(error), node: node, command: entry.pending.command.name)))
         } else {
-            entry.pending.handler.complete(.success(value))
+            entry.pending.handler.complete(result)
         }
+        if late { delegate?.nodeChannel(self, timedOut: 1) }
+    }
+
+    /// What the caller of `command` is told for `value`, its reply: an error reply as a
+    /// `RedisError` naming the command, any other value as it is. Past `deadline` (`late`), the
+    /// caller is told "timed out, outcome unknown" even though the reply is here: a node that
+    /// was hung past a failover acknowledges what it queued, then is demoted and drops it. The
+    /// timer usually says so first; this is for a reply read in the same loop iteration as the
+    /// timer that would have.
+    func answer(_ value: RESPValue, to command: RedisCommand, deadline: Deadline,
+                now: Deadline) -> (result: Result<RESPValue, any Error>, late: Bool) {
+        if deadline <= now { return (.failure(RedisError(.timeout(.unknown), node: node, command: command.name)), true) }
+        if let error = RESPServerError(value) { return (.failure(RedisError(.server(error), node: node, command: command.name)), false) }
+        return (.success(value), false)
     }
 
     private func redirect(_ entry: borrowing Entry, by redirection: Redirection) {
