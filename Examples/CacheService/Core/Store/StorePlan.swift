@@ -53,12 +53,6 @@ public enum StorePlan {
     /// Built once: a miss is as common as a hit in a cache.
     static let noSuchKey = CacheResponse.error(status: 404, message: "no such key", outcome: nil)
 
-    /// `WAIT N` with a timeout: fewer replicas confirming in time means the write ran on the
-    /// primary but may be lost in a failover, so its durable outcome is unknown.
-    public static func waitCommand(replicas: Int, timeout: TimeAmount) -> RedisCommand {
-        RedisCommand("WAIT", replicas, max(1, timeout.nanoseconds / 1_000_000))
-    }
-
     /// The answer to a `PUT ?wait=N` sent as one unit with its `WAIT` (the client's
     /// `submit(_:waitingForReplicas:timeout:)`): the write's own reply decides first, as without
     /// `WAIT`; then the count of the node that ran it (mid-reshard, the importing node's).
