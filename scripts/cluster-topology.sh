@@ -60,34 +60,58 @@ slot_map() {
 }
 
 SETTLE_PROBLEM=""
+# What a node says about the cluster, summed up in a few lines (one redis-cli for CLUSTER INFO,
+# CLUSTER NODES and INFO replication, one awk: each process costs tens of milliseconds on a
+# busy machine, and a check runs for every node many times over):
+#   S <cluster_state> <cluster_slots_ok> <open slots 0/1> <handshake 0/1> <its role> <its primary's id> <its link>
+#   F <port>                  a node it flags failing
+#   M <port> <id> <ranges>    a primary with slots (sorted later: the order differs per node)
+node_view() { # port
+    printf 'CLUSTER INFO\nCLUSTER NODES\nINFO replication\n' | cli "$1" 2>/dev/null | tr -d '\r' | awk '
+        /^cluster_state:/ { split($0, a, ":"); state = a[2] }
+        /^cluster_slots_ok:/ { split($0, a, ":"); ok = a[2] }
+        /^master_link_status:/ { split($0, a, ":"); link = a[2] }
+        length($1) == 40 && $1 ~ /^[0-9a-f]+$/ && NF >= 8 {
+            split($2, a, "[:@]")
+            if ($0 ~ /\[/) open = 1
+            if ($3 ~ /handshake|noaddr/) hs = 1
+            else if ($3 ~ /fail/) fails = fails "F " a[2] "\n"
+            if ($3 ~ /myself/) { role = ($3 ~ /master/ ? "master" : "slave"); primary = $4 }
+            if ($3 ~ /master/ && NF >= 9) { m = "M " a[2] " " $1; for (i = 9; i <= NF; i++) m = m " " $i; maps = maps m "\n" }
+        }
+        END {
+            if (state == "") exit 1
+            print "S", state, ok + 0, open + 0, hs + 0, role, primary, (link == "" ? "-" : link)
+            printf "%s%s", fails, maps
+        }'
+}
+
 # 0 when settled (see the header); need_replicas=1 also requires a replica per primary.
 is_settled() { # need_replicas
-    local need_replicas="$1" port out first="" map n
-    for port in $(live_ports); do
-        out="$(cli "$port" CLUSTER INFO 2>/dev/null)" || { SETTLE_PROBLEM="node $port unreachable"; return 1; }
-        [ "$(info_field cluster_state <<<"$out")" = ok ] || { SETTLE_PROBLEM="node $port: cluster not ok"; return 1; }
-        [ "$(info_field cluster_slots_ok <<<"$out")" = 16384 ] || { SETTLE_PROBLEM="node $port: not all slots ok"; return 1; }
-        out="$(cli "$port" CLUSTER NODES 2>/dev/null | tr -d '\r')"
-        if grep -q '\[' <<<"$out"; then SETTLE_PROBLEM="node $port: a slot is migrating/importing"; return 1; fi
-        # A live node flagged failing by anyone, or a node still in handshake.
-        n="$(awk '$3 ~ /handshake|noaddr/ { print "handshake"; exit } $3 ~ /fail/ { split($2, a, "[:@]"); print a[2] }' <<<"$out")"
-        for p in $n; do
-            if [ "$p" = handshake ] || node_pid "$p" >/dev/null; then SETTLE_PROBLEM="node $port sees $p as failing or in handshake"; return 1; fi
+    local need_replicas="$1" port view first="" map p id state ok open hs role primary link online=" "
+    for port in $(member_ports); do
+        node_pid "$port" >/dev/null || continue
+        # A node that does not answer (stopped, starting) is not live: not asked.
+        view="$(node_view "$port")" || continue
+        read -r _ state ok open hs role primary link <<<"${view%%$'\n'*}"
+        [ "$state" = ok ] || { SETTLE_PROBLEM="node $port: cluster not ok"; return 1; }
+        [ "$ok" = 16384 ] || { SETTLE_PROBLEM="node $port: not all slots ok"; return 1; }
+        [ "$open" = 0 ] || { SETTLE_PROBLEM="node $port: a slot is migrating/importing"; return 1; }
+        [ "$hs" = 0 ] || { SETTLE_PROBLEM="node $port sees a node in handshake"; return 1; }
+        # A live node flagged failing by anyone.
+        for p in $(sed -n 's/^F //p' <<<"$view"); do
+            node_pid "$p" >/dev/null && { SETTLE_PROBLEM="node $port sees $p as failing"; return 1; }
         done
-        map="$(slot_map "$port")"
+        map="$(grep '^M ' <<<"$view" | sort)" || true
         if [ -z "$first" ]; then first="$map"
         elif [ "$map" != "$first" ]; then SETTLE_PROBLEM="node $port disagrees on the slots"; return 1; fi
+        [ "$role" = slave ] && [ "$link" = up ] && online="$online$primary "
     done
     [ -n "$first" ] || { SETTLE_PROBLEM="no live node"; return 1; }
     if [ "$need_replicas" = 1 ]; then
-        for port in $(awk '{ print $1 }' <<<"$first"); do
-            n=0
-            for p in $(replicas_of "$port"); do
-                out="$(cli "$p" INFO replication 2>/dev/null)" || continue
-                [ "$(info_field master_link_status <<<"$out")" = up ] && n=$((n + 1))
-            done
-            [ "$n" -ge 1 ] || { SETTLE_PROBLEM="primary $port has no replica online"; return 1; }
-        done
+        while read -r _ port id _; do
+            [[ "$online" == *" $id "* ]] || { SETTLE_PROBLEM="primary $port has no replica online"; return 1; }
+        done <<<"$first"
     fi
     SETTLE_PROBLEM=""
 }
