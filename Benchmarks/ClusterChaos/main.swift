@@ -28,6 +28,9 @@
 //                        itself the limit, two keep the service's loop saturated)
 //   --before S --after S seconds of load before the fault and after the cluster settled (3, 3)
 //   --pause-seconds S    how long `pause` stops the primary (default 4.5; node timeout is 2)
+//   --scale-out-slots N  scale-out moves N slots onto the new primary in batches (default:
+//                        redis-cli rebalance, a quarter of all slots one by one, as a scaler
+//                        does; the tests move 2048 in batches)
 //   --json PATH          also write the results as JSON
 //   --table-from PATH    print the table of an earlier run's JSON (runs nothing)
 
@@ -87,10 +90,11 @@ struct Options {
             case "--before": options.settings.before = number()
             case "--after": options.settings.after = number()
             case "--pause-seconds": options.settings.pauseSeconds = number()
+            case "--scale-out-slots": options.settings.scaleOutSlots = max(1, Int(number()))
             case "--json": options.jsonPath = value()
             case "--table-from": options.tableFrom = value()
             case "-h", "--help":
-                print("usage: ClusterChaos [--base-port P] [--name N] [--scenarios a,b] [--paths client,wait,http] [--http-port P] [--wait-ms N] [--full-coverage yes|no] [--workers N] [--loops N] [--service-loops N] [--http-load-loops N] [--before S] [--after S] [--pause-seconds S] [--json PATH] [--table-from PATH]")
+                print("usage: ClusterChaos [--base-port P] [--name N] [--scenarios a,b] [--paths client,wait,http] [--http-port P] [--wait-ms N] [--full-coverage yes|no] [--workers N] [--loops N] [--service-loops N] [--http-load-loops N] [--before S] [--after S] [--pause-seconds S] [--scale-out-slots N] [--json PATH] [--table-from PATH]")
                 exit(0)
             case let other: fail("unknown option \(other)")
             }

@@ -44,6 +44,11 @@ public struct ChaosSettings: Sendable {
     public var pauseCommandTimeout = TimeAmount.seconds(1)
     public var pauseSeconds = 4.5
     public var reshardSlots = 16384 / 3
+    /// Slots `scale-out` moves onto the new primary, from every primary in proportion, in
+    /// batches (`scripts/redis-cluster.sh scale-out N`: seconds); nil rebalances as a
+    /// platform's scaler does, a quarter of all slots moved one by one by redis-cli (over a
+    /// minute here). `scale-in` moves whatever the pair's primary holds, the same way.
+    public var scaleOutSlots: Int?
     /// `WAIT 1`'s own timeout for `ChaosPath.wait`, below both command timeouts.
     public var waitMilliseconds = 500
     /// The in-process cache service's port (0: one the system picks).
@@ -124,7 +129,8 @@ public struct ChaosRunner: Sendable {
             for line in lines { log("  \(line)") }
         }
         try await operate(["reset"])
-        if scenario == .scaleIn { try await operate(["scale-out"]) }
+        let scaleOut = ["scale-out"] + (settings.scaleOutSlots.map { ["\($0)"] } ?? [])
+        if scenario == .scaleIn { try await operate(scaleOut) }
 
         let timeout = scenario == .pause ? settings.pauseCommandTimeout : settings.commandTimeout
         let group = LibevEventLoopGroup(numberOfThreads: settings.loadLoops(for: path))
@@ -171,7 +177,7 @@ public struct ChaosRunner: Sendable {
             try await operate(["kill", "\(target)"])
             try await operate(["restart", "\(target)"])
         case .pause: try await operate(["pause", "\(target)", "\(settings.pauseSeconds)"])
-        case .scaleOut: try await operate(["scale-out"])
+        case .scaleOut: try await operate(scaleOut)
         case .scaleIn: try await operate(["scale-in"])
         }
         let settled = ChaosClock.now()
