@@ -153,6 +153,22 @@ if !busyRows.isEmpty {
     print("Event loops before the fault, shares of the wall time on a CPU and runnable waiting for one (the machine is shared):")
     for row in busyRows { print(row) }
 }
+// Before the fault and after the cluster settled: operations per second of CPU the busiest
+// loop (the service's, through HTTP) got. Equal, a lower after-phase ops/s is the machine
+// giving the loop less CPU; lower after, each operation costs more (something stayed degraded).
+let perCPURows = results.compactMap { result -> String? in
+    guard let before = result.loopBusyBefore, let after = result.loopBusyAfter else { return nil }
+    let name = before.keys.sorted().first { $0.hasPrefix("service") } ?? before.keys.sorted().first
+    guard let name, let b = before[name], let a = after[name], b[0] > 0, a[0] > 0 else { return nil }
+    let ops = result.figures.opsPerSecond
+    return "- \(result.scenario.rawValue) via \((result.path ?? .client).rawValue), \(name): before \(f(ops[0])) ops/s on \(f(b[0] * 100)) % of a CPU = "
+        + "\(f(ops[0] / b[0])) per CPU-second; after \(f(ops[2])) ops/s on \(f(a[0] * 100)) % (+ \(f(a[1] * 100)) % waiting) = \(f(ops[2] / a[0])) per CPU-second"
+}
+if !perCPURows.isEmpty {
+    print("")
+    print("Operations per CPU-second of the busiest loop, before the fault and after the cluster settled:")
+    for row in perCPURows { print(row) }
+}
 // Kill and pause: the affected slots' recovery split into what Redis took and what the client
 // added after the promotion (times in seconds after the SIGKILL/SIGSTOP, from the nodes' logs).
 let outages = results.filter { $0.timeline != nil }
