@@ -8,9 +8,13 @@
 #     (migrating/importing), no live node flagged fail/pfail,
 #   - (unless a primary was just killed) every primary with slots has a replica whose link is up.
 #
-#   scale-out            start a primary + replica on the next free ports, join them,
-#                        rebalance slots onto the new primary (redis-cli --cluster)
-#   scale-in             move the last-added primary's slots to the others, remove the pair
+#   scale-out [SLOTS]    start a primary + replica on the next free ports, join them,
+#                        rebalance slots onto the new primary (redis-cli --cluster: a quarter
+#                        of all slots, one at a time, over a minute here); with SLOTS, move
+#                        that many onto it, from every primary in proportion, in batches
+#                        (move_slots below: seconds; what the tests do)
+#   scale-in             move the last-added primary's slots to the others (as scale-out put
+#                        them there: rebalance, or in batches), remove the pair
 #   reshard N FROM TO    move N slots from the primary on port FROM to the one on port TO
 #   failover NODE        CLUSTER FAILOVER on NODE (a replica), or on a replica of NODE (a primary)
 #   kill NODE            kill -9; a primary waits until its replica is promoted
@@ -60,34 +64,58 @@ slot_map() {
 }
 
 SETTLE_PROBLEM=""
+# What a node says about the cluster, summed up in a few lines (one redis-cli for CLUSTER INFO,
+# CLUSTER NODES and INFO replication, one awk: each process costs tens of milliseconds on a
+# busy machine, and a check runs for every node many times over):
+#   S <cluster_state> <cluster_slots_ok> <open slots 0/1> <handshake 0/1> <its role> <its primary's id> <its link>
+#   F <port>                  a node it flags failing
+#   M <port> <id> <ranges>    a primary with slots (sorted later: the order differs per node)
+node_view() { # port
+    printf 'CLUSTER INFO\nCLUSTER NODES\nINFO replication\n' | cli "$1" 2>/dev/null | tr -d '\r' | awk '
+        /^cluster_state:/ { split($0, a, ":"); state = a[2] }
+        /^cluster_slots_ok:/ { split($0, a, ":"); ok = a[2] }
+        /^master_link_status:/ { split($0, a, ":"); link = a[2] }
+        length($1) == 40 && $1 ~ /^[0-9a-f]+$/ && NF >= 8 {
+            split($2, a, "[:@]")
+            if ($0 ~ /\[/) open = 1
+            if ($3 ~ /handshake|noaddr/) hs = 1
+            else if ($3 ~ /fail/) fails = fails "F " a[2] "\n"
+            if ($3 ~ /myself/) { role = ($3 ~ /master/ ? "master" : "slave"); primary = $4 }
+            if ($3 ~ /master/ && NF >= 9) { m = "M " a[2] " " $1; for (i = 9; i <= NF; i++) m = m " " $i; maps = maps m "\n" }
+        }
+        END {
+            if (state == "") exit 1
+            print "S", state, ok + 0, open + 0, hs + 0, role, primary, (link == "" ? "-" : link)
+            printf "%s%s", fails, maps
+        }'
+}
+
 # 0 when settled (see the header); need_replicas=1 also requires a replica per primary.
 is_settled() { # need_replicas
-    local need_replicas="$1" port out first="" map n
-    for port in $(live_ports); do
-        out="$(cli "$port" CLUSTER INFO 2>/dev/null)" || { SETTLE_PROBLEM="node $port unreachable"; return 1; }
-        [ "$(info_field cluster_state <<<"$out")" = ok ] || { SETTLE_PROBLEM="node $port: cluster not ok"; return 1; }
-        [ "$(info_field cluster_slots_ok <<<"$out")" = 16384 ] || { SETTLE_PROBLEM="node $port: not all slots ok"; return 1; }
-        out="$(cli "$port" CLUSTER NODES 2>/dev/null | tr -d '\r')"
-        if grep -q '\[' <<<"$out"; then SETTLE_PROBLEM="node $port: a slot is migrating/importing"; return 1; fi
-        # A live node flagged failing by anyone, or a node still in handshake.
-        n="$(awk '$3 ~ /handshake|noaddr/ { print "handshake"; exit } $3 ~ /fail/ { split($2, a, "[:@]"); print a[2] }' <<<"$out")"
-        for p in $n; do
-            if [ "$p" = handshake ] || node_pid "$p" >/dev/null; then SETTLE_PROBLEM="node $port sees $p as failing or in handshake"; return 1; fi
+    local need_replicas="$1" port view first="" map p id state ok open hs role primary link online=" "
+    for port in $(member_ports); do
+        node_pid "$port" >/dev/null || continue
+        # A node that does not answer (stopped, starting) is not live: not asked.
+        view="$(node_view "$port")" || continue
+        read -r _ state ok open hs role primary link <<<"${view%%$'\n'*}"
+        [ "$state" = ok ] || { SETTLE_PROBLEM="node $port: cluster not ok"; return 1; }
+        [ "$ok" = 16384 ] || { SETTLE_PROBLEM="node $port: not all slots ok"; return 1; }
+        [ "$open" = 0 ] || { SETTLE_PROBLEM="node $port: a slot is migrating/importing"; return 1; }
+        [ "$hs" = 0 ] || { SETTLE_PROBLEM="node $port sees a node in handshake"; return 1; }
+        # A live node flagged failing by anyone.
+        for p in $(sed -n 's/^F //p' <<<"$view"); do
+            node_pid "$p" >/dev/null && { SETTLE_PROBLEM="node $port sees $p as failing"; return 1; }
         done
-        map="$(slot_map "$port")"
+        map="$(grep '^M ' <<<"$view" | sort)" || true
         if [ -z "$first" ]; then first="$map"
         elif [ "$map" != "$first" ]; then SETTLE_PROBLEM="node $port disagrees on the slots"; return 1; fi
+        [ "$role" = slave ] && [ "$link" = up ] && online="$online$primary "
     done
     [ -n "$first" ] || { SETTLE_PROBLEM="no live node"; return 1; }
     if [ "$need_replicas" = 1 ]; then
-        for port in $(awk '{ print $1 }' <<<"$first"); do
-            n=0
-            for p in $(replicas_of "$port"); do
-                out="$(cli "$p" INFO replication 2>/dev/null)" || continue
-                [ "$(info_field master_link_status <<<"$out")" = up ] && n=$((n + 1))
-            done
-            [ "$n" -ge 1 ] || { SETTLE_PROBLEM="primary $port has no replica online"; return 1; }
-        done
+        while read -r _ port id _; do
+            [[ "$online" == *" $id "* ]] || { SETTLE_PROBLEM="primary $port has no replica online"; return 1; }
+        done <<<"$first"
     fi
     SETTLE_PROBLEM=""
 }
@@ -199,6 +227,109 @@ op_reshard() { # slots from to
     wait_settled 1 "reshard $n $from $to"
 }
 
+# ---------------------------------------------------------------------------
+# Moving slots in batches (scale-out SLOTS, and the scale-in that undoes it). Redis' protocol
+# for moving a slot, as redis-cli --cluster follows it, with each step done for every slot at
+# once over one connection instead of a dozen redis-cli round trips per slot (~18 ms a slot
+# here, so a quarter of the slots took over a minute):
+#   1. the destination: CLUSTER SETSLOT s IMPORTING <source>   (it takes ASKING commands for s)
+#   2. the source:      CLUSTER SETSLOT s MIGRATING <destination>
+#      From here the source answers a command for a key it does not have with ASK: new keys
+#      go to the destination, so the source's keys in these slots can only go away.
+#   3. the source: MIGRATE its keys, slot by slot (MIGRATE refuses keys of several slots),
+#      until COUNTKEYSINSLOT is 0 for every slot
+#   4. CLUSTER SETSLOT s NODE <destination> on the destination (ends its importing and bumps
+#      its config epoch, so its claim wins), then on the source (which refuses while it still
+#      holds keys of s), then on every other primary; replicas learn it by gossip.
+# Clients meanwhile get ASK for the keys already moved, then MOVED, as with redis-cli's mover;
+# only more slots are open at the same time.
+
+# Runs the commands on stdin (one a line) on PORT, 500 to a connection (each well inside
+# cli's 5 s bound), printing the replies in order. One round trip per command: for the few
+# MIGRATEs; the many SETSLOTs go pipelined (setslot_all).
+cli_lines() { # port [redis-cli options]
+    local port="$1" tmp chunk rc=0; shift
+    tmp="$(mktemp -d)"
+    split -l 500 - "$tmp/c."
+    for chunk in "$tmp"/c.*; do
+        [ -e "$chunk" ] || continue
+        cli "$port" "$@" <"$chunk" || { rc=1; break; }
+    done
+    rm -rf "$tmp"
+    return "$rc"
+}
+
+# The same CLUSTER SETSLOT for every slot in FILE on PORT, pipelined (redis-cli --pipe: all
+# written, then the replies counted; a round trip each took ~4 ms on the loaded machine);
+# every reply must be OK. For NODE, a primary that has meanwhile learned by gossip that it
+# lost its last slot has turned into a replica of the new owner (Redis 7's replica
+# migration) and refuses SETSLOT: it knows already.
+setslot_all() { # port file subcommand node-id
+    local port="$1" file="$2" out errors n
+    n="$(wc -l <"$file")"
+    errors="$(awk -v sub_="$3" -v id="$4" '{ print "CLUSTER SETSLOT " $1 " " sub_ " " id }' "$file" |
+        cli "$port" --pipe 2>&1 >"$CLUSTER_DIR/setslot.out" | tr -d '\r' | sort | uniq -c)" || true
+    out="$(tr -d '\r' <"$CLUSTER_DIR/setslot.out")"
+    [[ "$out" == *"errors: 0, replies: $n"* ]] && return 0
+    if [ "$3" = NODE ] && [ "$(node_role "$port")" = slave ] &&
+        ! grep -qv 'ERR Please use SETSLOT only with masters.$' <<<"$errors"; then
+        return 0
+    fi
+    die "CLUSTER SETSLOT ... $3 $4 on $port ($n slots): ${out##*$'\n'}; ${errors:-no error text}"
+}
+
+# The slots in FILE that still hold keys on PORT (one script loops over them on the node,
+# rather than a round trip per slot).
+slots_with_keys() { # port file
+    local out
+    # shellcheck disable=SC2046  # one argument per slot
+    out="$(cli "$1" EVAL "local r = {} for _, s in ipairs(ARGV) do if redis.call('CLUSTER', 'COUNTKEYSINSLOT', tonumber(s)) > 0 then r[#r + 1] = s end end return r" \
+        0 $(cat "$2") | tr -d '\r')" && ! grep -qvx '[0-9]*' <<<"$out" || die "COUNTKEYSINSLOT on $1 failed: $out"
+    [ -z "$out" ] || echo "$out"
+}
+
+move_slots() { # source-port destination-port file-of-slots
+    local src="$1" dst="$2" file="$3" src_id dst_id pass full out bad p
+    [ -s "$file" ] || return 0
+    src_id="$(node_id "$src")" dst_id="$(node_id "$dst")"
+    [ -n "$src_id" ] && [ -n "$dst_id" ] || die "move: no node id for $src or $dst"
+    setslot_all "$dst" "$file" IMPORTING "$src_id"
+    setslot_all "$src" "$file" MIGRATING "$dst_id"
+    for ((pass = 1; ; pass++)); do
+        full="$(slots_with_keys "$src" "$file")"
+        [ -n "$full" ] || break
+        [ "$pass" -le 20 ] || die "move $src -> $dst: slots still hold keys after 20 passes: $(head -c 200 <<<"$full")"
+        # GETKEYSINSLOT's replies with --no-raw: `1) "key"`, `2) "key"`, ... (quoted as
+        # redis-cli reads them back), one reply per slot; each becomes a MIGRATE.
+        out="$(printf 'CLUSTER GETKEYSINSLOT %s 1000\n' $full | cli_lines "$src" --no-raw | tr -d '\r' | awk -v host="$HOST" -v port="$dst" '
+            function flush() { if (line != "") print line; line = "" }
+            /^\(empty array\)$/ { flush(); next }
+            /^1\) / { flush(); line = "MIGRATE " host " " port " \"\" 0 10000 KEYS" }
+            /^[0-9]+\) / { sub(/^[0-9]+\) /, ""); line = line " " $0 }
+            END { flush() }' | cli_lines "$src" | tr -d '\r')" || die "MIGRATE from $src failed"
+        bad="$(grep -vx -e OK -e NOKEY <<<"$out" | head -n 3)" || true
+        [ -z "$bad" ] || die "MIGRATE from $src to $dst: $bad"
+    done
+    setslot_all "$dst" "$file" NODE "$dst_id"
+    setslot_all "$src" "$file" NODE "$dst_id"
+    # The other primaries with slots (as the source sees them); the rest learn it by gossip.
+    for p in $(slot_map "$src" | awk '{ print $1 }'); do
+        [ "$p" != "$src" ] && [ "$p" != "$dst" ] || continue
+        setslot_all "$p" "$file" NODE "$dst_id"
+    done
+}
+
+# slot_map's lines as "port number-of-slots".
+slot_counts() {
+    awk '{ n = 0; for (i = 2; i <= NF; i++) { k = split($i, r, "-"); n += (k == 1 ? 1 : r[2] - r[1] + 1) } print $1, n }'
+}
+
+# The slots the primary on PORT owns, as it says itself, ascending, one a line.
+owned_slots() { # port
+    cli "$1" CLUSTER NODES | tr -d '\r' | awk '$3 ~ /myself/ {
+        for (i = 9; i <= NF; i++) { if ($i ~ /^\[/) continue; n = split($i, r, "-"); if (n == 1) r[2] = r[1]; for (s = r[1]; s <= r[2]; s++) print s } }'
+}
+
 # The next two ports after every port the cluster (or its spares) has used.
 next_free_ports() {
     local highest p
@@ -221,8 +352,8 @@ start_added_node() { # port
     echo "$port" >>"$ADDED_FILE"
 }
 
-op_scale_out() {
-    local primary replica existing id t0
+op_scale_out() { # [slots]
+    local slots="${1:-}" primary replica existing id t0
     t0="$(now_ms)"
     existing="$(any_live_port)"
     [ -n "$existing" ] || die "no live node"
@@ -237,9 +368,30 @@ op_scale_out() {
     redis-cli --cluster add-node "$HOST:$replica" "$HOST:$existing" --cluster-slave --cluster-master-id "$id" >>"$CLUSTER_DIR/scale.out" 2>&1 9>&- ||
         { tail -n 20 "$CLUSTER_DIR/scale.out" >&2; die "add-node $replica failed"; }
     wait_settled 0 "replica $replica joined" >/dev/null
-    timeout "$MOVE_TIMEOUT" redis-cli --cluster rebalance "$HOST:$existing" --cluster-use-empty-masters --cluster-pipeline 100 >>"$CLUSTER_DIR/scale.out" 2>&1 9>&- ||
-        { tail -n 20 "$CLUSTER_DIR/scale.out" >&2; die "rebalance failed"; }
-    echo "scale-out: added primary $primary ($id) with replica $replica and moved $(cli "$primary" CLUSTER NODES | tr -d '\r' | awk '$3 ~ /myself/ { n = 0; for (i = 9; i <= NF; i++) { split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) } print n }') slots onto it in $(elapsed "$t0")"
+    if [ -n "$slots" ]; then
+        # From every primary in proportion to what it holds, its lowest slots (as redis-cli
+        # --cluster reshard --cluster-from all picks them), in batches; scale-in moves them
+        # back the same way (the mark below).
+        local sources line port count total=0 taken=0 k n=0 file="$CLUSTER_DIR/move.slots"
+        mapfile -t sources < <(slot_map "$existing" | slot_counts)
+        for line in "${sources[@]}"; do total=$((total + ${line#* })); done
+        [ "$slots" -le "$total" ] || die "scale-out: $slots slots asked, the cluster has $total"
+        for line in "${sources[@]}"; do
+            read -r port count <<<"$line"
+            n=$((n + 1))
+            if [ "$n" -eq "${#sources[@]}" ]; then k=$((slots - taken)); else k=$((slots * count / total)); fi
+            taken=$((taken + k))
+            # (Not `| head`: with pipefail the SIGPIPE would end the script.)
+            owned_slots "$port" | awk -v k="$k" 'NR <= k' >"$file"
+            move_slots "$port" "$primary" "$file"
+        done
+        rm -f "$file"
+        touch "$(node_dir "$primary")/moved-in-batches" "$(node_dir "$replica")/moved-in-batches"
+    else
+        timeout "$MOVE_TIMEOUT" redis-cli --cluster rebalance "$HOST:$existing" --cluster-use-empty-masters --cluster-pipeline 100 >>"$CLUSTER_DIR/scale.out" 2>&1 9>&- ||
+            { tail -n 20 "$CLUSTER_DIR/scale.out" >&2; die "rebalance failed"; }
+    fi
+    echo "scale-out: added primary $primary ($id) with replica $replica and moved $(owned_slots "$primary" | wc -l) slots onto it$([ -z "$slots" ] || echo " in batches") in $(elapsed "$t0")"
     wait_settled 1 "scale-out"
 }
 
@@ -254,8 +406,24 @@ op_scale_in() {
     id="$(node_id "$primary")"
     existing="$(live_ports | grep -vx -e "$primary" -e "$replica")"
     existing="${existing%%$'\n'*}"
-    timeout "$MOVE_TIMEOUT" redis-cli --cluster rebalance "$HOST:$existing" --cluster-weight "$id=0" --cluster-pipeline 100 >"$CLUSTER_DIR/scale.out" 2>&1 9>&- ||
-        { tail -n 20 "$CLUSTER_DIR/scale.out" >&2; die "rebalance (weight 0 for $primary) failed"; }
+    if [ -e "$(node_dir "$primary")/moved-in-batches" ]; then
+        # Filled by `scale-out SLOTS`: its slots go back in batches, in equal contiguous
+        # shares to the other primaries.
+        local others n share i=0 file="$CLUSTER_DIR/move.slots" all="$CLUSTER_DIR/move-all.slots"
+        others="$(slot_map "$existing" | awk -v p="$primary" '$1 != p { print $1 }')"
+        owned_slots "$primary" >"$all"
+        n="$(wc -l <"$all")"
+        share=$(((n + $(wc -l <<<"$others") - 1) / $(wc -l <<<"$others")))
+        for p in $others; do
+            awk -v from="$((i * share))" -v to="$(((i + 1) * share))" 'NR > from && NR <= to' "$all" >"$file"
+            move_slots "$primary" "$p" "$file"
+            i=$((i + 1))
+        done
+        rm -f "$file" "$all"
+    else
+        timeout "$MOVE_TIMEOUT" redis-cli --cluster rebalance "$HOST:$existing" --cluster-weight "$id=0" --cluster-pipeline 100 >"$CLUSTER_DIR/scale.out" 2>&1 9>&- ||
+            { tail -n 20 "$CLUSTER_DIR/scale.out" >&2; die "rebalance (weight 0 for $primary) failed"; }
+    fi
     wait_settled 1 "slots moved off $primary"
     redis-cli --cluster del-node "$HOST:$existing" "$(node_id "$replica")" >>"$CLUSTER_DIR/scale.out" 2>&1 9>&- || die "del-node $replica failed"
     redis-cli --cluster del-node "$HOST:$existing" "$id" >>"$CLUSTER_DIR/scale.out" 2>&1 9>&- || die "del-node $primary failed"
@@ -292,7 +460,7 @@ run_topology_op() { # verb args...
     take_lock
     local verb="$1"; shift
     case "$verb" in
-        scale-out) [ $# -eq 0 ] || usage; op_scale_out ;;
+        scale-out) [ $# -le 1 ] || usage; op_scale_out "$@" ;;
         scale-in) [ $# -eq 0 ] || usage; op_scale_in ;;
         reshard) [ $# -eq 3 ] || usage; op_reshard "$@" ;;
         failover) [ $# -eq 1 ] || usage; op_failover "$1" ;;

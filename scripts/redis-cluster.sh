@@ -15,7 +15,7 @@
 #
 # Live topology operations (scripts/cluster-topology.sh: each prints what it did and waits
 # until the cluster has settled; NODE is a port):
-#   scale-out | scale-in | reshard N FROM TO | failover NODE | kill NODE | restart NODE |
+#   scale-out [SLOTS] | scale-in | reshard N FROM TO | failover NODE | kill NODE | restart NODE |
 #   pause NODE SECONDS
 #
 # Clusters (all nodes on 127.0.0.1 only, daemonized, no persistence, cluster-node-timeout
@@ -99,7 +99,7 @@ VERB=""
 OP_ARGS=()
 usage() {
     echo "usage: $0 [--name NAME] [--base-port P] [--nodes N] [--replicas R] [--spare-ports A,B] [--hostnames] [--tls] start|stop|status|restart|reset" >&2
-    echo "       $0 [--name NAME] [--base-port P] scale-out|scale-in|reshard N FROM TO|failover NODE|kill NODE|restart NODE|pause NODE SECONDS" >&2
+    echo "       $0 [--name NAME] [--base-port P] scale-out [SLOTS]|scale-in|reshard N FROM TO|failover NODE|kill NODE|restart NODE|pause NODE SECONDS" >&2
     exit 2
 }
 while [ $# -gt 0 ]; do
@@ -113,7 +113,9 @@ while [ $# -gt 0 ]; do
         start | stop | status | restart | reset) [ -z "$VERB" ] || usage; VERB="$1"; shift
             # `restart NODE` restarts one node (a topology operation), `restart` the cluster.
             if [ "$VERB" = restart ] && [ $# -gt 0 ] && [ -n "${1##*[!0-9]*}" ]; then VERB=restart-node; OP_ARGS=("$1"); shift; fi ;;
-        scale-out | scale-in) [ -z "$VERB" ] || usage; VERB="$1"; shift ;;
+        scale-out | scale-in) [ -z "$VERB" ] || usage; VERB="$1"; shift
+            # `scale-out SLOTS` moves that many slots onto the new primary instead of rebalancing.
+            if [ "$VERB" = scale-out ] && [ $# -gt 0 ] && [ -n "${1##*[!0-9]*}" ]; then OP_ARGS=("$1"); shift; fi ;;
         reshard) [ -z "$VERB" ] && [ $# -ge 4 ] || usage; VERB="$1"; OP_ARGS=("$2" "$3" "$4"); shift 4 ;;
         failover | kill) [ -z "$VERB" ] && [ $# -ge 2 ] || usage; VERB="$1"; OP_ARGS=("$2"); shift 2 ;;
         pause) [ -z "$VERB" ] && [ $# -ge 3 ] || usage; VERB="$1"; OP_ARGS=("$2" "$3"); shift 3 ;;

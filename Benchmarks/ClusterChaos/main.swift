@@ -28,6 +28,9 @@
 //                        itself the limit, two keep the service's loop saturated)
 //   --before S --after S seconds of load before the fault and after the cluster settled (3, 3)
 //   --pause-seconds S    how long `pause` stops the primary (default 4.5; node timeout is 2)
+//   --scale-out-slots N  scale-out moves N slots onto the new primary in batches (default:
+//                        redis-cli rebalance, a quarter of all slots one by one, as a scaler
+//                        does; the tests move 2048 in batches)
 //   --json PATH          also write the results as JSON
 //   --table-from PATH    print the table of an earlier run's JSON (runs nothing)
 
@@ -87,10 +90,11 @@ struct Options {
             case "--before": options.settings.before = number()
             case "--after": options.settings.after = number()
             case "--pause-seconds": options.settings.pauseSeconds = number()
+            case "--scale-out-slots": options.settings.scaleOutSlots = max(1, Int(number()))
             case "--json": options.jsonPath = value()
             case "--table-from": options.tableFrom = value()
             case "-h", "--help":
-                print("usage: ClusterChaos [--base-port P] [--name N] [--scenarios a,b] [--paths client,wait,http] [--http-port P] [--wait-ms N] [--full-coverage yes|no] [--workers N] [--loops N] [--service-loops N] [--http-load-loops N] [--before S] [--after S] [--pause-seconds S] [--json PATH] [--table-from PATH]")
+                print("usage: ClusterChaos [--base-port P] [--name N] [--scenarios a,b] [--paths client,wait,http] [--http-port P] [--wait-ms N] [--full-coverage yes|no] [--workers N] [--loops N] [--service-loops N] [--http-load-loops N] [--before S] [--after S] [--pause-seconds S] [--scale-out-slots N] [--json PATH] [--table-from PATH]")
                 exit(0)
             case let other: fail("unknown option \(other)")
             }
@@ -148,6 +152,22 @@ if !busyRows.isEmpty {
     print("")
     print("Event loops before the fault, shares of the wall time on a CPU and runnable waiting for one (the machine is shared):")
     for row in busyRows { print(row) }
+}
+// Before the fault and after the cluster settled: operations per second of CPU the busiest
+// loop (the service's, through HTTP) got. Equal, a lower after-phase ops/s is the machine
+// giving the loop less CPU; lower after, each operation costs more (something stayed degraded).
+let perCPURows = results.compactMap { result -> String? in
+    guard let before = result.loopBusyBefore, let after = result.loopBusyAfter else { return nil }
+    let name = before.keys.sorted().first { $0.hasPrefix("service") } ?? before.keys.sorted().first
+    guard let name, let b = before[name], let a = after[name], b[0] > 0, a[0] > 0 else { return nil }
+    let ops = result.figures.opsPerSecond
+    return "- \(result.scenario.rawValue) via \((result.path ?? .client).rawValue), \(name): before \(f(ops[0])) ops/s on \(f(b[0] * 100)) % of a CPU = "
+        + "\(f(ops[0] / b[0])) per CPU-second; after \(f(ops[2])) ops/s on \(f(a[0] * 100)) % (+ \(f(a[1] * 100)) % waiting) = \(f(ops[2] / a[0])) per CPU-second"
+}
+if !perCPURows.isEmpty {
+    print("")
+    print("Operations per CPU-second of the busiest loop, before the fault and after the cluster settled:")
+    for row in perCPURows { print(row) }
 }
 // Kill and pause: the affected slots' recovery split into what Redis took and what the client
 // added after the promotion (times in seconds after the SIGKILL/SIGSTOP, from the nodes' logs).

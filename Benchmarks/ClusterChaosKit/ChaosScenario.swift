@@ -44,6 +44,11 @@ public struct ChaosSettings: Sendable {
     public var pauseCommandTimeout = TimeAmount.seconds(1)
     public var pauseSeconds = 4.5
     public var reshardSlots = 16384 / 3
+    /// Slots `scale-out` moves onto the new primary, from every primary in proportion, in
+    /// batches (`scripts/redis-cluster.sh scale-out N`: seconds); nil rebalances as a
+    /// platform's scaler does, a quarter of all slots moved one by one by redis-cli (over a
+    /// minute here). `scale-in` moves whatever the pair's primary holds, the same way.
+    public var scaleOutSlots: Int?
     /// `WAIT 1`'s own timeout for `ChaosPath.wait`, below both command timeouts.
     public var waitMilliseconds = 500
     /// The in-process cache service's port (0: one the system picks).
@@ -100,6 +105,10 @@ public struct ChaosResult: Sendable, Codable {
     /// fault it spent on a CPU and runnable waiting for one. Adding up to nearly 1, that loop
     /// is saturated: more connections or workers would not raise the throughput.
     public var loopBusyBefore: [String: [Double]]?
+    /// The same from the moment the cluster settled until the load stopped: beside the
+    /// phases' ops/s, it tells a throughput that fell because a loop got less of a CPU (the
+    /// machine) from one that fell because each operation cost the loop more (the code).
+    public var loopBusyAfter: [String: [Double]]?
 }
 
 public struct ChaosRunner: Sendable {
@@ -124,7 +133,8 @@ public struct ChaosRunner: Sendable {
             for line in lines { log("  \(line)") }
         }
         try await operate(["reset"])
-        if scenario == .scaleIn { try await operate(["scale-out"]) }
+        let scaleOut = ["scale-out"] + (settings.scaleOutSlots.map { ["\($0)"] } ?? [])
+        if scenario == .scaleIn { try await operate(scaleOut) }
 
         let timeout = scenario == .pause ? settings.pauseCommandTimeout : settings.commandTimeout
         let group = LibevEventLoopGroup(numberOfThreads: settings.loadLoops(for: path))
@@ -155,11 +165,7 @@ public struct ChaosRunner: Sendable {
         for load in loads { try await load.loop.submit { load.start() }.get() }
         try await Task.sleep(for: .seconds(settings.before))
         let faultAt = ChaosClock.now()
-        var busy: [String: [Double]] = [:]
-        for (thread, before) in zip(rig.threads, cpuAtStart) {
-            guard let before, let now = thread.seconds() else { continue }
-            busy[thread.name] = [(now.running - before.running) / (faultAt - started), (now.waiting - before.waiting) / (faultAt - started)]
-        }
+        let busy = Self.busy(rig.threads, since: cpuAtStart, over: faultAt - started)
         let faultMarkEpoch = Date().timeIntervalSince1970
         for load in loads { try await load.loop.submit { load.faultStarted(at: faultAt) }.get() }
         let target = cluster.basePort  // the first primary of the freshly reset layout
@@ -171,13 +177,15 @@ public struct ChaosRunner: Sendable {
             try await operate(["kill", "\(target)"])
             try await operate(["restart", "\(target)"])
         case .pause: try await operate(["pause", "\(target)", "\(settings.pauseSeconds)"])
-        case .scaleOut: try await operate(["scale-out"])
+        case .scaleOut: try await operate(scaleOut)
         case .scaleIn: try await operate(["scale-in"])
         }
         let settled = ChaosClock.now()
         note("settled")
         for load in loads { try await load.loop.submit { load.faultEnded() }.get() }
+        let cpuAtSettled = rig.threads.map { $0.seconds() }
         try await Task.sleep(for: .seconds(settings.after))
+        let busyAfter = Self.busy(rig.threads, since: cpuAtSettled, over: ChaosClock.now() - settled)
         var ledger = ChaosLedger(workers: 0)
         for load in loads {
             let stopped = try await load.loop.submit { () -> EventLoopFuture<Void> in
@@ -243,7 +251,19 @@ public struct ChaosRunner: Sendable {
                            affectedWorkers: affected.count, affectedSlots: slots.count, operationLog: operationLog,
                            timeline: timeline, requireFullCoverage: settings.requireFullCoverage,
                            unaffectedOutageOpsPerSecond: outage, unaffectedSeries: series, seriesStep: series == nil ? nil : step,
-                           unaffectedOutsideClusterDownOpsPerSecond: outsideClusterDown, loopBusyBefore: busy)
+                           unaffectedOutsideClusterDownOpsPerSecond: outsideClusterDown, loopBusyBefore: busy,
+                           loopBusyAfter: busyAfter)
+    }
+
+    /// Per thread, the shares of `wall` seconds it spent on a CPU and runnable waiting for one
+    /// since `start` (as `ChaosResult.loopBusyBefore`).
+    static func busy(_ threads: [ChaosThreadCPU], since start: [(running: Double, waiting: Double)?], over wall: Double) -> [String: [Double]] {
+        var busy: [String: [Double]] = [:]
+        for (thread, before) in zip(threads, start) {
+            guard let before, let now = thread.seconds() else { continue }
+            busy[thread.name] = [(now.running - before.running) / wall, (now.waiting - before.waiting) / wall]
+        }
+        return busy
     }
 
     /// The slots the fault touched: the target primary's (a failover, kill or hang), or those

@@ -22,6 +22,11 @@ final class LiveTopologyTests: XCTestCase {
         settings.after = 1
         // The runner moves a third of the slots; the test's short version 1,024 of them.
         settings.reshardSlots = 1024
+        // The runner rebalances a quarter of the slots onto the new pair (redis-cli moving one
+        // slot at a time: over a minute); the tests move an eighth, in batches (seconds), and
+        // scale-in moves them back the same way. An eighth, so that with 96 keys the load is on
+        // some of the moved slots (each run's keys are new: all missed with odds of 3 in a million).
+        settings.scaleOutSlots = 2048
         return ChaosRunner(cluster: ChaosCluster(script: script, name: "chaos", basePort: base), settings: settings) { print($0) }
     }
 
@@ -88,9 +93,6 @@ final class LiveTopologyTests: XCTestCase {
     }
 
     // MARK: Through the cache service over HTTP
-    //
-    // Scaling out and in is left to the client tests above and the runner: each run takes one
-    // to two minutes of redis-cli rebalancing, and the service routes with the same client.
 
     func testReshardingSlotsUnderLoadOverHTTP() async throws {
         assertNothingHappenedToTheCallers(try await run(.reshard, via: .http))
@@ -98,6 +100,14 @@ final class LiveTopologyTests: XCTestCase {
 
     func testClusterFailoverOverHTTP() async throws {
         assertNothingHappenedToTheCallers(try await run(.failover, via: .http))
+    }
+
+    func testScaleOutByAPairOverHTTP() async throws {
+        assertNothingHappenedToTheCallers(try await run(.scaleOut, via: .http))
+    }
+
+    func testScaleInByAPairOverHTTP() async throws {
+        assertNothingHappenedToTheCallers(try await run(.scaleIn, via: .http))
     }
 
     /// The service answers the requests in flight at the kill 503/504 with outcome unknown.
