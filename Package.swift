@@ -153,7 +153,7 @@ let package = Package(
         ),
         // Unit tests of the service's plain values, and the built executable against the real
         // cluster through real TCP clients.
-        .testTarget(name: "CacheServiceTests", dependencies: ["CacheServiceCore", "RESP", "Redis", "RedisCluster", "SwiftEV", "SwiftEVTLS"], swiftSettings: strict),
+        .testTarget(name: "CacheServiceTests", dependencies: ["CacheServiceCore", "RESP", "Redis", "RedisCluster", "SwiftEV", "SwiftEVTLS", "CAllocationCounter"], swiftSettings: strict),
         // ns and allocations per command: typed encoders vs the raw send forms. Not a test.
         .executableTarget(
             name: "CommandEncodeBench",

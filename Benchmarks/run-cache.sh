@@ -27,7 +27,11 @@
 #                   webdis is BASE_PORT+10
 #   SERVICE_PORT    ours (default 8380); hummingbird SERVICE_PORT+1, webdis SERVICE_PORT+2
 #   DURATION        seconds per measured row (default 10)   RSS_SECONDS (default 60)
-#   CONNECTIONS     (default 50,200)   WRK_THREADS (default 2)   CACHE_LOOPS (default: cores)
+#   RSS_EVERY       also sample each server's RSS every this many seconds during the RSS run
+#                   and print the series (default 0: before and after only), to tell warm-up
+#                   from growth: e.g. RSS_SECONDS=180 RSS_EVERY=10
+#   CONNECTIONS     (default 50,200; empty: only the RSS run)   WRK_THREADS (default 2)
+#   CACHE_LOOPS     (default: cores)
 #   PEERS           which to run (default ours,hummingbird,webdis)
 #   VALKEY_SWIFT_GIT  where to clone valkey-swift from (default: the search tool's fetched
 #                   mirror /work/.mirror/valkey-io+valkey-swift/repo when present, else
@@ -51,7 +55,8 @@ BASE_PORT="${BASE_PORT:-7940}"
 SERVICE_PORT="${SERVICE_PORT:-8380}"
 DURATION="${DURATION:-10}"
 RSS_SECONDS="${RSS_SECONDS:-60}"
-CONNECTIONS="${CONNECTIONS:-50,200}"
+CONNECTIONS="${CONNECTIONS-50,200}"
+RSS_EVERY="${RSS_EVERY:-0}"
 WRK_THREADS="${WRK_THREADS:-2}"
 PEERS="${PEERS:-ours,hummingbird,webdis}"
 KEYS=10000
@@ -159,6 +164,7 @@ ms() {  # wrk latency "1.23ms" / "456.00us" / "1.02s" -> ms
 
 rows=()
 rss_rows=()
+rss_series=()
 # measure NAME PID PORT SCRIPT CONNS SECONDS -> appends a row
 measure() {
     local name="$1" pid="$2" port="$3" script="$4" conns="$5" seconds="$6" out t0 t1 requests rps p50 p99 errors cpu
@@ -200,10 +206,22 @@ run_server() {
         measure "$name" "$server_pid" "$port" get "$conns" "$DURATION"
         measure "$name" "$server_pid" "$port" mix "$conns" "$DURATION"
     done
-    local before after
+    local before after sampler=""
     before="$(rss_kib "$server_pid")"
+    if (( RSS_EVERY > 0 )); then
+        (   started=$SECONDS
+            while kill -0 "$server_pid" 2>/dev/null; do
+                printf '%s %s\n' "$((SECONDS - started))" "$(($(rss_kib "$server_pid") / 1024))"
+                sleep "$RSS_EVERY"
+            done ) >"$work/$name.rss" &
+        sampler=$!
+    fi
     measure "$name" "$server_pid" "$port" mix 200 "$RSS_SECONDS"
     after="$(rss_kib "$server_pid")"
+    if [[ -n "$sampler" ]]; then
+        kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
+        rss_series+=("$(printf '%-10s %s' "$name" "$(awk '{printf "%ss:%s ", $1, $2}' "$work/$name.rss")")")
+    fi
     rss_rows+=("$(printf '%-10s %10s %10s' "$name" "$((before / 1024))" "$((after / 1024))")")
     stop_server "$server_pid"
     server_pid=""
@@ -239,3 +257,8 @@ echo
 echo "Resident memory around ${RSS_SECONDS}s of the 200-connection mix (MiB):"
 printf '%-10s %10s %10s\n' server before after
 printf '%s\n' "${rss_rows[@]}"
+if (( ${#rss_series[@]} > 0 )); then
+    echo
+    echo "RSS every ${RSS_EVERY}s during that run (seconds:MiB):"
+    printf '%s\n' "${rss_series[@]}"
+fi

@@ -56,6 +56,13 @@ public struct RESPDecoder: Sendable {
     /// True when part of a value has been read: a closed connection now truncates a reply.
     public var hasPartialValue: Bool { !stack.isEmpty || pendingBulk != nil || lineScanned > 0 }
 
+    /// The bytes still needed from the reader index to finish the bulk string whose header was
+    /// read last (its payload and CRLF), or nil when no bulk payload is pending. Lets a reader
+    /// gathering a large reply over many reads reserve storage of its size when the header
+    /// arrives (at most `limits.maxBulkLength` + 2), so the reply is copied once rather than
+    /// through a buffer that grows by doubling.
+    public var pendingBulkBytes: Int? { pendingBulk.map { $0.length + 2 } }
+
     /// Decodes the next complete value from `buffer`'s readable bytes, consuming them, or
     /// returns nil when more bytes are needed (having consumed and kept whatever it could).
     ///

@@ -17,15 +17,21 @@
 
 static _Atomic bool counting;
 static _Atomic uint64_t allocations;
+static _Atomic uint64_t bytes;
 
 void swiftev_allocation_counter_start(void) {
     atomic_store_explicit(&allocations, 0, memory_order_relaxed);
+    atomic_store_explicit(&bytes, 0, memory_order_relaxed);
     atomic_store_explicit(&counting, true, memory_order_seq_cst);
 }
 
 uint64_t swiftev_allocation_counter_stop(void) {
     atomic_store_explicit(&counting, false, memory_order_seq_cst);
     return atomic_load_explicit(&allocations, memory_order_relaxed);
+}
+
+uint64_t swiftev_allocation_counter_bytes(void) {
+    return atomic_load_explicit(&bytes, memory_order_relaxed);
 }
 
 #ifdef SWIFTEV_SANITIZED
@@ -38,30 +44,32 @@ extern void *__libc_calloc(size_t nmemb, size_t size);
 extern void *__libc_realloc(void *ptr, size_t size);
 extern void *__libc_memalign(size_t alignment, size_t size);
 
-static inline void count(void) {
-    if (atomic_load_explicit(&counting, memory_order_relaxed))
+static inline void count(size_t size) {
+    if (atomic_load_explicit(&counting, memory_order_relaxed)) {
         atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&bytes, size, memory_order_relaxed);
+    }
 }
 
 void *malloc(size_t size) {
-    count();
+    count(size);
     return __libc_malloc(size);
 }
 
 void *calloc(size_t nmemb, size_t size) {
-    count();
+    count(nmemb * size);
     return __libc_calloc(nmemb, size);
 }
 
 void *realloc(void *ptr, size_t size) {
-    if (ptr == NULL || size != 0) count();
+    if (ptr == NULL || size != 0) count(size);
     return __libc_realloc(ptr, size);
 }
 
 int posix_memalign(void **out, size_t alignment, size_t size) {
     if (alignment == 0 || alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0)
         return EINVAL;
-    count();
+    count(size);
     void *p = __libc_memalign(alignment, size);
     if (p == NULL) return ENOMEM;
     *out = p;
@@ -69,12 +77,12 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
 }
 
 void *aligned_alloc(size_t alignment, size_t size) {
-    count();
+    count(size);
     return __libc_memalign(alignment, size);
 }
 
 void *memalign(size_t alignment, size_t size) {
-    count();
+    count(size);
     return __libc_memalign(alignment, size);
 }
 #endif

@@ -115,6 +115,25 @@ final class RESPIncrementalTests: XCTestCase {
         XCTAssertFalse(decoder.hasPartialValue)
     }
 
+    /// What a pending bulk still needs, so a reader can reserve its storage when the header arrives.
+    func testPendingBulkBytesCountFromTheReaderIndex() throws {
+        var decoder = RESPDecoder()
+        var buffer: ByteBuffer = "*2\r\n$10\r\n0123"
+        XCTAssertNil(decoder.pendingBulkBytes)
+        XCTAssertNil(try decoder.decode(&buffer))
+        XCTAssertEqual(decoder.pendingBulkBytes, 12, "the payload and its CRLF, from the payload's start")
+        XCTAssertEqual(buffer.readableBytes, 4)
+        buffer.writeString("456789\r\n$1000000\r\n")
+        XCTAssertNil(try decoder.decode(&buffer))
+        XCTAssertEqual(decoder.pendingBulkBytes, 1_000_002, "the next bulk's, once its header is read")
+        buffer.writeBytes([UInt8](repeating: 7, count: 1_000_000) + Array("\r\n".utf8))
+        XCTAssertNotNil(try decoder.decode(&buffer))
+        XCTAssertNil(decoder.pendingBulkBytes)
+        buffer.writeString(":5\r\n")
+        XCTAssertEqual(try decoder.decode(&buffer), .integer(5))
+        XCTAssertNil(decoder.pendingBulkBytes)
+    }
+
     /// A large array arriving one byte at a time must cost work linear in its size: parsed
     /// elements are never read again.
     func testNoReparseOfLargeArrayFedByteByByte() throws {

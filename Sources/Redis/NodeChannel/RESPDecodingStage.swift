@@ -29,6 +29,22 @@ public final class RESPDecodingStage: InboundOnlyStage {
     }
 
     public func channelRead(context: Context, data: ByteBuffer) {
+        // A bulk gathered in storage of its size (see `reserveForPendingBulk`) takes only the
+        // bytes it still misses: the rest of the read, the next replies, would make that
+        // storage grow, copying the whole bulk again.
+        // (Sizes read in place: a binding of `buffer` would hold a second reference to its
+        // storage, and the append would copy it.)
+        if let needed = decoder.pendingBulkBytes, let readable = buffer?.readableBytes, let writable = buffer?.writableBytes,
+           case let missing = needed - readable, missing > 0, data.readableBytes > missing, writable >= missing {
+            var rest = data
+            receive(rest.readSlice(length: missing)!, context: context)
+            if !closed { receive(rest, context: context) }
+            return
+        }
+        receive(data, context: context)
+    }
+
+    private func receive(_ data: ByteBuffer, context: Context) {
         if var pending = buffer, pending.readableBytes > 0 {
             buffer = nil  // drop our reference so the append below does not copy needlessly
             if pending.readerIndex > 4096 { pending.discardReadBytes() }
@@ -48,6 +64,20 @@ public final class RESPDecodingStage: InboundOnlyStage {
             return
         }
         if buffer?.readableBytes == 0 { buffer = nil }
+        reserveForPendingBulk()
+    }
+
+    /// A bulk string that cannot fit in the storage its start arrived in is moved, now, into
+    /// storage of its exact size, and later reads are appended to that: each of its bytes is
+    /// copied once. (Appending to the read buffer instead grows it by doubling, copying the
+    /// bulk again at each step and allocating up to twice its size.) The size is bounded by
+    /// the decoder's `maxBulkLength`.
+    private func reserveForPendingBulk() {
+        guard let needed = decoder.pendingBulkBytes, let pending = buffer,
+              needed > pending.readableBytes + pending.writableBytes else { return }
+        var whole = ByteBuffer(capacity: needed)
+        whole.writeBuffer(pending)
+        buffer = whole
     }
 
     public func channelInactive(context: Context) {

@@ -22,16 +22,22 @@ extension ClusterCoordinator {
         }
     }
 
-    func startRefresh() {
+    /// Returns the round (for tests: it must not outlive its answers).
+    @discardableResult
+    func startRefresh() -> RefreshRound {
         refreshRound += 1
         let sources = refreshSources()
         let round = RefreshRound(number: refreshRound, expected: sources.count, startedAt: loop.now)
         guard !sources.isEmpty else {
-            return conclude(round)
+            conclude(round)
+            return round
         }
         // A node that accepts the connection but never answers must not hold the round open.
-        let timer = loop.makeTimer { [weak self, round] in
-            guard let self else { return }
+        // The round is held by its queries, not by its timer: the round keeps the timer, and a
+        // timer keeping its round was a cycle that leaked every round with the topologies it
+        // collected (32 KiB of slot table each, ~2 MiB a minute at the periodic refresh).
+        let timer = loop.makeTimer { [weak self, weak round] in
+            guard let self, let round else { return }
             for endpoint in sources where !round.views.contains(where: { $0.node == endpoint })
                 && !round.failures.contains(where: { $0.endpoint == endpoint }) {
                 round.failures.append(NodeFailure(endpoint: endpoint, cause: .timedOut))
@@ -52,6 +58,7 @@ extension ClusterCoordinator {
                 if round.remaining == 0 { conclude(round) }
             }
         }
+        return round
     }
 
     /// Up to `refreshQuorum` nodes of the current topology that are not known to be down,
@@ -132,6 +139,7 @@ extension ClusterCoordinator {
         guard !round.concluded, round.number == refreshRound, !isClosed else { return }
         round.concluded = true
         round.timer?.cancel()
+        round.timer = nil
         let election = TopologyElection.elect(round.views)
         let rejected = election.rejected.map { NodeFailure(endpoint: $0.node, cause: .rejectedView($0.reason.description)) }
         let failures = round.failures + rejected

@@ -131,13 +131,23 @@ public final class HTTPServerStage: ChannelStage {
         }
         body = nil
         if !bodyGathered {
-            var fresh = ByteBuffer(capacity: max(head?.contentLength ?? 0, 2 * (gathered.readableBytes + part.readableBytes)))
+            var fresh = handlerBuffer() ?? ByteBuffer(capacity: max(head?.contentLength ?? 0, 2 * (gathered.readableBytes + part.readableBytes)))
             fresh.writeBuffer(gathered)
             gathered = fresh
             bodyGathered = true
         }
         gathered.writeBuffer(part)
         body = gathered
+    }
+
+    /// The handler's storage for the body (`HTTPRequestHandler.bodyBuffer`), when the length is
+    /// known and it has room for all of it (so appending never moves it), its reader index at
+    /// the body's start.
+    private func handlerBuffer() -> ByteBuffer? {
+        guard let head, let length = head.contentLength,
+              var buffer = handler.bodyBuffer(for: head, length: length), buffer.writableBytes >= length else { return nil }
+        buffer.moveReaderIndex(to: buffer.writerIndex)
+        return buffer
     }
 
     private func finishRequest(context: Context) {

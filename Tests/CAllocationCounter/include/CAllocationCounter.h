@@ -13,5 +13,8 @@ bool swiftev_allocation_counter_available(void);
 void swiftev_allocation_counter_start(void);
 /// Stops counting; returns the allocations since `start`.
 uint64_t swiftev_allocation_counter_stop(void);
+/// Bytes requested by the allocations counted since `start` (a realloc counts its new size):
+/// for tests that a large value is copied into storage of its size once, not grown by doubling.
+uint64_t swiftev_allocation_counter_bytes(void);
 
 #endif

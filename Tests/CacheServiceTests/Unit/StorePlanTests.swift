@@ -44,6 +44,36 @@ final class StorePlanTests: XCTestCase {
         XCTAssertNil(text(.health))
     }
 
+    /// A value gathered into its `SET` frame (as the HTTP stage does for a body over several
+    /// reads) is the command, by moving indices: the same bytes as the usual encoding, at the
+    /// frame's address. Anything else gets the usual encoding.
+    func testAValueGatheredIntoItsSetFrameIsTheCommandWithoutACopy() throws {
+        let value = (0..<5_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        for ttl in [nil, 60] as [Int?] {
+            let request = CacheRequest.put(key, ttl: ttl, wait: 0)
+            var frame = try XCTUnwrap(StorePlan.setFrame(for: request, length: value.count))
+            XCTAssertEqual(frame.readableBytes, 0)
+            XCTAssertGreaterThanOrEqual(frame.writableBytes, value.count)
+            frame.writeBytes(value)
+            let valueAddress = frame.withUnsafeReadableBytes { $0.baseAddress }
+            let command = try XCTUnwrap(StorePlan.command(for: request, value: frame))
+            let usual = try XCTUnwrap(StorePlan.command(for: request, value: ByteBuffer(bytes: value)))
+            XCTAssertEqual(command.bytes, usual.bytes, "ttl \(String(describing: ttl))")
+            XCTAssertEqual(command.bytes.withUnsafeReadableBytes { $0.baseAddress! + frame.readerIndex }, valueAddress, "the frame itself")
+            XCTAssertFalse(command.isReadOnly)
+
+            // The frame of another request (other key, ttl or length) is not taken for this one's.
+            let other = CacheRequest.put(try CacheKey(segment: Array("j".utf8)), ttl: ttl, wait: 0)
+            XCTAssertEqual(StorePlan.command(for: other, value: frame)?.bytes,
+                           StorePlan.command(for: other, value: ByteBuffer(bytes: value))?.bytes)
+            var short = frame
+            short.moveWriterIndex(to: short.writerIndex - 1)
+            XCTAssertEqual(StorePlan.command(for: request, value: short)?.bytes,
+                           StorePlan.command(for: request, value: ByteBuffer(bytes: value.dropLast()))?.bytes)
+        }
+        XCTAssertNil(StorePlan.setFrame(for: .get(key), length: 10))
+    }
+
     func testRepliesBecomeStatuses() {
         XCTAssertEqual(status(answer(.put(key, ttl: nil, wait: 0), .simpleString(ByteBuffer(string: "OK")))), 204)
         guard case .waitForReplicas(1) = answer(.put(key, ttl: nil, wait: 1), .simpleString(ByteBuffer(string: "OK"))) else {

@@ -19,6 +19,20 @@ final class CacheHTTPHandler: HTTPRequestHandler {
         }
     }
 
+    /// A `PUT` body too large for one read is gathered straight into its `SET` command (see
+    /// `StorePlan.setFrame`): one copy of the value between the socket and Redis, not two.
+    func bodyBuffer(for head: HTTPRequestHead, length: Int) -> ByteBuffer? {
+        Self.bodyBuffer(for: head, length: length, limit: engine.configuration.maxValueBytes)
+    }
+
+    static func bodyBuffer(for head: HTTPRequestHead, length: Int, limit: Int) -> ByteBuffer? {
+        guard length <= limit, head.method == .PUT else { return nil }
+        return head.targetBytes.withUnsafeReadableBytes { target in
+            guard case .success(let request) = RequestRouter.match(.put, target: target) else { return nil }
+            return StorePlan.setFrame(for: request, length: length)
+        }
+    }
+
     static func method(_ method: HTTPMethod) -> RequestRouter.Method {
         switch method {
         case .GET, .HEAD: return .get

@@ -8,6 +8,9 @@ import SwiftEV
 public enum StorePlan {
     /// The command for a store request (`nil` for `/healthz` and `/metrics`).
     public static func command(for request: CacheRequest, value: ByteBuffer) -> RedisCommand? {
+        if case .put(let key, let ttl, _) = request, value.readerIndex > 0, let framed = framedSet(key: key, ttl: ttl, value: value) {
+            return framed
+        }
         switch request {
         case .put(let key, let ttl?, _): return RedisCommand("SET", key.bytes, value, "EX", ttl)
         case .put(let key, nil, _): return RedisCommand("SET", key.bytes, value)
@@ -16,6 +19,53 @@ public enum StorePlan {
         case .increment(let key, let step): return RedisCommand("INCRBY", key.bytes, step)
         case .health, .metrics: return nil
         }
+    }
+
+    /// Storage for the value of a `PUT` that arrives over several reads, laid out as its `SET`
+    /// command: the command's head, `length` bytes for the value (the HTTP stage writes it at
+    /// the writer index), then the command's tail (the value's CRLF and `EX ttl`), already
+    /// written past the writer index. `command(for:value:)` then makes the command by moving
+    /// indices: the value is copied once, from the reads, instead of gathered and then copied
+    /// into a command (twice its size allocated, and copied, for a large value).
+    public static func setFrame(for request: CacheRequest, length: Int) -> ByteBuffer? {
+        guard case .put(let key, let ttl, _) = request else { return nil }
+        let (head, tail) = setFrameParts(key: key, ttl: ttl, length: length)
+        var frame = ByteBuffer(capacity: head.readableBytes + length + tail.readableBytes)
+        frame.writeBuffer(head)
+        frame.moveWriterIndex(forwardBy: length)  // the value's place, written later
+        frame.writeBuffer(tail)
+        frame.moveWriterIndex(to: head.readableBytes)
+        frame.moveReaderIndex(to: head.readableBytes)
+        return frame
+    }
+
+    /// `value` gathered into a `setFrame`: the command it frames, or nil when it is not one
+    /// (a slice of a read, a frame for another key or length), checked byte for byte.
+    static func framedSet(key: CacheKey, ttl: Int?, value: ByteBuffer) -> RedisCommand? {
+        let (head, tail) = setFrameParts(key: key, ttl: ttl, length: value.readableBytes)
+        guard value.readerIndex == head.readableBytes, value.capacity - value.writerIndex >= tail.readableBytes else { return nil }
+        var whole = value
+        whole.moveReaderIndex(to: 0)
+        whole.moveWriterIndex(to: value.writerIndex + tail.readableBytes)
+        guard whole.getSlice(at: 0, length: head.readableBytes) == head,
+              whole.getSlice(at: value.writerIndex, length: tail.readableBytes) == tail else { return nil }
+        return RedisCommand(bytes: whole, isReadOnly: false)
+    }
+
+    /// `SET key <length bytes> [EX ttl]` around its value: what comes before it, and after.
+    private static func setFrameParts(key: CacheKey, ttl: Int?, length: Int) -> (head: ByteBuffer, tail: ByteBuffer) {
+        var head = ByteBuffer(capacity: key.bytes.count + 48)
+        head.writeRESPArrayHeader(count: ttl == nil ? 3 : 5)
+        head.writeRESPBulk("SET")
+        head.writeRESPBulk(key.bytes)
+        head.writeString("$\(length)\r\n")
+        var tail = ByteBuffer(capacity: 48)
+        tail.writeString("\r\n")
+        if let ttl {
+            tail.writeRESPBulk("EX")
+            tail.writeRESPBulk(ttl)
+        }
+        return (head, tail)
     }
 
     /// What a reply (or failure) of `request`'s command becomes.
