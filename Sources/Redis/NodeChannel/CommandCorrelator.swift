@@ -81,6 +81,11 @@ public final class CommandCorrelator: ChannelStage {
     // Loop-confined; completions that re-enter `send` run between accesses to these queues,
     // never inside one, so the dynamic exclusivity checks are skipped.
     @exclusivity(unchecked) var context: Context?
+    /// `context.eventLoop`, kept for the clock read on every reply: going through the context's
+    /// checked `unowned` channel costs an atomic retain and release per read, and the existential
+    /// another pair. `unowned(unsafe)`: set in `stageAdded`, cleared in `stageRemoved`, read only
+    /// while `context` is set, i.e. while the channel, which holds its loop strongly, is alive.
+    @exclusivity(unchecked) unowned(unsafe) var loop: (any EventLoop)?
     // Moved in and out, never copied: an entry holds about six references (see `MoveRing`).
     @exclusivity(unchecked) var waiting = MoveRing<Entry>()
     @exclusivity(unchecked) var inFlight = MoveRing<Entry>()
@@ -175,7 +180,7 @@ public final class CommandCorrelator: ChannelStage {
             pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: pending.command.name)))
             return false
         }
-        let deadline = pending.deadline ?? context.eventLoop.now + timeout
+        let deadline = pending.deadline ?? loop!.now + timeout
         pending.deadline = deadline
         nextID &+= 1
         let id = nextID
@@ -239,6 +244,7 @@ public final class CommandCorrelator: ChannelStage {
 
     public func stageAdded(context: Context) {
         self.context = context
+        loop = context.eventLoop
     }
 
     public func stageRemoved(context: Context) {
@@ -246,6 +252,7 @@ public final class CommandCorrelator: ChannelStage {
         timer = nil
         armedAt = nil
         self.context = nil
+        loop = nil
     }
 
     public func channelActive(context: Context) {
@@ -276,7 +283,7 @@ public final class CommandCorrelator: ChannelStage {
             if !resp3, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
             if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
             guard let entry = popOldest(context) else { return }
-            complete(entry, with: value, now: context.eventLoop.now)
+            complete(entry, with: value, now: loop!.now)
         case .redirect(let redirection, _):
             if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
             guard let entry = popOldest(context) else { return }
