@@ -152,13 +152,13 @@ public final class CommandCorrelator: ChannelStage {
 
     /// Queues `command`; its reply (or error) goes to `handler`. Must be called on the loop.
     public func send(_ command: consuming RedisCommand, handler: consuming ReplyHandler) {
-        if enqueue(PendingCommand(command: command, handler: handler)) { context?.flush() }
+        enqueue(PendingCommand(command: command, handler: handler), flush: true)
     }
 
     /// Queues a command handed over from elsewhere (keeps its deadline, redirections, `asking`,
     /// `pinned`).
     public func send(_ pending: consuming PendingCommand) {
-        if enqueue(pending) { context?.flush() }
+        enqueue(pending, flush: true)
     }
 
     /// Queues several commands and sends them in one flush; replies come back in order.
@@ -170,8 +170,11 @@ public final class CommandCorrelator: ChannelStage {
 
     /// Writes the command if the connection is ready, holds it if not, or fails it (closed, too
     /// many pending, cancelled). Returns whether it was written, i.e. a flush is due. Consumes
-    /// `pending`, so it moves into the queue entry without a copy.
-    private func enqueue(_ pending: consuming PendingCommand) -> Bool {
+    /// `pending`, so it moves into the queue entry without a copy. With `flush`, a written
+    /// command is flushed here, through the context already in hand: a `context?.flush()` after
+    /// the call re-reads the optional context and retains it again (an atomic pair per command).
+    @discardableResult
+    private func enqueue(_ pending: consuming PendingCommand, flush: Bool = false) -> Bool {
         guard !closed, let context else {
             pending.handler.complete(.failure(lostError(.notSent, pending.command)))
             return false
@@ -207,7 +210,7 @@ public final class CommandCorrelator: ChannelStage {
         let ticket = beginWrite(bytes, context: context)
         inFlight.append(Entry(pending, deadline: deadline, ticket: ticket, id: id, role: role, confirmationsLeft: confirmations,
                               inTransaction: inTransaction))
-        context.write(bytes)
+        if flush { context.writeAndFlush(bytes) } else { context.write(bytes) }
         return true
     }
 
