@@ -81,6 +81,11 @@ public final class CommandCorrelator: ChannelStage {
     // Loop-confined; completions that re-enter `send` run between accesses to these queues,
     // never inside one, so the dynamic exclusivity checks are skipped.
     @exclusivity(unchecked) var context: Context?
+    /// `context.eventLoop`, kept for the clock read on every reply: going through the context's
+    /// checked `unowned` channel costs an atomic retain and release per read, and the existential
+    /// another pair. `unowned(unsafe)`: set in `stageAdded`, cleared in `stageRemoved`, read only
+    /// while `context` is set, i.e. while the channel, which holds its loop strongly, is alive.
+    @exclusivity(unchecked) unowned(unsafe) var loop: (any EventLoop)?
     // Moved in and out, never copied: an entry holds about six references (see `MoveRing`).
     @exclusivity(unchecked) var waiting = MoveRing<Entry>()
     @exclusivity(unchecked) var inFlight = MoveRing<Entry>()
@@ -147,13 +152,13 @@ public final class CommandCorrelator: ChannelStage {
 
     /// Queues `command`; its reply (or error) goes to `handler`. Must be called on the loop.
     public func send(_ command: consuming RedisCommand, handler: consuming ReplyHandler) {
-        if enqueue(PendingCommand(command: command, handler: handler)) { context?.flush() }
+        enqueue(PendingCommand(command: command, handler: handler), flush: true)
     }
 
     /// Queues a command handed over from elsewhere (keeps its deadline, redirections, `asking`,
     /// `pinned`).
     public func send(_ pending: consuming PendingCommand) {
-        if enqueue(pending) { context?.flush() }
+        enqueue(pending, flush: true)
     }
 
     /// Queues several commands and sends them in one flush; replies come back in order.
@@ -165,8 +170,11 @@ public final class CommandCorrelator: ChannelStage {
 
     /// Writes the command if the connection is ready, holds it if not, or fails it (closed, too
     /// many pending, cancelled). Returns whether it was written, i.e. a flush is due. Consumes
-    /// `pending`, so it moves into the queue entry without a copy.
-    private func enqueue(_ pending: consuming PendingCommand) -> Bool {
+    /// `pending`, so it moves into the queue entry without a copy. With `flush`, a written
+    /// command is flushed here, through the context already in hand: a `context?.flush()` after
+    /// the call re-reads the optional context and retains it again (an atomic pair per command).
+    @discardableResult
+    private func enqueue(_ pending: consuming PendingCommand, flush: Bool = false) -> Bool {
         guard !closed, let context else {
             pending.handler.complete(.failure(lostError(.notSent, pending.command)))
             return false
@@ -175,7 +183,7 @@ public final class CommandCorrelator: ChannelStage {
             pending.handler.complete(.failure(RedisError(.tooManyPendingCommands(limit: maxPending), node: node, command: pending.command.name)))
             return false
         }
-        let deadline = pending.deadline ?? context.eventLoop.now + timeout
+        let deadline = pending.deadline ?? loop!.now + timeout
         pending.deadline = deadline
         nextID &+= 1
         let id = nextID
@@ -202,7 +210,7 @@ public final class CommandCorrelator: ChannelStage {
         let ticket = beginWrite(bytes, context: context)
         inFlight.append(Entry(pending, deadline: deadline, ticket: ticket, id: id, role: role, confirmationsLeft: confirmations,
                               inTransaction: inTransaction))
-        context.write(bytes)
+        if flush { context.writeAndFlush(bytes) } else { context.write(bytes) }
         return true
     }
 
@@ -239,6 +247,7 @@ public final class CommandCorrelator: ChannelStage {
 
     public func stageAdded(context: Context) {
         self.context = context
+        loop = context.eventLoop
     }
 
     public func stageRemoved(context: Context) {
@@ -246,6 +255,7 @@ public final class CommandCorrelator: ChannelStage {
         timer = nil
         armedAt = nil
         self.context = nil
+        loop = nil
     }
 
     public func channelActive(context: Context) {
@@ -276,7 +286,7 @@ public final class CommandCorrelator: ChannelStage {
             if !resp3, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
             if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
             guard let entry = popOldest(context) else { return }
-            complete(entry, with: value, now: context.eventLoop.now)
+            complete(entry, with: value, now: loop!.now)
         case .redirect(let redirection, _):
             if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
             guard let entry = popOldest(context) else { return }

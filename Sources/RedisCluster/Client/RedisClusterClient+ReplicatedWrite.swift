@@ -42,6 +42,9 @@ extension RedisClusterClient {
     /// Throws what `send(_:)` throws for the write (a write whose reply never came: outcome
     /// unknown, never re-sent). `WAIT` blocks the connection it runs on, other callers'
     /// commands behind it included, until the replicas answer or `timeout` passes: keep it short.
+    /// `timeout` goes to the server in whole milliseconds, rounded up, and is at least 1 ms:
+    /// `WAIT n 0` would wait for ever, so `.zero` (or anything under a millisecond) means "as
+    /// briefly as the server can", never "without limit".
     public func send(_ write: RedisCommand, waitingForReplicas replicas: Int, timeout: TimeAmount) async throws -> ReplicatedReply {
         let promise = eventLoop.makePromise(of: ReplicatedReply.self)
         let start: @Sendable () -> Void = { [self] in

@@ -21,13 +21,24 @@ final class ReplicatedWriteRun: NodeUnit {
          completion: @escaping (Result<ReplicatedReply, any Error>) -> Void) {
         self.write = write
         self.slot = slot
-        self.wait = RedisCommand("WAIT", replicas, Int(max(0, waitTimeout.nanoseconds / 1_000_000)))
-        self.waitTimeout = waitTimeout
+        let milliseconds = Self.waitMilliseconds(waitTimeout)
+        self.wait = RedisCommand("WAIT", replicas, milliseconds)
+        self.waitTimeout = .milliseconds(Int64(milliseconds))
         self.deadline = deadline
         self.completion = completion
     }
 
     func fail(_ error: any Error) { completion(.failure(error)) }
+
+    /// `WAIT`'s timeout argument for `timeout`: whole milliseconds, rounded up, and at least 1.
+    /// `WAIT n 0` waits until `n` replicas answer, however long that takes, and holds the
+    /// shared connection (every command queued behind it) meanwhile; so a timeout under a
+    /// millisecond, zero or negative included, is the shortest finite wait instead.
+    static func waitMilliseconds(_ timeout: TimeAmount) -> Int {
+        let nanoseconds = timeout.nanoseconds
+        guard nanoseconds > 1_000_000 else { return 1 }
+        return Int(nanoseconds / 1_000_000 + (nanoseconds % 1_000_000 == 0 ? 0 : 1))
+    }
 }
 
 /// A write and `WAIT` right behind it, in one batch on the connection to the node that is to

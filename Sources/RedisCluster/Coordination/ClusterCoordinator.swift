@@ -61,8 +61,10 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     /// Subscriptions and their connections; made on the first subscription.
     var pubSubHub: PubSubHub?
     /// Nodes that timed out a written command: not written to until they answered and the
-    /// other nodes confirmed who serves their slots (see `SilentNodes`).
-    var silentNodes = SilentNodes()
+    /// other nodes confirmed who serves their slots (see `SilentNodes`). Read per command
+    /// (`isEmpty`), written only on timeouts and refreshes, never during a read: no dynamic
+    /// exclusivity check (one per command, measured).
+    @exclusivity(unchecked) var silentNodes = SilentNodes()
     var silentProbeTimer: (any LoopTimer)?
 
     init(loop: any EventLoop, configuration: RedisClusterConfiguration, logger: Logger,

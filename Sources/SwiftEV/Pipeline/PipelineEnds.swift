@@ -1,7 +1,9 @@
 /// The outbound end of a pipeline: hands writes, flushes and closes to the transport.
 final class HeadNode<Transport: ChannelTransport>: OutboundNode {
-    // Unowned: the channel owns the transport and outlives its pipeline.
-    unowned let transport: Transport
+    // Strong, not `unowned`: a checked unowned read is an atomic retain and release, and the
+    // head is read twice per command (write, flush). No cycle: the transport does not own the
+    // head. The pipeline's tear-down cuts the links to the head when the channel closes.
+    let transport: Transport
 
     init(transport: Transport) { self.transport = transport }
 

@@ -37,6 +37,25 @@ final class ReplicatedWriteTests: XCTestCase {
         guard case .unconfirmed = ReplicatedWriteOutcome(write: ok, wait: .success(.simpleString("?"))) else { return XCTFail() }
     }
 
+    /// `WAIT n 0` waits for ever on the shared connection: a timeout under a millisecond must
+    /// not become 0. Whole milliseconds, rounded up, at least 1.
+    func testWaitTimeoutIsAtLeastOneMillisecond() {
+        func run(_ timeout: TimeAmount) -> ReplicatedWriteRun {
+            ReplicatedWriteRun(write: RedisCommand("SET", "k", "v"), slot: nil, replicas: 2, waitTimeout: timeout,
+                               deadline: Deadline.now() + .seconds(1)) { _ in }
+        }
+        let cases: [(TimeAmount, Int)] = [
+            (.zero, 1), (.nanoseconds(-5), 1), (.milliseconds(-20), 1), (.microseconds(300), 1), (.milliseconds(1), 1),
+            (.microseconds(1_500), 2), (.milliseconds(500), 500), (.seconds(3), 3_000),
+        ]
+        for (timeout, milliseconds) in cases {
+            let made = run(timeout)
+            XCTAssertEqual(made.wait.bytes, RedisCommand("WAIT", 2, milliseconds).bytes, "\(timeout)")
+            // The reply deadline allows for the wait the server is actually asked for.
+            XCTAssertEqual(made.waitTimeout, .milliseconds(Int64(milliseconds)), "\(timeout)")
+        }
+    }
+
     // MARK: On scripted nodes
 
     var cluster: ScriptedCluster!
