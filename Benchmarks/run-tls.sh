@@ -8,7 +8,12 @@
 #      on the TLS port).
 #   2. The cluster client (ClusterBenchmark) against two 3+3 clusters of our own, one
 #      plaintext (BASE_PORT...) and one TLS-only (BASE_PORT+10..., redis-cluster.sh --tls),
-#      with redis-benchmark --cluster [--tls] (3 clients x pipeline N/3, as run-cluster.sh).
+#      with redis-benchmark --cluster [--tls] (3 clients x pipeline N/3, as run-cluster.sh),
+#      on one thread (--threads 1) like ours, which runs one loop; by default --cluster starts
+#      a thread per primary (shown too, as rb-tls-3t): pinned to one core they add no
+#      parallelism; under heavy load they win it a larger share of the core, on a calm machine
+#      they cost it. At 1 in flight redis-benchmark's one client talks to one
+#      primary only; ours spreads over all three.
 #
 # Settings: 1, 50 and 200 commands in flight. CPU µs/op is the client process' user+system
 # time per operation (getrusage; redis-benchmark: /usr/bin/time over its whole run). The
@@ -114,12 +119,14 @@ ours() { # label port in-flight [--tls dir]
     cpu["$label/$n"]="$c"
     row "$label" "$n" "$ops" "$c" ""
 }
-rb_cluster() { # label port in-flight [tls args...]
-    local label="$1" port="$2" n="$3" c p csv timing set get requests out; shift 3
+rb_cluster() { # label port in-flight threads(0: one per primary) [tls args...]
+    local label="$1" port="$2" n="$3" c p csv timing set get requests out threads=(); shift 3
+    [[ "$1" == 0 ]] || threads=(--threads "$1")
+    shift
     if [[ "$n" -eq 1 ]]; then c=1 p=1; else c=3 p=$(( (n + 2) / 3 )); fi
     requests=$((20000 * (n > 1 ? 5 : 1)))
     timing="$(mktemp)"
-    csv="$(/usr/bin/time -f '%U %S' -o "$timing" "${pin_client[@]}" redis-benchmark --cluster -h 127.0.0.1 -p "$port" "$@" \
+    csv="$(/usr/bin/time -f '%U %S' -o "$timing" "${pin_client[@]}" redis-benchmark --cluster "${threads[@]}" -h 127.0.0.1 -p "$port" "$@" \
         -c "$c" -P "$p" -t set,get -r "$KEYS" -d 32 -n "$requests" --csv 2>/dev/null)" || { row "$label" "$n" - - failed; rm -f "$timing"; return; }
     set="$(awk -F'"' '$2 == "SET" { print $4 }' <<<"$csv")"
     get="$(awk -F'"' '$2 == "GET" { print $4 }' <<<"$csv")"
@@ -134,8 +141,9 @@ for n in "${settings[@]}"; do
     log "cluster, $n in flight"
     ours ours-plain "$BASE_PORT" "$n"
     ours ours-tls "$TLS_BASE_PORT" "$n" --tls "$cluster_certs"
-    rb_cluster rb-plain "$BASE_PORT" "$n"
-    rb_cluster rb-tls "$TLS_BASE_PORT" "$n" "${tls_rb[@]}"
+    rb_cluster rb-plain "$BASE_PORT" "$n" 1
+    rb_cluster rb-tls "$TLS_BASE_PORT" "$n" 1 "${tls_rb[@]}"
+    rb_cluster rb-tls-3t "$TLS_BASE_PORT" "$n" 0 "${tls_rb[@]}"
 done
 
 echo "== One connection, plaintext (127.0.0.1:$PORT) =="

@@ -68,6 +68,14 @@ final class TLSSession {
 
     static let maximumRecord = TLSRecordSplit.maximumRecord
 
+    /// Ciphertext received and not yet taken by OpenSSL, from the BIO's byte counters:
+    /// `BIO_ctrl_pending` goes through `BIO_ctrl`'s dispatch (~115 instructions, five calls per
+    /// command at one in flight), the counters are two field reads. Every byte in and out of a
+    /// BIO passes `BIO_read`/`BIO_write`, which keep them.
+    private var unreadCiphertext: Int { Int(BIO_number_written(fromPeer) &- BIO_number_read(fromPeer)) }
+    /// Ciphertext OpenSSL produced and `takeOutput` has not taken yet.
+    private var untakenCiphertext: Int { Int(BIO_number_written(toPeer) &- BIO_number_read(toPeer)) }
+
     /// Empties the thread's error queue before a call whose failure `SSL_get_error` must
     /// interpret. `ERR_clear_error` itself walks all 16 slots of the queue; peeking first makes
     /// the usual case, an empty queue, one lookup.
@@ -91,12 +99,12 @@ final class TLSSession {
     func read(into buffer: inout ByteBuffer) throws(TLSError) -> ReadOutcome {
         // Plaintext is never longer than the ciphertext it came from: one reservation for the
         // whole batch, so the records decrypted below do not regrow the buffer one by one.
-        buffer.reserveCapacity(minimumWritableBytes: swiftev_bio_pending(fromPeer) + Self.maximumRecord)
+        buffer.reserveCapacity(minimumWritableBytes: unreadCiphertext + Self.maximumRecord)
         while true {
             // With every received byte consumed and nothing decrypted or buffered inside
             // OpenSSL, another SSL_read could only say "want more": skip it (it is a whole pass
             // through the record layer and the error queue, once per read batch).
-            if swiftev_bio_pending(fromPeer) == 0 && SSL_has_pending(ssl) == 0 { return .wantMore }
+            if unreadCiphertext == 0 && SSL_has_pending(ssl) == 0 { return .wantMore }
             var code: Int32 = SSL_ERROR_NONE
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.maximumRecord) { raw in
                 Self.clearErrors()
@@ -140,7 +148,7 @@ final class TLSSession {
 
     /// Ciphertext waiting to go to the peer, if any.
     func takeOutput() -> ByteBuffer? {
-        let pending = swiftev_bio_pending(toPeer)
+        let pending = untakenCiphertext
         guard pending > 0 else { return nil }
         var buffer = ByteBuffer(capacity: Int(pending))
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(pending)) { raw in
