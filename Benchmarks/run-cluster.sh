@@ -27,7 +27,8 @@
 #   DURATION       measured seconds per client and setting         (default 5)
 #   SETTINGS       commands in flight, comma-separated             (default 1,50,200)
 #   KEYS           number of distinct keys                         (default 100000)
-#   VALUE_SIZE     value bytes for redis-benchmark (ours: 32)      (default 32)
+#   VALUE_SIZE     value bytes for ours and redis-benchmark         (default 32;
+#                  with lvbench, ours also runs with its 3-byte value as "ours-3B")
 #   RB_MODE        pipeline | clients (see above)                  (default pipeline)
 #   SKIP_BUILD     1: use the ClusterBenchmark already built       (default 0)
 #   IDLE_WAIT      wait up to this many seconds for the machine to be idle (others below
@@ -129,15 +130,15 @@ fi
 rows=()
 row() { rows+=("$(printf '%-10s %9s %12s %12s %14s  %s' "$@")"); }
 
-# ours N -> row
+# ours N [value-size label note] -> row
 run_ours() {
-    local n="$1" line ops cpu allocs
-    line="$(LD_PRELOAD="${malloc_lib}" "$ours" --port "$BASE_PORT" --in-flight "$n" --seconds "$DURATION" | grep -E '^ops/s=' | tail -n 1)" || line=""
-    if [[ -z "$line" ]]; then row ours "$n" "-" "-" "-" "failed"; return; fi
+    local n="$1" size="${2:-$VALUE_SIZE}" label="${3:-ours}" note="${4:-}" line ops cpu allocs
+    line="$(LD_PRELOAD="${malloc_lib}" "$ours" --port "$BASE_PORT" --in-flight "$n" --seconds "$DURATION" --value-size "$size" | grep -E '^ops/s=' | tail -n 1)" || line=""
+    if [[ -z "$line" ]]; then row "$label" "$n" "-" "-" "-" "failed"; return; fi
     ops="$(sed -E 's/.*ops\/s=([^ ]+).*/\1/' <<<"$line")"
     cpu="$(sed -E 's/.*cpu_us_per_op=([^ ]+).*/\1/' <<<"$line")"
     allocs="$(sed -nE 's/.*allocs_per_op=([^ ]+).*/\1/p' <<<"$line")"
-    row ours "$n" "$(printf '%.0f' "$ops")" "$cpu" "${allocs:--}" ""
+    row "$label" "$n" "$(printf '%.0f' "$ops")" "$cpu" "${allocs:--}" "$note"
 }
 
 # lvbench counts operations, not seconds: a short run gives the rate, then ~DURATION seconds.
@@ -181,7 +182,11 @@ run_redis_benchmark() {
 
 for n in "${settings[@]}"; do
     if [[ -n "$ours" ]]; then log "ours, $n in flight"; run_ours "$n"; fi
-    if [[ -n "$lvbench" ]]; then log "lvbench, $n in flight"; run_lvbench "$n"; fi
+    if [[ -n "$lvbench" ]]; then
+        log "lvbench, $n in flight"; run_lvbench "$n"
+        # lvbench's value is fixed at 3 bytes: ours again with the same, for a like-for-like row.
+        if [[ -n "$ours" && "$VALUE_SIZE" != 3 ]]; then log "ours (3-byte values), $n in flight"; run_ours "$n" 3 ours-3B "3-byte values, as lvbench"; fi
+    fi
     log "redis-benchmark, $n in flight"; run_redis_benchmark "$n"
 done
 
