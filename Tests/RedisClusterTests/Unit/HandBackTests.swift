@@ -54,10 +54,7 @@ final class HandBackTests: XCTestCase {
     /// count no write and confirm at once).
     func testWaitForASlotWhosePrimaryHasNoOpenConnectionFailsNotSent() throws {
         let cluster = try ScriptedCluster()
-        let coordinator = cluster.makeCoordinator()
-        coordinator.start()
-        cluster.answerTopologyQueries()
-        cluster.answerTopologyQueries()
+        let coordinator = cluster.readyCoordinator()
         let slot = HashSlot.slot(forKey: "k")
         let primary = try XCTUnwrap(cluster.owner(ofSlot: slot))
         cluster.refused.insert(primary.endpoint)

@@ -8,10 +8,7 @@ import XCTest
 final class RefreshRoundLifetimeTests: XCTestCase {
     func testARoundIsFreedOnceItsAnswersAreIn() throws {
         let cluster = try ScriptedCluster()
-        let coordinator = cluster.makeCoordinator()
-        coordinator.start()
-        cluster.answerTopologyQueries()
-        cluster.answerTopologyQueries()
+        let coordinator = cluster.readyCoordinator()
         XCTAssertNotNil(coordinator.topology)
 
         weak var round: ClusterCoordinator.RefreshRound?
