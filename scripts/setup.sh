@@ -7,7 +7,7 @@
 # Usage: scripts/setup.sh
 set -euo pipefail
 
-PACKAGES=(libev-dev redis-server redis-tools curl libssl-dev openssl)
+PACKAGES=(libev-dev redis-server redis-tools curl wrk libssl-dev openssl)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -26,6 +26,7 @@ else
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
     if [ ! -e /usr/include/ev.h ] && [ ! -e /usr/local/include/ev.h ]; then
         missing+=(libev-dev)
     fi

@@ -3,7 +3,7 @@ import SwiftEV
 import SwiftEVHTTP
 import XCTest
 
-/// curl and Python's http.client against a real server over TCP.
+/// curl, Python's http.client and wrk against a real server over TCP.
 final class RealClientTests: XCTestCase {
     var server: RealServer!
 
@@ -115,6 +115,59 @@ final class RealClientTests: XCTestCase {
         HTTP/1.1 400 Bad Request True
 
         """)
+    }
+
+    /// wrk's keep-alive connections, eight at once for a second, alternating a GET and a
+    /// POST with a body: every answer is a 2xx whose body is the echo of a request it sent,
+    /// and no connection saw a socket error. wrk prints error lines only when there are
+    /// errors, so the script counts answers itself and prints its own summary.
+    func testWrkKeepAliveLoadIsAnsweredWithoutErrors() throws {
+        try requireTool("wrk")
+        let script = """
+        local threads = {}
+        function setup(thread) table.insert(threads, thread) end
+        local n, good, bad = 0, 0, 0
+        function request()
+            n = n + 1
+            if n % 2 == 0 then return wrk.format("POST", "/echo", nil, "hello") end
+            return wrk.format("GET", "/echo?n=" .. n)
+        end
+        function response(status, headers, body)
+            if status == 200 and (body:match("^GET /echo%?n=%d+ len=0 sum=0$") or body == "POST /echo len=5 sum=532") then
+                good = good + 1
+            else
+                bad = bad + 1
+            end
+            wrk.thread:set("good", good)
+            wrk.thread:set("bad", bad)
+        end
+        function done(summary, latency, requests)
+            local good, bad = 0, 0
+            for _, thread in ipairs(threads) do
+                good = good + (thread:get("good") or 0)
+                bad = bad + (thread:get("bad") or 0)
+            end
+            local e = summary.errors
+            io.write(string.format("answered=%d good=%d bad=%d socket_errors=%d non2xx=%d\\n",
+                summary.requests, good, bad, e.connect + e.read + e.write + e.timeout, e.status))
+        end
+        """
+        let scriptURL = FileManager.default.temporaryDirectory.appendingPathComponent("swiftev-wrk-\(getpid()).lua")
+        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: scriptURL) }
+        let result = try runTool(["wrk", "-t2", "-c8", "-d1s", "-s", scriptURL.path, "\(base)/"], mergingErrors: true)
+        XCTAssertEqual(result.status, 0, result.output)
+        let summary = result.output.split(separator: "\n").last { $0.hasPrefix("answered=") }.map(String.init)
+        let fields = Dictionary(uniqueKeysWithValues: (summary ?? "").split(separator: " ").compactMap { field -> (String, Int)? in
+            let parts = field.split(separator: "=")
+            guard parts.count == 2, let value = Int(parts[1]) else { return nil }
+            return (String(parts[0]), value)
+        })
+        XCTAssertGreaterThan(fields["answered"] ?? 0, 100, result.output)
+        XCTAssertEqual(fields["good"], fields["answered"], result.output)
+        XCTAssertEqual(fields["bad"], 0, result.output)
+        XCTAssertEqual(fields["socket_errors"], 0, result.output)
+        XCTAssertEqual(fields["non2xx"], 0, result.output)
     }
 
     /// A client that goes on sending a body the server refused still reads the refusal: the
