@@ -2,7 +2,7 @@
 # Start/stop local Redis Clusters for SwiftEV tests and benchmarks. One script manages several
 # named clusters, each on its own ports, in its own state directory, under its own lock.
 #
-# Usage: scripts/redis-cluster.sh [--name NAME] [options] start|stop|status|restart|reset
+# Usage: scripts/redis-cluster.sh [--name NAME] [options] start|stop|status|restart|reset|<topology operation, below>
 #
 #   start    start the nodes and form the cluster; returns only when it is fully ready
 #            (see check_ready). Idempotent: a running, formed cluster is only re-checked.

@@ -127,6 +127,24 @@ final class LiveTopologyTests: XCTestCase {
         assertNothingHappenedToTheCallers(try await run(.reshard, via: .wait))
     }
 
+    /// A manual failover waits for the replica to catch up before it switches, and the demoted
+    /// primary becomes the new one's replica: writes confirmed on either side of the switch stay.
+    func testClusterFailoverAfterWait() async throws {
+        assertNothingHappenedToTheCallers(try await run(.failover, via: .wait))
+    }
+
+    /// The new pair's replica is online before any slot moves onto its primary, so a write that
+    /// lands there is confirmed like any other.
+    func testScaleOutByAPairAfterWait() async throws {
+        assertNothingHappenedToTheCallers(try await run(.scaleOut, via: .wait))
+    }
+
+    /// Slots leave the pair being removed before it stops; writes confirmed there moved with
+    /// their slots (MIGRATE) and are read back from the new owners.
+    func testScaleInByAPairAfterWait() async throws {
+        assertNothingHappenedToTheCallers(try await run(.scaleIn, via: .wait))
+    }
+
     /// With every write confirmed by a replica before it counts, a kill -9 loses none of them:
     /// the promoted replica has them all. Writes the new primary takes before its replica is
     /// back are reported unknown (no replica to confirm), never acknowledged.
