@@ -33,6 +33,13 @@ final class RedisTLSFlushHoldTests: XCTestCase {
         return (0..<30).map { "swiftev:tls:hold:\(test):\(run):{\($0 * 11)}" }
     }
 
+    func testTheClusterClientHoldsByDefaultALoneConnectionDoesNot() throws {
+        let cluster = try Env.clusterConfiguration()
+        XCTAssertEqual(cluster.node.tlsFlushHold, RedisClusterConfiguration.defaultTLSFlushHold)
+        XCTAssertEqual(RedisClusterConfiguration.defaultTLSFlushHold.maximumWait, .milliseconds(5))
+        XCTAssertNil(RedisConnectionConfiguration().tlsFlushHold)
+    }
+
     /// 200 in flight, each reply issuing the next command, like the benchmark: the replies from
     /// one node issue commands to every node, so the other nodes' flushes are held.
     func testTenThousandCommandsIssuedFromRepliesAcrossTheCluster() async throws {
