@@ -21,7 +21,7 @@ import SwiftEV
 public struct TLSFlushHold: Sendable, Hashable {
     /// How long a flush may wait for the answer to the previous one. The answer normally
     /// comes much sooner; the bound matters only when the peer keeps an answer back (a
-    /// blocking command, a long script, replies switched off).
+    /// blocking command, a long script, replies switched off). Zero or less: never waits.
     public var maximumWait: TimeAmount
 
     public init(maximumWait: TimeAmount) {

@@ -75,6 +75,15 @@ final class TLSFlushGateTests: XCTestCase {
         XCTAssertFalse(gate.isHolding)
     }
 
+    func testNoWaitNeverHolds() {
+        for wait in [TimeAmount.zero, .milliseconds(-1)] {
+            var gate = TLSFlushGate(TLSFlushHold(maximumWait: wait))
+            gate.sent()
+            XCTAssertEqual(gate.flushWanted(now: t0), .send, "\(wait)")
+            XCTAssertFalse(gate.isHolding)
+        }
+    }
+
     func testResetForgetsEverything() {
         var gate = gate()
         gate.sent()
