@@ -105,7 +105,7 @@ let package = Package(
         // beside redis-benchmark --cluster and the C reference client). Not a test.
         .executableTarget(
             name: "ClusterBenchmark",
-            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "SwiftEVTLS", "BenchmarkSupport"],
             path: "Benchmarks/ClusterBenchmark",
             swiftSettings: strict
         ),

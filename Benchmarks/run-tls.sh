@@ -15,6 +15,15 @@
 #      they cost it. At 1 in flight redis-benchmark's one client talks to one
 #      primary only; ours spreads over all three.
 #
+# The cluster client runs twice over TLS: with its default `tlsFlushHold` (ours-tls: a node's
+# flush waits for its answer to the previous one) and with it off (ours-tls-nohold,
+# --tls-flush-hold 0: every flush at the end of its loop iteration, split into a few records).
+# Server columns, for every cluster row: srv_us/cmd is the CPU time of all six redis-servers
+# (/proc/PID/stat, 10 ms ticks) per command the primaries processed, and cmd/read the
+# primaries' commands per read (INFO stats total_commands_processed / total_reads_processed;
+# over TLS Redis reads one record per read). Both are taken over the client's whole run
+# (warm-up and connection set-up included).
+#
 # Settings: 1, 50 and 200 commands in flight. CPU µs/op is the client process' user+system
 # time per operation (getrusage; redis-benchmark: /usr/bin/time over its whole run). The
 # summary gives TLS ÷ plaintext CPU per op (goal: ≤ 1.5 at 200 in flight) and ours ÷
@@ -108,32 +117,63 @@ tls_out="$("${single[@]}" --port "$TLS_PORT" --tls "$certs")"
 
 # --- 2. The cluster client, and redis-benchmark --cluster.
 rows=()
-row() { rows+=("$(printf '%-12s %-6s %9s %12s %10s' "$@")"); }
+row() { rows+=("$(printf '%-15s %-6s %9s %12s %11s %9s %10s' "$@")"); }
 declare -A cpu=()
-ours() { # label port in-flight [--tls dir]
-    local label="$1" port="$2" n="$3" line ops c; shift 3
+# "CPU ticks of all six nodes, commands and reads of the three primaries" of the cluster on
+# base port $1 (the TLS one when it is $TLS_BASE_PORT). Nodes 0-2 are the primaries
+# redis-cluster.sh made.
+server_sample() {
+    local base="$1" dir="$STATE-benchplain" cli=(redis-cli -h 127.0.0.1) ticks=0 commands=0 reads=0 k pid stat info
+    if [[ "$base" == "$TLS_BASE_PORT" ]]; then
+        dir="$STATE-benchtls"
+        cli+=(--tls --cacert "$cluster_certs/ca.crt" --cert "$cluster_certs/client.crt" --key "$cluster_certs/client.key")
+    fi
+    for k in 0 1 2 3 4 5; do
+        pid="$(tr -dc '0-9' <"$dir/$((base + k))/redis.pid")"
+        read -r -a stat <"/proc/$pid/stat"
+        ticks=$((ticks + stat[13] + stat[14]))
+    done
+    for k in 0 1 2; do
+        info="$("${cli[@]}" -p "$((base + k))" INFO stats | tr -d '\r')"
+        commands=$((commands + $(awk -F: '$1 == "total_commands_processed" { print $2 }' <<<"$info")))
+        reads=$((reads + $(awk -F: '$1 == "total_reads_processed" { print $2 }' <<<"$info")))
+    done
+    echo "$ticks $commands $reads"
+}
+# "srv_us/cmd cmd/read" between two samples.
+server_columns() {
+    awk -v hz="$(getconf CLK_TCK)" -v a="$1" -v b="$2" 'BEGIN {
+        split(a, x, " "); split(b, y, " "); c = y[2] - x[2]; r = y[3] - x[3]
+        if (c > 0 && r > 0) printf "%.2f %.1f", 1e6 * (y[1] - x[1]) / hz / c, c / r; else print "- -" }'
+}
+ours() { # label port in-flight [--tls dir] [more ClusterBenchmark options]
+    local label="$1" port="$2" n="$3" line ops c before server; shift 3
+    before="$(server_sample "$port")"
     line="$("${pin_client[@]}" "$bin/ClusterBenchmark" --port "$port" --in-flight "$n" --seconds "$DURATION" --keys "$KEYS" "$@" | grep -E '^ops/s=' | tail -n 1)" || line=""
-    [[ -n "$line" ]] || { row "$label" "$n" - - failed; return; }
+    [[ -n "$line" ]] || { row "$label" "$n" - - - - failed; return; }
+    server="$(server_columns "$before" "$(server_sample "$port")")"
     ops="$(sed -E 's/.*ops\/s=([^ ]+).*/\1/' <<<"$line")"
     c="$(sed -E 's/.*cpu_us_per_op=([^ ]+).*/\1/' <<<"$line")"
     cpu["$label/$n"]="$c"
-    row "$label" "$n" "$ops" "$c" ""
+    row "$label" "$n" "$ops" "$c" ${server} ""
 }
 rb_cluster() { # label port in-flight threads(0: one per primary) [tls args...]
-    local label="$1" port="$2" n="$3" c p csv timing set get requests out threads=(); shift 3
+    local label="$1" port="$2" n="$3" c p csv timing set get requests out before server threads=(); shift 3
     [[ "$1" == 0 ]] || threads=(--threads "$1")
     shift
     if [[ "$n" -eq 1 ]]; then c=1 p=1; else c=3 p=$(( (n + 2) / 3 )); fi
     requests=$((20000 * (n > 1 ? 5 : 1)))
     timing="$(mktemp)"
+    before="$(server_sample "$port")"
     csv="$(/usr/bin/time -f '%U %S' -o "$timing" "${pin_client[@]}" redis-benchmark --cluster "${threads[@]}" -h 127.0.0.1 -p "$port" "$@" \
-        -c "$c" -P "$p" -t set,get -r "$KEYS" -d 32 -n "$requests" --csv 2>/dev/null)" || { row "$label" "$n" - - failed; rm -f "$timing"; return; }
+        -c "$c" -P "$p" -t set,get -r "$KEYS" -d 32 -n "$requests" --csv 2>/dev/null)" || { row "$label" "$n" - - - - failed; rm -f "$timing"; return; }
+    server="$(server_columns "$before" "$(server_sample "$port")")"
     set="$(awk -F'"' '$2 == "SET" { print $4 }' <<<"$csv")"
     get="$(awk -F'"' '$2 == "GET" { print $4 }' <<<"$csv")"
     out="$(awk -v n="$requests" -v s="$set" -v g="$get" '{ printf "%.0f %.2f", 2 * n / (n / s + n / g), 1e6 * ($1 + $2) / (2 * n) }' "$timing")"
     rm -f "$timing"
     cpu["$label/$n"]="${out##* }"
-    row "$label" "$n" "${out%% *}" "${out##* }" ""
+    row "$label" "$n" "${out%% *}" "${out##* }" ${server} ""
 }
 IFS=, read -r -a settings <<<"$SETTINGS"
 tls_rb=(--tls --cacert "$cluster_certs/ca.crt" --cert "$cluster_certs/client.crt" --key "$cluster_certs/client.key")
@@ -141,6 +181,7 @@ for n in "${settings[@]}"; do
     log "cluster, $n in flight"
     ours ours-plain "$BASE_PORT" "$n"
     ours ours-tls "$TLS_BASE_PORT" "$n" --tls "$cluster_certs"
+    ours ours-tls-nohold "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --tls-flush-hold 0
     rb_cluster rb-plain "$BASE_PORT" "$n" 1
     rb_cluster rb-tls "$TLS_BASE_PORT" "$n" 1 "${tls_rb[@]}"
     rb_cluster rb-tls-3t "$TLS_BASE_PORT" "$n" 0 "${tls_rb[@]}"
@@ -153,16 +194,18 @@ echo "== One connection, TLS (127.0.0.1:$TLS_PORT, same server) =="
 echo "$tls_out"
 echo
 echo "== Cluster client, 3+3 plaintext on $BASE_PORT vs TLS-only on $TLS_BASE_PORT, $KEYS keys, ${DURATION}s per run =="
-printf '%-12s %-6s %9s %12s\n' client flight ops/s cpu_us/op
+printf '%-15s %-6s %9s %12s %11s %9s\n' client flight ops/s cpu_us/op srv_us/cmd cmd/read
 for r in "${rows[@]}"; do printf '%s\n' "$r"; done
 echo
 echo "== TLS cost: CPU µs/op over TLS ÷ plaintext =="
 for n in "${settings[@]}"; do
     p="$(awk -v n="$n" '$1 == n && $2 == "in" && $3 == "flight" { print $(NF-3); exit }' <<<"$plain_out")"
     t="$(awk -v n="$n" '$1 == n && $2 == "in" && $3 == "flight" { print $(NF-3); exit }' <<<"$tls_out")"
-    printf '  %3s in flight: one connection %s / %s = %s; cluster client %s / %s = %s\n' "$n" "$t" "$p" \
+    printf '  %3s in flight: one connection %s / %s = %s; cluster client %s / %s = %s (hold off: %s / %s = %s)\n' "$n" "$t" "$p" \
         "$(awk -v a="$t" -v b="$p" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')" \
         "${cpu[ours-tls/$n]:-?}" "${cpu[ours-plain/$n]:-?}" \
-        "$(awk -v a="${cpu[ours-tls/$n]:-0}" -v b="${cpu[ours-plain/$n]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+        "$(awk -v a="${cpu[ours-tls/$n]:-0}" -v b="${cpu[ours-plain/$n]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')" \
+        "${cpu[ours-tls-nohold/$n]:-?}" "${cpu[ours-plain/$n]:-?}" \
+        "$(awk -v a="${cpu[ours-tls-nohold/$n]:-0}" -v b="${cpu[ours-plain/$n]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
 done
 echo "(a shared, noisy 2-core machine: compare within one run only)"

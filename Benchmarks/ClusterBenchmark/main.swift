@@ -16,6 +16,8 @@
 //   --busy-poll US      the loop's busy-poll window (default 0)
 //   --tls DIR           every node over TLS, trusting DIR/ca.crt, presenting DIR/client.crt
 //                       (a folder made by scripts/tls-certs.sh; Benchmarks/run-tls.sh)
+//   --tls-flush-hold US the node connections' TLSFlushHold maximum wait in µs; 0 turns the hold
+//                       off (default: the client's, RedisClusterConfiguration.defaultTLSFlushHold)
 // Prints one line: `ops/s=… cpu_us_per_op=… user_us_per_op=… sys_us_per_op=… allocs_per_op=… errors=…`
 // (allocs_per_op=n/a unless libmalloccount.so is preloaded).
 
@@ -25,6 +27,7 @@ import RESP
 import Redis
 import RedisCluster
 import SwiftEV
+import SwiftEVTLS
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("ClusterBenchmark: \(message)\n".utf8))
@@ -41,6 +44,8 @@ struct Options {
     var valueSize = 32
     var busyPollMicroseconds = 0
     var tls: BenchmarkTLS?
+    /// Nil: the client's default; 0: off.
+    var tlsFlushHoldMicroseconds: Int?
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -58,8 +63,9 @@ struct Options {
             case "--tls":
                 let dir = reader.value()
                 do { options.tls = try BenchmarkTLS(certificateDirectory: dir) } catch { reader.fail("TLS with \(dir): \(error)") }
+            case "--tls-flush-hold": options.tlsFlushHoldMicroseconds = max(0, Int(reader.number()))
             case "-h", "--help":
-                print("usage: ClusterBenchmark [--host H] [--port P] [--in-flight N] [--warmup S] [--seconds S] [--keys N] [--value-size B] [--busy-poll US] [--tls DIR]")
+                print("usage: ClusterBenchmark [--host H] [--port P] [--in-flight N] [--warmup S] [--seconds S] [--keys N] [--value-size B] [--busy-poll US] [--tls DIR] [--tls-flush-hold US]")
                 exit(0)
             default: reader.fail("unknown option \(flag)")
             }
@@ -132,6 +138,9 @@ let loop = group.loops[0]
 var configuration = RedisClusterConfiguration(seeds: [.init(host: options.host, port: options.port)])
 configuration.slotsRefreshInterval = .seconds(5)
 configuration.node.tls = options.tls?.context
+if let wait = options.tlsFlushHoldMicroseconds {
+    configuration.node.tlsFlushHold = wait == 0 ? nil : TLSFlushHold(maximumWait: .microseconds(Int64(wait)))
+}
 let client = RedisClusterClient(configuration: configuration, eventLoop: loop)
 let ready = try loop.submit { client.connectOnLoop() }.wait()
 do { try ready.wait() } catch { fail("cannot connect to the cluster at \(options.host):\(options.port): \(error)") }

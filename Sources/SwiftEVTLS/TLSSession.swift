@@ -122,11 +122,12 @@ final class TLSSession {
         }
     }
 
-    /// Encrypts all of `plaintext` in records sized by `TLSRecordSplit` (a memory BIO never
-    /// pushes back, so each SSL_write takes its whole record).
-    func write(_ plaintext: ByteBuffer) throws(TLSError) {
+    /// Encrypts all of `plaintext` in records sized by `TLSRecordSplit`, or with `split` false
+    /// in records as large as TLS allows (a memory BIO never pushes back, so each SSL_write
+    /// takes its whole record).
+    func write(_ plaintext: ByteBuffer, split: Bool = true) throws(TLSError) {
         var failed = false
-        let chunk = TLSRecordSplit.recordSize(forFlushOf: plaintext.readableBytes)
+        let chunk = split ? TLSRecordSplit.recordSize(forFlushOf: plaintext.readableBytes) : Self.maximumRecord
         plaintext.withUnsafeReadableBytes { raw in
             var offset = 0
             while offset < raw.count {

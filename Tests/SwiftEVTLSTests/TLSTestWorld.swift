@@ -2,6 +2,7 @@ import Foundation
 import SwiftEV
 import SwiftEVTesting
 import SwiftEVTLS
+import XCTest
 
 /// Certificates from scripts/tls-certs.sh, generated once per test run into a temporary folder.
 enum TLSTestCertificates {
@@ -82,8 +83,10 @@ final class TLSPair {
     let clientStage: TLSStage
     let serverStage: TLSStage
 
-    init(client clientContext: TLSContext, server serverContext: TLSContext, serverName: String? = nil) {
-        clientStage = TLSStage(client: clientContext, serverName: serverName ?? clientContext.configuration.serverName, peer: "server.test:1")
+    init(client clientContext: TLSContext, server serverContext: TLSContext, serverName: String? = nil,
+         clientFlushHold: TLSFlushHold? = nil) {
+        clientStage = TLSStage(client: clientContext, serverName: serverName ?? clientContext.configuration.serverName, peer: "server.test:1",
+                               flushHold: clientFlushHold)
         serverStage = TLSStage(server: serverContext, peer: "client.test:2")
         client = TLSChannel(loop: loop, activate: false) { [clientStage, clientRecorder] in $0.adding(clientStage).adding(clientRecorder) }
         server = TLSChannel(loop: loop, activate: false) { [serverStage, serverRecorder] in $0.adding(serverStage).adding(serverRecorder) }
@@ -94,6 +97,21 @@ final class TLSPair {
         var all = ByteBuffer()
         for buffer in from.readAllOutbound() { all.writeBuffer(buffer) }
         return all
+    }
+
+    /// The plaintext lengths of the application-data records in `wire`, which must be whole
+    /// records and nothing else.
+    static func recordLengths(_ wire: ByteBuffer, file: StaticString = #filePath, line: UInt = #line) -> [Int] {
+        var lengths: [Int] = []
+        var offset = wire.readerIndex
+        while offset + 5 <= wire.writerIndex {
+            XCTAssertEqual(wire.getInteger(at: offset, as: UInt8.self), 23, "application_data", file: file, line: line)
+            let length = Int(wire.getInteger(at: offset + 3, as: UInt16.self)!)
+            lengths.append(length)
+            offset += 5 + length
+        }
+        XCTAssertEqual(offset, wire.writerIndex, "whole records", file: file, line: line)
+        return lengths
     }
 
     /// Delivers `bytes` to `to` in pieces of `chunk` bytes (nil: in one piece). Errors that

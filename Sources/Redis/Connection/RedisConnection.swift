@@ -97,7 +97,8 @@ public final class RedisConnection: RedisCommandSending, RedisLoopLocalSending, 
         client.options = configuration.channelOptions
         client.connectTimeout = configuration.connectTimeout
         let tls = configuration.tls.map { context in
-            TLSStage(client: context, serverName: configuration.tlsServerName ?? context.configuration.serverName ?? host, peer: node)
+            TLSStage(client: context, serverName: configuration.tlsServerName ?? context.configuration.serverName ?? host, peer: node,
+                     flushHold: configuration.tlsFlushHold)
         }
         let connected = client.connect(on: loop, host: host, port: port) { pipeline in
             (tls.map { pipeline.adding($0) } ?? pipeline)

@@ -62,6 +62,21 @@ public struct RedisConnectionConfiguration: Sendable {
     /// The name the server's certificate must carry, also sent as SNI. Nil: the TLS
     /// configuration's `serverName`, else the host connected to.
     public var tlsServerName: String?
+    /// TLS only: while the server has not answered this connection's last flush, the next one
+    /// waits for that answer (at most `maximumWait`) and then goes out whole, in one record
+    /// (see `TLSFlushHold`). Nil (default for a lone connection): every flush goes out at the
+    /// end of its loop iteration, cut into a few records. The cluster client turns it on for
+    /// its node connections (see `RedisClusterConfiguration.node`).
+    ///
+    /// Redis decrypts one record per event-loop turn and writes its answer before the next,
+    /// so its cost per command falls with the commands per record. A lone connection that
+    /// sends from its own replies flushes once per answer and would never wait: there the
+    /// split into a few records is what keeps Redis busy while this side decodes.
+    ///
+    /// ```swift
+    /// config.tlsFlushHold = TLSFlushHold(maximumWait: .milliseconds(5))
+    /// ```
+    public var tlsFlushHold: TLSFlushHold?
 
     public init() {}
 
