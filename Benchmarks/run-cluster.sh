@@ -20,6 +20,14 @@
 # lvbench measure it themselves (getrusage, warm-up excluded); redis-benchmark is measured
 # with /usr/bin/time (its whole run, connection set-up included).
 #
+# The servers' side of each run, since on a small machine the six redis-servers and the client
+# share the same cores and the servers' CPU bounds the throughput as much as the client's:
+#   srv_us/op  the six redis-servers' CPU time (utime+stime from /proc/<pid>/stat, 10 ms ticks)
+#              over the commands the primaries processed (total_commands_processed), warm-up
+#              included; replicas' replication work is in it.
+#   cmds/read  the primaries' total_commands_processed over total_reads_processed: how many
+#              commands a client sends a node per batch (larger batches cost the server less).
+#
 # Usage: Benchmarks/run-cluster.sh
 # Environment:
 #   LVBENCH        path of a built lvbench                         (default: none, skipped)
@@ -31,6 +39,8 @@
 #                  with lvbench, ours also runs with its 3-byte value as "ours-3B")
 #   RB_MODE        pipeline | clients (see above)                  (default pipeline)
 #   SKIP_BUILD     1: use the ClusterBenchmark already built       (default 0)
+#   OURS_ARGS      extra ClusterBenchmark options for the ours rows, e.g. "--flush-hold 2"
+#                  (node connections' ChannelOptions.flushHoldPolls)  (default none)
 #   IDLE_WAIT      wait up to this many seconds for the machine to be idle (others below
 #                  BUSY_THRESHOLD % of one core) before measuring (default 60; 0 = don't)
 #   BUSY_THRESHOLD                                                 (default 10)
@@ -50,6 +60,7 @@ SKIP_BUILD="${SKIP_BUILD:-0}"
 IDLE_WAIT="${IDLE_WAIT:-60}"
 BUSY_THRESHOLD="${BUSY_THRESHOLD:-10}"
 LVBENCH="${LVBENCH:-}"
+OURS_ARGS="${OURS_ARGS:-}"
 CLUSTER=("$repo/scripts/redis-cluster.sh" --name bench --base-port "$BASE_PORT")
 
 log() { printf 'run-cluster: %s\n' "$*" >&2; }
@@ -127,14 +138,47 @@ if [[ "$IDLE_WAIT" -gt 0 ]]; then
     done
 fi
 
+# Server-side counters: "cpu_ticks commands reads" summed over the nodes (CPU: all six;
+# commands and reads: the primaries, the first three ports).
+server_pids=()
+for i in 0 1 2 3 4 5; do
+    server_pids+=("$(redis-cli -p $((BASE_PORT + i)) info server | tr -d '\r' | awk -F: '/^process_id:/ { print $2 }')")
+done
+server_counters() {
+    local ticks=0 pid stat commands reads
+    for pid in "${server_pids[@]}"; do
+        read -r -a stat <"/proc/$pid/stat" || continue
+        ticks=$((ticks + stat[13] + stat[14]))
+    done
+    read -r commands reads < <(for i in 0 1 2; do redis-cli -p $((BASE_PORT + i)) info stats; done | tr -d '\r' |
+        awk -F: '/^total_commands_processed:/ { c += $2 } /^total_reads_processed:/ { r += $2 } END { print c + 0, r + 0 }')
+    echo "$ticks $commands $reads"
+}
+# server_delta "BEFORE" "AFTER" -> "srv_us/op cmds/read"
+server_delta() {
+    awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+        split(a, x, " "); split(b, y, " "); c = y[2] - x[2]; r = y[3] - x[3]
+        if (c <= 0 || r <= 0) { print "- -"; exit }
+        printf "%.2f %.1f\n", 1e6 * (y[1] - x[1]) / hz / c, c / r }'
+}
+srv="- -"
+
 rows=()
-row() { rows+=("$(printf '%-10s %9s %12s %12s %14s  %s' "$@")"); }
+# row client in-flight ops/s cpu allocs note; the servers' two columns come from $srv.
+row() {
+    local s c
+    read -r s c <<<"$srv"
+    rows+=("$(printf '%-10s %9s %12s %12s %14s %10s %9s  %s' "$1" "$2" "$3" "$4" "$5" "$s" "$c" "$6")")
+    srv="- -"
+}
 
 # ours N [value-size label note] -> row
 run_ours() {
-    local n="$1" size="${2:-$VALUE_SIZE}" label="${3:-ours}" note="${4:-}" line ops cpu allocs
-    line="$(LD_PRELOAD="${malloc_lib}" "$ours" --port "$BASE_PORT" --in-flight "$n" --seconds "$DURATION" --value-size "$size" | grep -E '^ops/s=' | tail -n 1)" || line=""
+    local n="$1" size="${2:-$VALUE_SIZE}" label="${3:-ours}" note="${4:-}" line ops cpu allocs before
+    before="$(server_counters)"
+    line="$(LD_PRELOAD="${malloc_lib}" "$ours" --port "$BASE_PORT" --in-flight "$n" --seconds "$DURATION" --value-size "$size" $OURS_ARGS | grep -E '^ops/s=' | tail -n 1)" || line=""
     if [[ -z "$line" ]]; then row "$label" "$n" "-" "-" "-" "failed"; return; fi
+    srv="$(server_delta "$before" "$(server_counters)")"
     ops="$(sed -E 's/.*ops\/s=([^ ]+).*/\1/' <<<"$line")"
     cpu="$(sed -E 's/.*cpu_us_per_op=([^ ]+).*/\1/' <<<"$line")"
     allocs="$(sed -nE 's/.*allocs_per_op=([^ ]+).*/\1/p' <<<"$line")"
@@ -143,11 +187,13 @@ run_ours() {
 
 # lvbench counts operations, not seconds: a short run gives the rate, then ~DURATION seconds.
 run_lvbench() {
-    local n="$1" out rate ops
+    local n="$1" out rate ops before
     out="$(PORT="$BASE_PORT" KEYS="$KEYS" timeout 120 "$lvbench" async 20000 "$n")" || { row lvbench "$n" "-" "-" "-" "failed"; return; }
     rate="$(sed -E 's/.*ops\/s=([0-9]+).*/\1/' <<<"$out")"
     ops=$(( rate * DURATION )); [[ "$ops" -ge 20000 ]] || ops=20000
+    before="$(server_counters)"
     out="$(PORT="$BASE_PORT" KEYS="$KEYS" timeout $((DURATION * 10 + 60)) "$lvbench" async "$ops" "$n")" || { row lvbench "$n" "-" "-" "-" "failed"; return; }
+    srv="$(server_delta "$before" "$(server_counters)")"
     row lvbench "$n" "$(sed -E 's/.*ops\/s=([0-9]+).*/\1/' <<<"$out")" "$(sed -E 's/.*cpu_us\/op=([0-9.]+).*/\1/' <<<"$out")" "-" "3-byte values"
 }
 
@@ -166,7 +212,7 @@ rb_once() { # clients pipeline requests
 }
 
 run_redis_benchmark() {
-    local n="$1" c p note out rate requests
+    local n="$1" c p note out rate requests before
     if [[ "$RB_MODE" == clients || "$n" -eq 1 ]]; then
         c="$n" p=1 note="$n clients x 1"
     else
@@ -176,7 +222,9 @@ run_redis_benchmark() {
     out="$(rb_once "$c" "$p" 20000)" || { row redis-bm "$n" "-" "-" "-" "failed"; return; }
     rate="${out%% *}"
     requests=$(( rate * DURATION / 2 )); [[ "$requests" -ge 20000 ]] || requests=20000
+    before="$(server_counters)"
     out="$(rb_once "$c" "$p" "$requests")" || { row redis-bm "$n" "-" "-" "-" "failed"; return; }
+    srv="$(server_delta "$before" "$(server_counters)")"
     row redis-bm "$n" "${out%% *}" "${out##* }" "-" "$note"
 }
 
@@ -191,5 +239,5 @@ for n in "${settings[@]}"; do
 done
 
 printf '\nCluster GET/SET mixed, 6-node local cluster on %s, %s keys, %ss per run\n' "$BASE_PORT" "$KEYS" "$DURATION"
-printf '%-10s %9s %12s %12s %14s  %s\n' client in-flight ops/s "cpu_us/op" allocs/op note
+printf '%-10s %9s %12s %12s %14s %10s %9s  %s\n' client in-flight ops/s "cpu_us/op" allocs/op srv_us/op cmds/read note
 for r in "${rows[@]}"; do printf '%s\n' "$r"; done
