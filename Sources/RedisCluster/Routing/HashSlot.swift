@@ -70,16 +70,16 @@ public enum HashSlot {
             guard let found = memchr(base + from, Int32(byte), count - from) else { return nil }
             return UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
         }
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let pattern = ones &* UInt64(byte)
+        let pattern = 0x0101_0101_0101_0101 &* UInt64(byte)
         var i = from
         while i + 8 <= count {
-            // A zero byte in `word ^ pattern` is a match: the classic "has zero byte" test, whose
-            // lowest set high bit is exact (bits above it may be false positives, never below).
-            let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) ^ pattern
-            let zeros = (word &- ones) & ~word & (ones &* 0x80)
-            if zeros != 0 { return i + zeros.trailingZeroBitCount / 8 }
+            if let offset = match(pattern, at: base + i) { return i + offset }
             i += 8
+        }
+        if i < count, count - from >= 8 {
+            // The tail in one more word, the last eight bytes: the ones it shares with the word
+            // before were no match, so its first match is the first one.
+            return match(pattern, at: base + count - 8).map { count - 8 + $0 }
         }
         while i < count {
             if base[i] == byte { return i }
@@ -88,20 +88,14 @@ public enum HashSlot {
         return nil
     }
 
-    /// CRC16-XMODEM (polynomial 0x1021, initial value 0), one entry per byte value.
-    static let crcTable: [UInt16] = (0..<256).map { byte in
-        var crc = UInt16(byte) << 8
-        for _ in 0..<8 { crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1 }
-        return crc
+    /// The offset of the first byte equal to `pattern`'s in the eight bytes at `pointer`.
+    @inline(__always)
+    private static func match(_ pattern: UInt64, at pointer: UnsafePointer<UInt8>) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        // A zero byte in `word ^ pattern` is a match: the classic "has zero byte" test, whose
+        // lowest set high bit is exact (bits above it may be false positives, never below).
+        let word = UInt64(littleEndian: UnsafeRawPointer(pointer).loadUnaligned(as: UInt64.self)) ^ pattern
+        let zeros = (word &- ones) & ~word & (ones &* 0x80)
+        return zeros != 0 ? zeros.trailingZeroBitCount / 8 : nil
     }
-
-    /// `crcTable`, then the CRC of each byte value followed by one, two and three zero bytes.
-    static let crcTables: [UInt16] = {
-        var tables = crcTable
-        for _ in 1...3 {
-            let previous = tables.suffix(256)
-            tables += previous.map { ($0 << 8) ^ crcTable[Int($0 >> 8)] }
-        }
-        return tables
-    }()
 }

@@ -53,13 +53,27 @@ final class HashTagSearchTests: XCTestCase {
         }
     }
 
+    func testCRCTablesAreTheBitwiseCRC() {
+        XCTAssertEqual(HashSlot.crcTables.count, 4 * 256)
+        for zeros in 0..<4 {
+            for byte in 0...255 {
+                let expected = bitwiseCRC([UInt8(byte)] + Array(repeating: 0, count: zeros))
+                XCTAssertEqual(HashSlot.crcTables[zeros * 256 + byte], expected, "byte \(byte), \(zeros) zero bytes")
+            }
+        }
+    }
+
     /// CRC16-XMODEM one bit at a time, mod 16384: the specification's definition.
     private func bitwiseSlot(_ key: [UInt8]) -> Int {
+        Int(bitwiseCRC(key) & 0x3FFF)
+    }
+
+    private func bitwiseCRC(_ key: [UInt8]) -> UInt16 {
         var crc: UInt16 = 0
         for byte in key {
             crc ^= UInt16(byte) << 8
             for _ in 0..<8 { crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1 }
         }
-        return Int(crc & 0x3FFF)
+        return crc
     }
 }
