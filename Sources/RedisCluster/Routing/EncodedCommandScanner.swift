@@ -19,12 +19,20 @@ struct EncodedCommandScanner {
         var i = index
         guard i < count, bytes[i] == prefix else { return nil }
         i += 1
-        // Most headers of a command are one digit (`$3\r\n`): no loop for them.
-        if i + 2 < count, bytes[i + 1] == 13 {
+        // Most headers of a command are one or two digits (`$3\r\n`, `$12\r\n`: names and
+        // keys): no loop for them. Same acceptance as the loop below (digits, then `\r`).
+        if i &+ 3 < count {
             let digit = bytes[i] &- 48
             if digit <= 9 {
-                index = i + 3
-                return Int(digit)
+                if bytes[i &+ 1] == 13 {
+                    index = i &+ 3
+                    return Int(digit)
+                }
+                let second = bytes[i &+ 1] &- 48
+                if second <= 9, bytes[i &+ 2] == 13 {
+                    index = i &+ 4
+                    return Int(digit) &* 10 &+ Int(second)
+                }
             }
         }
         let firstDigit = i

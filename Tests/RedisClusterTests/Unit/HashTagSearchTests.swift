@@ -35,13 +35,45 @@ final class HashTagSearchTests: XCTestCase {
         }
     }
 
+    func testFourTwoAndOneByteStepsAgainstTheBitwiseCRC() {
+        // Every length around the four-byte steps and the two- and one-byte tails, whole keys and
+        // tags starting at every alignment, over all byte values but the braces.
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = (0...255).map(UInt8.init).filter { $0 != 0x7B && $0 != 0x7D }
+        for length in 0...40 {
+            for _ in 0..<10 {
+                let key = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+                XCTAssertEqual(HashSlot.slot(forKey: key), bitwiseSlot(key), "key \(key)")
+                guard length > 0 else { continue }
+                for prefix in 0..<4 {
+                    let tagged = Array(repeating: UInt8(ascii: "p"), count: prefix) + [0x7B] + key + [0x7D, 0x7D]
+                    XCTAssertEqual(HashSlot.slot(forKey: tagged), bitwiseSlot(key), "tag \(key) after \(prefix) bytes")
+                }
+            }
+        }
+    }
+
+    func testCRCTablesAreTheBitwiseCRC() {
+        XCTAssertEqual(HashSlot.crcTables.count, 4 * 256)
+        for zeros in 0..<4 {
+            for byte in 0...255 {
+                let expected = bitwiseCRC([UInt8(byte)] + Array(repeating: 0, count: zeros))
+                XCTAssertEqual(HashSlot.crcTables[zeros * 256 + byte], expected, "byte \(byte), \(zeros) zero bytes")
+            }
+        }
+    }
+
     /// CRC16-XMODEM one bit at a time, mod 16384: the specification's definition.
     private func bitwiseSlot(_ key: [UInt8]) -> Int {
+        Int(bitwiseCRC(key) & 0x3FFF)
+    }
+
+    private func bitwiseCRC(_ key: [UInt8]) -> UInt16 {
         var crc: UInt16 = 0
         for byte in key {
             crc ^= UInt16(byte) << 8
             for _ in 0..<8 { crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1 }
         }
-        return Int(crc & 0x3FFF)
+        return crc
     }
 }
