@@ -34,6 +34,10 @@
 #   BASE_PORT      first of the 6 cluster ports                    (default 7900)
 #   DURATION       measured seconds per client and setting         (default 5)
 #   SETTINGS       commands in flight, comma-separated             (default 1,50,200)
+#   REPEAT         runs of ours, lvbench and ours-3B per setting, in alternating order
+#                  (odd: ours, lvbench, ours-3B; even: ours-3B, lvbench, ours), with a
+#                  median table at the end: rows measured later in a setting ran faster
+#                  here, so one run in a fixed order favours the later rows (default 1)
 #   KEYS           number of distinct keys                         (default 100000)
 #   VALUE_SIZE     value bytes for ours and redis-benchmark         (default 32;
 #                  with lvbench, ours also runs with its 3-byte value as "ours-3B")
@@ -53,6 +57,7 @@ cd "$repo"
 BASE_PORT="${BASE_PORT:-7900}"
 DURATION="${DURATION:-5}"
 SETTINGS="${SETTINGS:-1,50,200}"
+REPEAT="${REPEAT:-1}"
 KEYS="${KEYS:-100000}"
 VALUE_SIZE="${VALUE_SIZE:-32}"
 RB_MODE="${RB_MODE:-pipeline}"
@@ -73,6 +78,7 @@ done
 [[ "$RB_MODE" == pipeline || "$RB_MODE" == clients ]] || die "RB_MODE must be pipeline or clients"
 IFS=, read -r -a settings <<<"$SETTINGS"
 for n in "${settings[@]}"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "SETTINGS: '$n' is not a positive number"; done
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "REPEAT: '$REPEAT' is not a positive number"
 
 # --- Clients
 lvbench=""
@@ -242,16 +248,38 @@ if [[ -n "$lvbench" ]]; then
     PORT="$BASE_PORT" KEYS="$KEYS" timeout 120 "$lvbench" async 800000 200 >/dev/null 2>&1 || true
 fi
 
-for n in "${settings[@]}"; do
-    if [[ -n "$ours" ]]; then log "ours, $n in flight"; run_ours "$n"; fi
-    if [[ -n "$lvbench" ]]; then
-        log "lvbench, $n in flight"; run_lvbench "$n"
-        # lvbench's value is fixed at 3 bytes: ours again with the same, for a like-for-like row.
-        if [[ -n "$ours" && "$VALUE_SIZE" != 3 ]]; then log "ours (3-byte values), $n in flight"; run_ours "$n" 3 ours-3B "3-byte values, as lvbench"; fi
+# lvbench's value is fixed at 3 bytes: ours again with the same, for a like-for-like row.
+run_ours_3b() {
+    if [[ -n "$ours" && -n "$lvbench" && "$VALUE_SIZE" != 3 ]]; then
+        log "ours (3-byte values), $1 in flight"; run_ours "$1" 3 ours-3B "3-byte values, as lvbench"
     fi
+}
+for n in "${settings[@]}"; do
+    for ((rep = 1; rep <= REPEAT; rep++)); do
+        if ((rep % 2 == 1)); then
+            if [[ -n "$ours" ]]; then log "ours, $n in flight"; run_ours "$n"; fi
+            if [[ -n "$lvbench" ]]; then log "lvbench, $n in flight"; run_lvbench "$n"; fi
+            run_ours_3b "$n"
+        else
+            run_ours_3b "$n"
+            if [[ -n "$lvbench" ]]; then log "lvbench, $n in flight"; run_lvbench "$n"; fi
+            if [[ -n "$ours" ]]; then log "ours, $n in flight"; run_ours "$n"; fi
+        fi
+    done
     log "redis-benchmark, $n in flight"; run_redis_benchmark "$n"
 done
 
 printf '\nCluster GET/SET mixed, 6-node local cluster on %s, %s keys, %ss per run\n' "$BASE_PORT" "$KEYS" "$DURATION"
 printf '%-10s %9s %12s %12s %14s %10s %9s  %s\n' client in-flight ops/s "cpu_us/op" allocs/op srv_us/op cmds/read note
 for r in "${rows[@]}"; do printf '%s\n' "$r"; done
+if ((REPEAT > 1)); then
+    printf '\nMedian of %s runs per client and setting\n' "$REPEAT"
+    printf '%-10s %9s %12s %12s\n' client in-flight ops/s "cpu_us/op"
+    printf '%s\n' "${rows[@]}" | awk '$3 ~ /^[0-9]+$/ { key = $1 " " $2; n[key]++; ops[key, n[key]] = $3; cpu[key, n[key]] = $4; if (!(key in seen)) { seen[key] = 1; order[++k] = key } }
+        function median(a, key, count,   i, j, t, v) {
+            for (i = 1; i <= count; i++) v[i] = a[key, i] + 0
+            for (i = 2; i <= count; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+            return count % 2 ? v[(count + 1) / 2] : (v[count / 2] + v[count / 2 + 1]) / 2
+        }
+        END { for (i = 1; i <= k; i++) { split(order[i], f, " "); printf "%-10s %9s %12.0f %12.2f\n", f[1], f[2], median(ops, order[i], n[order[i]]), median(cpu, order[i], n[order[i]]) } }'
+fi
