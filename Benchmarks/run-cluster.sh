@@ -150,23 +150,9 @@ server_pids=()
 for i in 0 1 2 3 4 5; do
     server_pids+=("$(redis-cli -p $((BASE_PORT + i)) info server | tr -d '\r' | awk -F: '/^process_id:/ { print $2 }')")
 done
-server_counters() {
-    local ticks=0 pid stat commands reads
-    for pid in "${server_pids[@]}"; do
-        read -r -a stat <"/proc/$pid/stat" || continue
-        ticks=$((ticks + stat[13] + stat[14]))
-    done
-    read -r commands reads < <(for i in 0 1 2; do redis-cli -p $((BASE_PORT + i)) info stats; done | tr -d '\r' |
-        awk -F: '/^total_commands_processed:/ { c += $2 } /^total_reads_processed:/ { r += $2 } END { print c + 0, r + 0 }')
-    echo "$ticks $commands $reads"
-}
-# server_delta "BEFORE" "AFTER" -> "srv_us/op cmds/read"
-server_delta() {
-    awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
-        split(a, x, " "); split(b, y, " "); c = y[2] - x[2]; r = y[3] - x[3]
-        if (c <= 0 || r <= 0) { print "- -"; exit }
-        printf "%.2f %.1f\n", 1e6 * (y[1] - x[1]) / hz / c, c / r }'
-}
+# shellcheck source=Benchmarks/server-stats.sh
+source "$here/server-stats.sh"
+server_counters() { server_sample "${server_pids[*]}" "$BASE_PORT $((BASE_PORT + 1)) $((BASE_PORT + 2))"; }
 srv="- -"
 
 rows=()
@@ -184,7 +170,7 @@ run_ours() {
     before="$(server_counters)"
     line="$(LD_PRELOAD="${malloc_lib}" "$ours" --port "$BASE_PORT" --in-flight "$n" --seconds "$DURATION" --keys "$KEYS" --value-size "$size" $OURS_ARGS | grep -E '^ops/s=' | tail -n 1)" || line=""
     if [[ -z "$line" ]]; then row "$label" "$n" "-" "-" "-" "failed"; return; fi
-    srv="$(server_delta "$before" "$(server_counters)")"
+    srv="$(server_columns "$before" "$(server_counters)")"
     ops="$(sed -E 's/.*ops\/s=([^ ]+).*/\1/' <<<"$line")"
     cpu="$(sed -E 's/.*cpu_us_per_op=([^ ]+).*/\1/' <<<"$line")"
     allocs="$(sed -nE 's/.*allocs_per_op=([^ ]+).*/\1/p' <<<"$line")"
@@ -199,7 +185,7 @@ run_lvbench() {
     ops=$(( rate * DURATION )); [[ "$ops" -ge 20000 ]] || ops=20000
     before="$(server_counters)"
     out="$(PORT="$BASE_PORT" KEYS="$KEYS" timeout $((DURATION * 10 + 60)) "$lvbench" async "$ops" "$n")" || { row lvbench "$n" "-" "-" "-" "failed"; return; }
-    srv="$(server_delta "$before" "$(server_counters)")"
+    srv="$(server_columns "$before" "$(server_counters)")"
     row lvbench "$n" "$(sed -E 's/.*ops\/s=([0-9]+).*/\1/' <<<"$out")" "$(sed -E 's/.*cpu_us\/op=([0-9.]+).*/\1/' <<<"$out")" "-" "3-byte values"
 }
 
@@ -230,7 +216,7 @@ run_redis_benchmark() {
     requests=$(( rate * DURATION / 2 )); [[ "$requests" -ge 20000 ]] || requests=20000
     before="$(server_counters)"
     out="$(rb_once "$c" "$p" "$requests")" || { row redis-bm "$n" "-" "-" "-" "failed"; return; }
-    srv="$(server_delta "$before" "$(server_counters)")"
+    srv="$(server_columns "$before" "$(server_counters)")"
     row redis-bm "$n" "${out%% *}" "${out##* }" "-" "$note"
 }
 

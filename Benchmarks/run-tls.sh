@@ -119,39 +119,25 @@ tls_out="$("${single[@]}" --port "$TLS_PORT" --tls "$certs")"
 rows=()
 row() { rows+=("$(printf '%-15s %-6s %9s %12s %11s %9s %10s' "$@")"); }
 declare -A cpu=()
-# "CPU ticks of all six nodes, commands and reads of the three primaries" of the cluster on
-# base port $1 (the TLS one when it is $TLS_BASE_PORT). Nodes 0-2 are the primaries
-# redis-cluster.sh made.
-server_sample() {
-    local base="$1" dir="$STATE-benchplain" cli=(redis-cli -h 127.0.0.1) ticks=0 commands=0 reads=0 k pid stat info
+# shellcheck source=Benchmarks/server-stats.sh
+source "$here/server-stats.sh"
+# server_sample for the cluster on base port $1 (the TLS one when it is $TLS_BASE_PORT): all six
+# nodes' CPU, the three primaries' (redis-cluster.sh's nodes 0-2) commands and reads.
+cluster_sample() {
+    local base="$1" dir="$STATE-benchplain" tls=() pids="" k
     if [[ "$base" == "$TLS_BASE_PORT" ]]; then
         dir="$STATE-benchtls"
-        cli+=(--tls --cacert "$cluster_certs/ca.crt" --cert "$cluster_certs/client.crt" --key "$cluster_certs/client.key")
+        tls=(--tls --cacert "$cluster_certs/ca.crt" --cert "$cluster_certs/client.crt" --key "$cluster_certs/client.key")
     fi
-    for k in 0 1 2 3 4 5; do
-        pid="$(tr -dc '0-9' <"$dir/$((base + k))/redis.pid")"
-        read -r -a stat <"/proc/$pid/stat"
-        ticks=$((ticks + stat[13] + stat[14]))
-    done
-    for k in 0 1 2; do
-        info="$("${cli[@]}" -p "$((base + k))" INFO stats | tr -d '\r')"
-        commands=$((commands + $(awk -F: '$1 == "total_commands_processed" { print $2 }' <<<"$info")))
-        reads=$((reads + $(awk -F: '$1 == "total_reads_processed" { print $2 }' <<<"$info")))
-    done
-    echo "$ticks $commands $reads"
-}
-# "srv_us/cmd cmd/read" between two samples.
-server_columns() {
-    awk -v hz="$(getconf CLK_TCK)" -v a="$1" -v b="$2" 'BEGIN {
-        split(a, x, " "); split(b, y, " "); c = y[2] - x[2]; r = y[3] - x[3]
-        if (c > 0 && r > 0) printf "%.2f %.1f", 1e6 * (y[1] - x[1]) / hz / c, c / r; else print "- -" }'
+    for k in 0 1 2 3 4 5; do pids+=" $(tr -dc '0-9' <"$dir/$((base + k))/redis.pid")"; done
+    server_sample "$pids" "$base $((base + 1)) $((base + 2))" "${tls[@]}"
 }
 ours() { # label port in-flight [--tls dir] [more ClusterBenchmark options]
     local label="$1" port="$2" n="$3" line ops c before server; shift 3
-    before="$(server_sample "$port")"
+    before="$(cluster_sample "$port")"
     line="$("${pin_client[@]}" "$bin/ClusterBenchmark" --port "$port" --in-flight "$n" --seconds "$DURATION" --keys "$KEYS" "$@" | grep -E '^ops/s=' | tail -n 1)" || line=""
     [[ -n "$line" ]] || { row "$label" "$n" - - - - failed; return; }
-    server="$(server_columns "$before" "$(server_sample "$port")")"
+    server="$(server_columns "$before" "$(cluster_sample "$port")")"
     ops="$(sed -E 's/.*ops\/s=([^ ]+).*/\1/' <<<"$line")"
     c="$(sed -E 's/.*cpu_us_per_op=([^ ]+).*/\1/' <<<"$line")"
     cpu["$label/$n"]="$c"
@@ -164,10 +150,10 @@ rb_cluster() { # label port in-flight threads(0: one per primary) [tls args...]
     if [[ "$n" -eq 1 ]]; then c=1 p=1; else c=3 p=$(( (n + 2) / 3 )); fi
     requests=$((20000 * (n > 1 ? 5 : 1)))
     timing="$(mktemp)"
-    before="$(server_sample "$port")"
+    before="$(cluster_sample "$port")"
     csv="$(/usr/bin/time -f '%U %S' -o "$timing" "${pin_client[@]}" redis-benchmark --cluster "${threads[@]}" -h 127.0.0.1 -p "$port" "$@" \
         -c "$c" -P "$p" -t set,get -r "$KEYS" -d 32 -n "$requests" --csv 2>/dev/null)" || { row "$label" "$n" - - - - failed; rm -f "$timing"; return; }
-    server="$(server_columns "$before" "$(server_sample "$port")")"
+    server="$(server_columns "$before" "$(cluster_sample "$port")")"
     set="$(awk -F'"' '$2 == "SET" { print $4 }' <<<"$csv")"
     get="$(awk -F'"' '$2 == "GET" { print $4 }' <<<"$csv")"
     out="$(awk -v n="$requests" -v s="$set" -v g="$get" '{ printf "%.0f %.2f", 2 * n / (n / s + n / g), 1e6 * ($1 + $2) / (2 * n) }' "$timing")"
