@@ -71,8 +71,11 @@ public struct RedisClusterConfiguration: Sendable {
     /// anyway, or replies switched off), and caps the delay that adds.
     public static let defaultTLSFlushHold = TLSFlushHold(maximumWait: .milliseconds(5))
     public var scaleReads: ScaleReads = .primary
-    /// Redirects (`MOVED`, `ASK`) and retries (`TRYAGAIN`, `CLUSTERDOWN`, …) one command may
-    /// follow before it fails with the chain it went through. Default 16.
+    /// Redirects (`MOVED`, `ASK`) one command may follow before it fails with the chain it went
+    /// through. Default 16. Retries after `TRYAGAIN`, `CLUSTERDOWN`, `LOADING` or `MASTERDOWN`
+    /// are not counted (unless their delay is zero): they wait, at their delay, until
+    /// `commandTimeout`, so a command outlives a failover (the cluster answers `CLUSTERDOWN`
+    /// for about `cluster-node-timeout` + 1 s) instead of failing half-way through it.
     public var maxRedirections = 16
     public var retryDelayOnMoved: TimeAmount = .zero
     public var retryDelayOnTryAgain: TimeAmount = .milliseconds(100)

@@ -109,7 +109,7 @@ public struct RedisClusterError: Error, Sendable, Equatable, CustomStringConvert
 
     public var description: String {
         let subject = command.map { "\($0): " } ?? ""
-        let chain = redirections.isEmpty ? "" : " (went through: \(redirections.map(\.description).joined(separator: " → ")))"
+        let chain = redirections.isEmpty ? "" : " (went through: \(Self.chain(redirections)))"
         switch kind {
         case .noReachableNode(let failures):
             let list = failures.isEmpty ? "no nodes to try" : failures.map(\.description).joined(separator: "; ")
@@ -138,5 +138,17 @@ public struct RedisClusterError: Error, Sendable, Equatable, CustomStringConvert
             let ranges = uncovered.prefix(8).map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
             return "\(subject)SCAN could not confirm slots \(ranges.joined(separator: ","))\(uncovered.count > 8 ? "…" : "") were scanned: \(why)"
         }
+    }
+}
+
+extension RedisClusterError {
+    /// `MOVED 1 a → CLUSTERDOWN … ×23`: a command that waited out a failover went through the
+    /// same signal dozens of times; one entry with a count keeps the message readable.
+    static func chain(_ redirections: [Redirection]) -> String {
+        var runs: [(Redirection, Int)] = []
+        for redirection in redirections {
+            if let last = runs.last, last.0 == redirection { runs[runs.count - 1].1 += 1 } else { runs.append((redirection, 1)) }
+        }
+        return runs.map { $0.1 == 1 ? $0.0.description : "\($0.0) ×\($0.1)" }.joined(separator: " → ")
     }
 }

@@ -70,7 +70,7 @@ extension ClusterCoordinator {
     /// again through the slot table, within the redirect budget.
     func resend(_ unit: some NodeUnit, notSentTo node: ClusterEndpoint, _ error: any Error, again: @escaping () -> Void) {
         unit.resends += 1
-        guard unit.resends + unit.redirections.count <= configuration.maxRedirections else { return unit.fail(error) }
+        guard unit.resends + policy.budgetUsed(by: unit.redirections) <= configuration.maxRedirections else { return unit.fail(error) }
         unit.target = nil
         unit.asking = false
         requestRefresh(because: "\(unit.name) not sent to \(node)")

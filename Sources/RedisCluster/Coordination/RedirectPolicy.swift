@@ -6,6 +6,15 @@ import SwiftEV
 ///
 /// Every one of these signals means the command did not run, so following it can never apply
 /// a write twice; what is decided is where, when, and whether the budget allows it.
+///
+/// Two bounds, for two kinds of signal. Redirects (`MOVED`, `ASK`) count against
+/// `maxRedirections`: many of them in a row mean the nodes disagree, and waiting does not help.
+/// A node that cannot serve now (`TRYAGAIN`, `CLUSTERDOWN`, `LOADING`, `MASTERDOWN`) is waited
+/// out until the command's deadline instead: after a primary dies the whole cluster answers
+/// `CLUSTERDOWN` until a replica is promoted, which takes `cluster-node-timeout` plus up to
+/// about a second, longer than ioredis' 16 × 100 ms; counting those retries failed writes that
+/// a moment later would have succeeded. A zero delay for such a signal counts against
+/// `maxRedirections` like a redirect, so a retry without a pause cannot spin until the deadline.
 public struct RedirectPolicy: Sendable, Equatable {
     public var maxRedirections: Int
     public var retryDelayOnMoved: TimeAmount
@@ -43,7 +52,9 @@ public struct RedirectPolicy: Sendable, Equatable {
     ///   - now, deadline: the command gives up instead of waiting past its deadline.
     public func decide(_ redirection: Redirection, history: [Redirection], sender: ClusterEndpoint,
                        knowsPrimary: (ClusterEndpoint) -> Bool, now: Deadline, deadline: Deadline) -> Decision {
-        if history.count >= maxRedirections { return .fail(.tooManyRedirections(limit: maxRedirections)) }
+        if counts(redirection), budgetUsed(by: history) >= maxRedirections {
+            return .fail(.tooManyRedirections(limit: maxRedirections))
+        }
         let decision: Decision
         switch redirection {
         case .moved(let slot, let host, let port):
@@ -75,5 +86,20 @@ public struct RedirectPolicy: Sendable, Equatable {
             break
         }
         return decision
+    }
+
+    /// How much of `maxRedirections` the signals in `history` used.
+    public func budgetUsed(by history: [Redirection]) -> Int {
+        history.reduce(0) { $0 + (counts($1) ? 1 : 0) }
+    }
+
+    /// Whether following `redirection` uses the redirect budget (see the type's comment).
+    func counts(_ redirection: Redirection) -> Bool {
+        switch redirection {
+        case .moved, .ask: return true
+        case .tryAgain: return retryDelayOnTryAgain == .zero
+        case .clusterDown: return retryDelayOnClusterDown == .zero
+        case .loading, .masterDown: return retryDelayOnFailover == .zero
+        }
     }
 }

@@ -38,11 +38,43 @@ final class RedirectPolicyTests: XCTestCase {
         XCTAssertEqual(decide(.masterDown("x")), .reroute(after: .milliseconds(100), refresh: true))
     }
 
-    func testBudgetRunsOut() {
-        let history = Array(repeating: Redirection.tryAgain("x"), count: 16)
-        XCTAssertEqual(decide(.moved(slot: 1, host: "127.0.0.1", port: 7001), history: history), .fail(.tooManyRedirections(limit: 16)))
-        XCTAssertNotEqual(decide(.moved(slot: 1, host: "127.0.0.1", port: 7001), history: Array(history.dropLast())),
-                          .fail(.tooManyRedirections(limit: 16)))
+    func testRedirectBudgetRunsOut() {
+        let moved = Redirection.moved(slot: 1, host: "127.0.0.1", port: 7001)
+        let history = Array(repeating: Redirection.ask(slot: 1, host: "127.0.0.1", port: 7001), count: 8)
+            + Array(repeating: moved, count: 8)
+        XCTAssertEqual(decide(moved, history: history), .fail(.tooManyRedirections(limit: 16)))
+        XCTAssertEqual(decide(moved, history: Array(history.dropLast()), known: [b]),
+                       .send(to: b, asking: false, after: .zero, patchSlot: 1, refresh: false))
+    }
+
+    /// A failover keeps the cluster down for seconds: retries after "cannot serve now" signals
+    /// go on at their delay until the deadline, however many there were.
+    func testUnavailableRetriesAreBoundedByTheDeadlineNotCounted() {
+        let downs = Array(repeating: Redirection.clusterDown("The cluster is down"), count: 40)
+        XCTAssertEqual(decide(.clusterDown("The cluster is down"), history: downs), .reroute(after: .milliseconds(100), refresh: true))
+        XCTAssertEqual(decide(.loading("x"), history: downs), .reroute(after: .milliseconds(100), refresh: true))
+        XCTAssertEqual(policy.budgetUsed(by: downs + [.ask(slot: 1, host: "h", port: 1)]), 1)
+        // …and they leave the redirect budget whole for the MOVED that ends the failover.
+        XCTAssertEqual(decide(.moved(slot: 1, host: "127.0.0.1", port: 7001), history: downs, known: [b]),
+                       .send(to: b, asking: false, after: .zero, patchSlot: 1, refresh: false))
+        guard case .fail(.timedOutWaiting) = decide(.clusterDown("x"), history: downs, deadline: now + .milliseconds(99)) else {
+            return XCTFail("a retry past the deadline must fail")
+        }
+    }
+
+    func testUnavailableRetriesWithoutADelayAreCountedSoTheyCannotSpin() {
+        let eager = RedirectPolicy(retryDelayOnClusterDown: .zero)
+        let downs = Array(repeating: Redirection.clusterDown("x"), count: 16)
+        let decision = eager.decide(.clusterDown("x"), history: downs, sender: a, knowsPrimary: { _ in true }, now: now, deadline: later)
+        XCTAssertEqual(decision, .fail(.tooManyRedirections(limit: 16)))
+        XCTAssertEqual(eager.budgetUsed(by: downs + [.tryAgain("x")]), 16, "TRYAGAIN still has its 100 ms delay")
+    }
+
+    func testTheChainInAnErrorCountsRepeats() {
+        let error = RedisClusterError(.timedOutWaiting(for: "a retry"), command: "INCR", redirections:
+            [.moved(slot: 5, host: "h", port: 1)] + Array(repeating: .clusterDown("The cluster is down"), count: 23) + [.tryAgain("t")])
+        XCTAssertTrue(error.description.hasSuffix(
+            "(went through: MOVED slot 5 to h:1 → CLUSTERDOWN The cluster is down ×23 → TRYAGAIN t)"), error.description)
     }
 
     func testMovedBackToSenderRefreshesOnceThenFails() {
