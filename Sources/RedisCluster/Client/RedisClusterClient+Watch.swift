@@ -37,12 +37,16 @@ extension RedisClusterClient {
         case .crossSlot(let keySlots): throw RedisClusterError(.crossSlot(keySlots), command: "WATCH")
         case .keyless: throw ClusterTransactionError(.invalidCommand("WATCH without keys"))
         }
+        // The same bounds as a single command's: redirects and lost connections count against
+        // `maxRedirections`, "not now" signals (a failover's CLUSTERDOWN) are waited out until
+        // `commandTimeout` from the first attempt.
+        let policy = RedirectPolicy(configuration)
+        let deadline = ContinuousClock.now + .nanoseconds(configuration.commandTimeout.nanoseconds)
         var redirections: [Redirection] = []
         var target: ClusterEndpoint?
-        var attempts = 0
+        var notSent = 0
         while true {
-            attempts += 1
-            guard attempts <= configuration.maxRedirections else {
+            guard notSent + policy.budgetUsed(by: redirections) <= configuration.maxRedirections else {
                 throw RedisClusterError(.tooManyRedirections(limit: configuration.maxRedirections), command: "WATCH", redirections: redirections)
             }
             let endpoint = try await watchNode(target, slot: slot)
@@ -70,7 +74,8 @@ extension RedisClusterClient {
                 throw ClusterTransactionError(.outcomeUnknown, underlying: error, node: endpoint.description)
             case .notSent(let error):
                 // The server drops a transaction whose connection closed before EXEC.
-                guard attempts < configuration.maxRedirections else { throw error }
+                notSent += 1
+                guard notSent + policy.budgetUsed(by: redirections) <= configuration.maxRedirections else { throw error }
                 target = nil
             case .notExecuted(let redirection):
                 redirections.append(redirection)
@@ -82,9 +87,14 @@ extension RedisClusterClient {
                         coordinator.patch(slot: movedSlot, to: owner)
                     }
                 } else {
-                    // ASK, TRYAGAIN, CLUSTERDOWN…: the slot is in motion; start over shortly.
+                    // ASK, TRYAGAIN, CLUSTERDOWN…: the slot is in motion or the cluster is down
+                    // for now; start over after the signal's delay.
                     target = nil
-                    try await Task.sleep(for: .nanoseconds(configuration.retryDelayOnTryAgain.nanoseconds))
+                    let delay = Duration.nanoseconds(policy.retryDelay(after: redirection).nanoseconds)
+                    guard ContinuousClock.now + delay < deadline else {
+                        throw RedisClusterError(.timedOutWaiting(for: "a retry after \(redirection)"), command: "WATCH", redirections: redirections)
+                    }
+                    try await Task.sleep(for: delay)
                 }
             }
         }

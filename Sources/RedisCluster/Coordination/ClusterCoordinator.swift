@@ -76,11 +76,7 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         self.emit = emit
         self.finishEvents = finish
         self.pool = NodePool(loop: loop, settings: configuration, connector: connector)
-        self.policy = RedirectPolicy(
-            maxRedirections: configuration.maxRedirections, retryDelayOnMoved: configuration.retryDelayOnMoved,
-            retryDelayOnTryAgain: configuration.retryDelayOnTryAgain,
-            retryDelayOnClusterDown: configuration.retryDelayOnClusterDown,
-            retryDelayOnFailover: configuration.retryDelayOnFailover)
+        self.policy = RedirectPolicy(configuration)
         self.waiting = WaitingQueue(limit: configuration.maxOfflineQueue)
         self.scheduler = RefreshScheduler(minimumInterval: configuration.minimumRefreshInterval,
                                           periodicInterval: configuration.slotsRefreshInterval)

@@ -33,6 +33,14 @@ public struct RedirectPolicy: Sendable, Equatable {
         self.retryDelayOnFailover = retryDelayOnFailover
     }
 
+    /// The policy `configuration` describes.
+    public init(_ configuration: RedisClusterConfiguration) {
+        self.init(maxRedirections: configuration.maxRedirections, retryDelayOnMoved: configuration.retryDelayOnMoved,
+                  retryDelayOnTryAgain: configuration.retryDelayOnTryAgain,
+                  retryDelayOnClusterDown: configuration.retryDelayOnClusterDown,
+                  retryDelayOnFailover: configuration.retryDelayOnFailover)
+    }
+
     public enum Decision: Sendable, Equatable {
         /// Send to `target` (after `delay`); with `asking`, `ASKING` goes right before it.
         /// `patchSlot`: the slot table now says `slot → target` (MOVED).
@@ -73,11 +81,9 @@ public struct RedirectPolicy: Sendable, Equatable {
         case .ask(_, let host, let port):
             decision = .send(to: ClusterEndpoint(host: host, port: port), asking: true, after: .zero, patchSlot: nil, refresh: false)
         case .tryAgain:
-            decision = .reroute(after: retryDelayOnTryAgain, refresh: false)
-        case .clusterDown:
-            decision = .reroute(after: retryDelayOnClusterDown, refresh: true)
-        case .loading, .masterDown:
-            decision = .reroute(after: retryDelayOnFailover, refresh: true)
+            decision = .reroute(after: retryDelay(after: redirection), refresh: false)
+        case .clusterDown, .loading, .masterDown:
+            decision = .reroute(after: retryDelay(after: redirection), refresh: true)
         }
         switch decision {
         case .send(_, _, let delay, _, _), .reroute(let delay, _):
@@ -97,9 +103,18 @@ public struct RedirectPolicy: Sendable, Equatable {
     func counts(_ redirection: Redirection) -> Bool {
         switch redirection {
         case .moved, .ask: return true
-        case .tryAgain: return retryDelayOnTryAgain == .zero
-        case .clusterDown: return retryDelayOnClusterDown == .zero
-        case .loading, .masterDown: return retryDelayOnFailover == .zero
+        case .tryAgain, .clusterDown, .loading, .masterDown: return retryDelay(after: redirection) == .zero
+        }
+    }
+
+    /// The wait before starting over after a signal that means "not now". `ASK` counts as one
+    /// for whatever cannot follow it (a `WATCH` transaction: its keys are mid-migration).
+    func retryDelay(after redirection: Redirection) -> TimeAmount {
+        switch redirection {
+        case .moved: return retryDelayOnMoved
+        case .ask, .tryAgain: return retryDelayOnTryAgain
+        case .clusterDown: return retryDelayOnClusterDown
+        case .loading, .masterDown: return retryDelayOnFailover
         }
     }
 }

@@ -70,6 +70,22 @@ final class RedirectPolicyTests: XCTestCase {
         XCTAssertEqual(eager.budgetUsed(by: downs + [.tryAgain("x")]), 16, "TRYAGAIN still has its 100 ms delay")
     }
 
+    func testTheConfigurationsDelaysAreTheSignalsDelays() {
+        var configuration = RedisClusterConfiguration(seeds: [.init(host: "127.0.0.1", port: 7000)])
+        configuration.retryDelayOnTryAgain = .milliseconds(7)
+        configuration.retryDelayOnClusterDown = .milliseconds(300)
+        configuration.retryDelayOnFailover = .milliseconds(50)
+        configuration.maxRedirections = 3
+        let configured = RedirectPolicy(configuration)
+        XCTAssertEqual(configured.maxRedirections, 3)
+        XCTAssertEqual(configured.retryDelay(after: .clusterDown("x")), .milliseconds(300))
+        XCTAssertEqual(configured.retryDelay(after: .tryAgain("x")), .milliseconds(7))
+        XCTAssertEqual(configured.retryDelay(after: .ask(slot: 1, host: "h", port: 1)), .milliseconds(7))
+        XCTAssertEqual(configured.retryDelay(after: .masterDown("x")), .milliseconds(50))
+        XCTAssertEqual(configured.decide(.loading("x"), history: [], sender: a, knowsPrimary: { _ in true }, now: now, deadline: later),
+                       .reroute(after: .milliseconds(50), refresh: true))
+    }
+
     func testTheChainInAnErrorCountsRepeats() {
         let error = RedisClusterError(.timedOutWaiting(for: "a retry"), command: "INCR", redirections:
             [.moved(slot: 5, host: "h", port: 1)] + Array(repeating: .clusterDown("The cluster is down"), count: 23) + [.tryAgain("t")])
