@@ -326,7 +326,14 @@ public final class CommandCorrelator: ChannelStage {
     func answer(_ value: RESPValue, to command: RedisCommand, deadline: Deadline,
                 now: Deadline) -> (result: Result<RESPValue, any Error>, late: Bool) {
         if deadline <= now { return (.failure(RedisError(.timeout(.unknown), node: node, command: command.name)), true) }
-        if let error = RESPServerError(value) { return (.failure(RedisError(.server(error), node: node, command: command.name)), false) }
+        // Only an error can make one: an initializer takes its argument owned, so asking it of
+        // every reply copied the value (an atomic retain and release per command).
+        switch value {
+        case .simpleError, .bulkError, .attribute:
+            if let error = RESPServerError(value) { return (.failure(RedisError(.server(error), node: node, command: command.name)), false) }
+        default:
+            break
+        }
         return (.success(value), false)
     }
 
