@@ -45,6 +45,16 @@
 #   SKIP_BUILD     1: use the ClusterBenchmark already built       (default 0)
 #   OURS_ARGS      extra ClusterBenchmark options for the ours rows, e.g. "--warmup 2"
 #                                                                  (default none)
+#   ALT            a second ClusterBenchmark binary (e.g. another branch's build), run as
+#                  "alt" (VALUE_SIZE values, ALT_ARGS options) between ours and lvbench in
+#                  every round, so that it is paired with both       (default none)
+#   ALT_ARGS       extra options for the alt rows                  (default: OURS_ARGS)
+#
+# Paired ratios: with REPEAT > 1, each round's ours, ours-3B (and alt) are divided by the
+# lvbench run measured right beside them in the same round (and alt by ours), and the script
+# prints every round's ratios and their median, min and max. The machine's speed drifts by
+# ±20 % within a run, but little between two adjacent runs, so the ratios of adjacent pairs
+# show differences the medians of whole columns cannot.
 #   IDLE_WAIT      wait up to this many seconds for the machine to be idle (others below
 #                  BUSY_THRESHOLD % of one core) before measuring (default 60; 0 = don't)
 #   BUSY_THRESHOLD                                                 (default 10)
@@ -66,6 +76,8 @@ IDLE_WAIT="${IDLE_WAIT:-60}"
 BUSY_THRESHOLD="${BUSY_THRESHOLD:-10}"
 LVBENCH="${LVBENCH:-}"
 OURS_ARGS="${OURS_ARGS:-}"
+ALT="${ALT:-}"
+ALT_ARGS="${ALT_ARGS-$OURS_ARGS}"
 CLUSTER=("$repo/scripts/redis-cluster.sh" --name bench --base-port "$BASE_PORT")
 
 log() { printf 'run-cluster: %s\n' "$*" >&2; }
@@ -79,6 +91,8 @@ done
 IFS=, read -r -a settings <<<"$SETTINGS"
 for n in "${settings[@]}"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "SETTINGS: '$n' is not a positive number"; done
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "REPEAT: '$REPEAT' is not a positive number"
+[[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "DURATION: '$DURATION' is not a positive whole number of seconds"
+[[ -z "$ALT" || -x "$ALT" ]] || die "ALT=$ALT is not an executable"
 
 # --- Clients
 lvbench=""
@@ -156,19 +170,24 @@ server_counters() { server_sample "${server_pids[*]}" "$BASE_PORT $((BASE_PORT +
 srv="- -"
 
 rows=()
+# "client in-flight round ops/s srv_us/op cmds/read" of every measured run, for the paired ratios.
+runs=()
+round=0
 # row client in-flight ops/s cpu allocs note; the servers' two columns come from $srv.
 row() {
     local s c
     read -r s c <<<"$srv"
     rows+=("$(printf '%-10s %9s %12s %12s %14s %10s %9s  %s' "$1" "$2" "$3" "$4" "$5" "$s" "$c" "$6")")
+    [[ "$3" =~ ^[0-9]+$ ]] && runs+=("$1 $2 $round $3 $s $c")
     srv="- -"
 }
 
-# ours N [value-size label note] -> row
+# ours N [value-size label note binary options] -> row
 run_ours() {
-    local n="$1" size="${2:-$VALUE_SIZE}" label="${3:-ours}" note="${4:-}" line ops cpu allocs before
+    local n="$1" size="${2:-$VALUE_SIZE}" label="${3:-ours}" note="${4:-}" bin="${5:-$ours}" args="${6-$OURS_ARGS}" line ops cpu allocs before
     before="$(server_counters)"
-    line="$(LD_PRELOAD="${malloc_lib}" "$ours" --port "$BASE_PORT" --in-flight "$n" --seconds "$DURATION" --keys "$KEYS" --value-size "$size" $OURS_ARGS | grep -E '^ops/s=' | tail -n 1)" || line=""
+    # shellcheck disable=SC2086 # the options are words
+    line="$(LD_PRELOAD="${malloc_lib}" "$bin" --port "$BASE_PORT" --in-flight "$n" --seconds "$DURATION" --keys "$KEYS" --value-size "$size" $args | grep -E '^ops/s=' | tail -n 1)" || line=""
     if [[ -z "$line" ]]; then row "$label" "$n" "-" "-" "-" "failed"; return; fi
     srv="$(server_columns "$before" "$(server_counters)")"
     ops="$(sed -E 's/.*ops\/s=([^ ]+).*/\1/' <<<"$line")"
@@ -240,18 +259,27 @@ run_ours_3b() {
         log "ours (3-byte values), $1 in flight"; run_ours "$1" 3 ours-3B "3-byte values, as lvbench"
     fi
 }
+run_alt() {
+    if [[ -n "$ALT" ]]; then log "alt, $1 in flight"; run_ours "$1" "$VALUE_SIZE" alt "ALT" "$ALT" "$ALT_ARGS"; fi
+}
+# Round order: odd ours, alt, lvbench, ours-3B; even the reverse. lvbench sits next to
+# ours-3B and alt in every round, and next to ours when there is no alt.
 for n in "${settings[@]}"; do
     for ((rep = 1; rep <= REPEAT; rep++)); do
+        round=$rep
         if ((rep % 2 == 1)); then
             if [[ -n "$ours" ]]; then log "ours, $n in flight"; run_ours "$n"; fi
+            run_alt "$n"
             if [[ -n "$lvbench" ]]; then log "lvbench, $n in flight"; run_lvbench "$n"; fi
             run_ours_3b "$n"
         else
             run_ours_3b "$n"
             if [[ -n "$lvbench" ]]; then log "lvbench, $n in flight"; run_lvbench "$n"; fi
+            run_alt "$n"
             if [[ -n "$ours" ]]; then log "ours, $n in flight"; run_ours "$n"; fi
         fi
     done
+    round=0
     log "redis-benchmark, $n in flight"; run_redis_benchmark "$n"
 done
 
@@ -268,4 +296,38 @@ if ((REPEAT > 1)); then
             return count % 2 ? v[(count + 1) / 2] : (v[count / 2] + v[count / 2 + 1]) / 2
         }
         END { for (i = 1; i <= k; i++) { split(order[i], f, " "); printf "%-10s %9s %12.0f %12.2f\n", f[1], f[2], median(ops, order[i], n[order[i]]), median(cpu, order[i], n[order[i]]) } }'
+fi
+if ((REPEAT > 1)) && [[ -n "$lvbench" ]]; then
+    printf '\nPaired ratios: each run divided by the one beside it in the same round (ops/s; srv = servers'"'"' CPU per command; cmds = commands per read)\n'
+    printf '%s\n' "${runs[@]}" | awk -v settings="$SETTINGS" '
+        $3 > 0 { ops[$1, $2, $3] = $4; srv[$1, $2, $3] = $5; cmds[$1, $2, $3] = $6; have[$1] = 1; if ($3 > rounds) rounds = $3 }
+        function sort(a, count,   i, j, t) { for (i = 2; i <= count; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t } }
+        function median(a, count) { return count % 2 ? a[(count + 1) / 2] : (a[count / 2] + a[count / 2 + 1]) / 2 }
+        END {
+            pairs = "ours/lvbench ours-3B/lvbench alt/lvbench alt/ours"
+            np = split(pairs, pair, " ")
+            ns = split(settings, setting, ",")
+            printf "%-16s %9s %6s %8s %8s %8s\n", "pair", "in-flight", "round", "ops", "srv", "cmds"
+            for (s = 1; s <= ns; s++) for (p = 1; p <= np; p++) {
+                split(pair[p], ab, "/"); a = ab[1]; b = ab[2]
+                if (!(a in have) || !(b in have)) continue
+                k = 0; ks = 0; kc = 0; delete r; delete rs; delete rc
+                for (i = 1; i <= rounds; i++) {
+                    if (!((a, setting[s], i) in ops) || !((b, setting[s], i) in ops)) continue
+                    x = ops[a, setting[s], i] / ops[b, setting[s], i]; r[++k] = x
+                    sr = (srv[b, setting[s], i] + 0 > 0 && srv[a, setting[s], i] != "-") ? sprintf("%.3f", srv[a, setting[s], i] / srv[b, setting[s], i]) : "-"
+                    cr = (cmds[b, setting[s], i] + 0 > 0 && cmds[a, setting[s], i] != "-") ? sprintf("%.3f", cmds[a, setting[s], i] / cmds[b, setting[s], i]) : "-"
+                    if (sr != "-") rs[++ks] = sr + 0
+                    if (cr != "-") rc[++kc] = cr + 0
+                    printf "%-16s %9s %6d %8.3f %8s %8s\n", pair[p], setting[s], i, x, sr, cr
+                }
+                if (k == 0) continue
+                sort(r, k); sort(rs, ks); sort(rc, kc)
+                above = 0; for (i = 1; i <= k; i++) if (r[i] >= 1) above++
+                summary[++m] = sprintf("%-16s %9s %6d %8.3f %8.3f %8.3f %6d/%-3d %8s %8s", pair[p], setting[s], k, median(r, k), r[1], r[k], above, k,
+                    ks ? sprintf("%.3f", median(rs, ks)) : "-", kc ? sprintf("%.3f", median(rc, kc)) : "-")
+            }
+            printf "\n%-16s %9s %6s %8s %8s %8s %10s %8s %8s\n", "pair", "in-flight", "pairs", "ops med", "min", "max", ">=1", "srv med", "cmds med"
+            for (i = 1; i <= m; i++) print summary[i]
+        }'
 fi

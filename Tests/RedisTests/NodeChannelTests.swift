@@ -32,6 +32,24 @@ final class NodeChannelTests: XCTestCase {
         XCTAssertEqual(try good.result?.get(), .simpleString("PONG"))
     }
 
+    /// Only error replies are turned into server errors: a blob error and an error behind an
+    /// attribute fail their command, a value behind an attribute does not.
+    func testEveryErrorFormFailsItsCommandAndNothingElseDoes() throws {
+        let h = NodeHarness(delegated: false)
+        try h.handshake()
+        let blob = h.send(RedisCommand("GET", "a"))
+        let wrapped = h.send(RedisCommand("GET", "b"))
+        let plain = h.send(RedisCommand("GET", "c"))
+        try h.reply("!10\r\nERR blob x\r\n|1\r\n+key\r\n+val\r\n-ERR boom\r\n|1\r\n+key\r\n+val\r\n$2\r\nok\r\n")
+        guard case .server(let blobError)? = redisError(blob)?.kind else { return XCTFail("expected a server error") }
+        XCTAssertEqual(blobError.code, "ERR")
+        XCTAssertEqual(blobError.message, "blob x")
+        guard case .server(let wrappedError)? = redisError(wrapped)?.kind else { return XCTFail("expected a server error") }
+        XCTAssertEqual(wrappedError.message, "boom")
+        guard case .success(let value)? = plain.result else { return XCTFail("expected the value") }
+        XCTAssertEqual(value.withoutAttributes, .bulkString("ok"))
+    }
+
     func testRedirectGoesToTheDelegateNotTheCaller() throws {
         let h = NodeHarness(delegated: false)
         let delegate = RecordingDelegate()

@@ -202,8 +202,11 @@ public enum CommandTable {
             // eight bytes at once.
             guard (a | b | c) & 0x8080_8080_8080_8080 == 0 else { return nil }
             a = Self.uppercased(a)
-            b = Self.uppercased(b)
-            c = Self.uppercased(c)
+            // Zero words stay zero; most names fit in `a`.
+            if count > 8 {
+                b = Self.uppercased(b)
+                c = Self.uppercased(c)
+            }
             length = count
         }
 

@@ -86,6 +86,12 @@ public final class CommandCorrelator: ChannelStage {
     /// another pair. `unowned(unsafe)`: set in `stageAdded`, cleared in `stageRemoved`, read only
     /// while `context` is set, i.e. while the channel, which holds its loop strongly, is alive.
     @exclusivity(unchecked) unowned(unsafe) var loop: (any EventLoop)?
+    /// `context.channel`, kept for `beginWrite` on every command: the context's checked
+    /// `unowned` reference costs an atomic retain and release per read, and so does a strong
+    /// load of an `unowned(unsafe)` one; used through `_withUnsafeGuaranteedRef`, neither. Set
+    /// in `stageAdded`, cleared in `stageRemoved`, read only while `context` is set, i.e. while
+    /// the channel, which owns the pipeline this stage is in, is alive.
+    @exclusivity(unchecked) var channel: Unmanaged<Channel>?
     // Moved in and out, never copied: an entry holds about six references (see `MoveRing`).
     @exclusivity(unchecked) var waiting = MoveRing<Entry>()
     @exclusivity(unchecked) var inFlight = MoveRing<Entry>()
@@ -237,10 +243,11 @@ public final class CommandCorrelator: ChannelStage {
     /// a later write, however the stages in between merge or split it (see `wasMaybeSent`).
     func beginWrite(_ bytes: ByteBuffer, context: Context) -> UInt64 {
         bytesInFlight += bytes.readableBytes
-        // One read of the (checked unowned) channel reference: each costs a retain and a release.
-        let channel = context.channel
-        channel.deferredFlushLimit = max(earlyFlushThreshold, bytesInFlight / 3)
-        return channel.outboundWritesQueued
+        let limit = max(earlyFlushThreshold, bytesInFlight / 3)
+        return channel!._withUnsafeGuaranteedRef { channel in
+            channel.deferredFlushLimit = limit
+            return channel.outboundWritesQueued
+        }
     }
 
     // MARK: Pipeline events
@@ -248,6 +255,7 @@ public final class CommandCorrelator: ChannelStage {
     public func stageAdded(context: Context) {
         self.context = context
         loop = context.eventLoop
+        channel = Unmanaged.passUnretained(context.channel)
     }
 
     public func stageRemoved(context: Context) {
@@ -256,6 +264,7 @@ public final class CommandCorrelator: ChannelStage {
         armedAt = nil
         self.context = nil
         loop = nil
+        channel = nil
     }
 
     public func channelActive(context: Context) {
@@ -326,7 +335,14 @@ public final class CommandCorrelator: ChannelStage {
     func answer(_ value: RESPValue, to command: RedisCommand, deadline: Deadline,
                 now: Deadline) -> (result: Result<RESPValue, any Error>, late: Bool) {
         if deadline <= now { return (.failure(RedisError(.timeout(.unknown), node: node, command: command.name)), true) }
-        if let error = RESPServerError(value) { return (.failure(RedisError(.server(error), node: node, command: command.name)), false) }
+        // Only an error can make one: an initializer takes its argument owned, so asking it of
+        // every reply copied the value (an atomic retain and release per command).
+        switch value {
+        case .simpleError, .bulkError, .attribute:
+            if let error = RESPServerError(value) { return (.failure(RedisError(.server(error), node: node, command: command.name)), false) }
+        default:
+            break
+        }
         return (.success(value), false)
     }
 

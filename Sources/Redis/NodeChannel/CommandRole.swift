@@ -22,6 +22,15 @@ enum CommandRole: UInt8, Sendable {
     /// command before a byte of it is compared.
     static func of(_ bytes: ByteBuffer) -> (role: CommandRole, arguments: Int) {
         bytes.withUnsafeReadableBytes { raw -> (CommandRole, Int) in
+            // Most commands: fewer than 10 parts and a name shorter than 10 bytes
+            // (`*3\r\n$3\r\nSET\r\n…`), read without the general loop.
+            if raw.count >= 10, raw[0] == UInt8(ascii: "*"), raw[2] == UInt8(ascii: "\r"), raw[3] == UInt8(ascii: "\n"),
+               raw[4] == UInt8(ascii: "$"), raw[6] == UInt8(ascii: "\r"), raw[7] == UInt8(ascii: "\n") {
+                let count = Int(raw[1]) &- 48, length = Int(raw[5]) &- 48
+                if count >= 1, count <= 9, length >= 0, length <= 9, 8 + length <= raw.count {
+                    return (role(named: UnsafeRawBufferPointer(rebasing: raw[8..<8 + length])), count - 1)
+                }
+            }
             var index = 0
             guard let count = readNumber(raw, prefix: UInt8(ascii: "*"), at: &index),
                   let length = readNumber(raw, prefix: UInt8(ascii: "$"), at: &index),

@@ -66,6 +66,9 @@ public final class StageContext<Stage: ChannelStage> {
     public func flush() { previous.invokeFlush() }
 
     @inlinable public func writeAndFlush(_ data: Stage.OutboundOut, promise: EventLoopPromise<Void>? = nil) {
+        // One read of the link: each read of the stored existential retains and releases it
+        // around the call (callgrind: one atomic pair less per command on a node channel).
+        let previous = self.previous
         previous.invokeWrite(data, promise: promise)
         previous.invokeFlush()
     }
