@@ -17,8 +17,9 @@ import SwiftEV
 ///   verified): whatever it writes from then on is encrypted. Writes made earlier wait.
 /// - Writes are gathered and encrypted once per loop iteration in which they were flushed (at
 ///   its end, `EventLoop.flushAtIterationEnd`), so many small messages flushed one by one cost
-///   a few records, not one each. A large flush is cut into a few records (`TLSRecordSplit`),
-///   so a server that decrypts one record per turn, as Redis does, overlaps its work with ours.
+///   a few records, not one each. A flush that fills two records of the minimum size or more
+///   is cut into a few (`TLSRecordSplit`), so a server that decrypts one record per turn, as
+///   Redis does, overlaps its work with ours.
 /// - With a `TLSFlushHold` (client only), a flush waits while the peer has not answered the
 ///   previous one, at most its `maximumWait`, and is not split.
 /// - `close` sends `close_notify` first; a `close_notify` from the peer is answered and the
