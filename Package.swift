@@ -97,7 +97,7 @@ let package = Package(
         .target(name: "BenchmarkSupport", dependencies: ["RESP", "SwiftEV", "SwiftEVTLS"], path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
         .executableTarget(
             name: "RedisBenchmark",
-            dependencies: ["Redis", "RESP", "SwiftEV", "BenchmarkSupport"],
+            dependencies: ["Redis", "RESP", "SwiftEV", "BenchmarkSupport", "SwiftEVTLS"],
             path: "Benchmarks/RedisBenchmark",
             swiftSettings: strict
         ),

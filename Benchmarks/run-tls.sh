@@ -17,7 +17,8 @@
 #
 # The cluster client runs twice over TLS: with its default `tlsFlushHold` (ours-tls: a node's
 # flush waits for its answer to the previous one) and with it off (ours-tls-nohold,
-# --tls-flush-hold 0: every flush at the end of its loop iteration, split into a few records).
+# --tls-flush-hold 0: every flush at the end of its loop iteration, cut in two records while
+# the node has answered every record sent, TLSRecordSplit).
 # Server columns, for every cluster row: srv_us/cmd is the CPU time of all six redis-servers
 # (/proc/PID/stat, 10 ms ticks) per command the primaries processed, and cmd/read the
 # primaries' commands per read (INFO stats total_commands_processed / total_reads_processed;
@@ -35,6 +36,8 @@
 #   BASE_PORT    plaintext cluster BASE_PORT..+5, TLS cluster +10..+15    (default 7460)
 #   DURATION     measured seconds per run                                 (default 5)
 #   SETTINGS     commands in flight                                       (default 1,50,200)
+#   REPEAT       one connection: runs per setting, alternating with redis-benchmark; the
+#                table shows the median run of each (RedisBenchmark --repeats)     (default 1)
 #   SKIP_BUILD   1: use the release binaries already built                (default 0)
 #   PIN          0 to skip taskset (server core 0, client core 1)         (default 1)
 #   BIN          folder of the release binaries, e.g. another build's to compare two
@@ -52,6 +55,7 @@ TLS_BASE_PORT=$((BASE_PORT + 10))
 DURATION="${DURATION:-5}"
 SETTINGS="${SETTINGS:-1,50,200}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
+REPEAT="${REPEAT:-1}"
 PIN="${PIN:-1}"
 KEYS=100000
 CLUSTER="$repo/scripts/redis-cluster.sh"
@@ -109,7 +113,7 @@ for _ in $(seq 100); do [[ "$(redis-cli -p "$PORT" PING 2>/dev/null)" == PONG ]]
 cluster_certs="$STATE-benchtls/certs"
 
 # --- 1. One connection.
-single=("${pin_client[@]}" "$bin/RedisBenchmark" --duration "$DURATION" --settings "$SETTINGS")
+single=("${pin_client[@]}" "$bin/RedisBenchmark" --duration "$DURATION" --settings "$SETTINGS" --repeats "$REPEAT")
 log "one connection, plaintext: ${single[*]} --port $PORT"
 plain_out="$("${single[@]}" --port "$PORT")"
 log "one connection, TLS: ${single[*]} --port $TLS_PORT --tls $certs"
@@ -187,8 +191,12 @@ echo "== TLS cost: CPU µs/op over TLS ÷ plaintext =="
 for n in "${settings[@]}"; do
     p="$(awk -v n="$n" '$1 == n && $2 == "in" && $3 == "flight" { print $(NF-3); exit }' <<<"$plain_out")"
     t="$(awk -v n="$n" '$1 == n && $2 == "in" && $3 == "flight" { print $(NF-3); exit }' <<<"$tls_out")"
-    printf '  %3s in flight: one connection %s / %s = %s; cluster client %s / %s = %s (hold off: %s / %s = %s)\n' "$n" "$t" "$p" \
+    # redis-benchmark -c1 -PN's own CPU per command (RedisBenchmark's "rb µs/op" column).
+    rp="$(awk -v n="$n" '$1 == n && $2 == "in" && $3 == "flight" { print $(NF-4); exit }' <<<"$plain_out")"
+    rt="$(awk -v n="$n" '$1 == n && $2 == "in" && $3 == "flight" { print $(NF-4); exit }' <<<"$tls_out")"
+    printf '  %3s in flight: one connection %s / %s = %s (redis-benchmark %s / %s = %s); cluster client %s / %s = %s (hold off: %s / %s = %s)\n' "$n" "$t" "$p" \
         "$(awk -v a="$t" -v b="$p" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')" \
+        "$rt" "$rp" "$(awk -v a="$rt" -v b="$rp" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')" \
         "${cpu[ours-tls/$n]:-?}" "${cpu[ours-plain/$n]:-?}" \
         "$(awk -v a="${cpu[ours-tls/$n]:-0}" -v b="${cpu[ours-plain/$n]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')" \
         "${cpu[ours-tls-nohold/$n]:-?}" "${cpu[ours-plain/$n]:-?}" \

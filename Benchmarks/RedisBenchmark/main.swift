@@ -25,6 +25,8 @@
 //   --tls DIR           connect over TLS, trusting DIR/ca.crt and presenting DIR/client.crt
 //                       (a folder made by scripts/tls-certs.sh); redis-benchmark gets --tls
 //                       with the same files (Benchmarks/run-tls.sh compares with plaintext)
+//   --tls-flush-hold US turn the connection's TLSFlushHold on with this maximum wait in µs
+//                       (default 0: off, a lone connection's default; as ClusterBenchmark's)
 //
 // Per setting: ops/s, CPU µs per op (getrusage of this process over the measured window:
 // user+sys, user, sys) and allocations per op (when libmalloccount.so is preloaded).
@@ -33,6 +35,7 @@ import Foundation
 import RESP
 import Redis
 import SwiftEV
+import SwiftEVTLS
 import BenchmarkSupport
 #if canImport(Glibc)
 import Glibc
@@ -54,6 +57,7 @@ struct Options {
     var busyPollMicroseconds = 0
     var repeats = 1
     var tls: BenchmarkTLS?
+    var tlsFlushHoldMicroseconds = 0
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -79,6 +83,7 @@ struct Options {
             case "--tls":
                 let dir = value()
                 do { options.tls = try BenchmarkTLS(certificateDirectory: dir) } catch { fail("TLS with \(dir): \(error)") }
+            case "--tls-flush-hold": options.tlsFlushHoldMicroseconds = Int(number(value()))
             case "--settings":
                 options.settings = value().split(separator: ",").map { item in
                     if item.hasPrefix("p"), let n = Int(item.dropFirst()), n > 0 { return .pipeline(n) }
@@ -87,7 +92,7 @@ struct Options {
                 }
             case "-h", "--help":
                 print("usage: RedisBenchmark [--host H] [--port P] [--warmup S] [--duration S] [--keys N] [--value-size B] "
-                      + "[--settings 1,50,200,p16] [--rb-seconds S] [--redis-benchmark PATH|none] [--busy-poll US] [--repeats N] [--preencoded] [--tls DIR]")
+                      + "[--settings 1,50,200,p16] [--rb-seconds S] [--redis-benchmark PATH|none] [--busy-poll US] [--repeats N] [--preencoded] [--tls DIR] [--tls-flush-hold US]")
                 exit(0)
             default: fail("unknown option \(flag)")
             }
@@ -218,6 +223,9 @@ struct RedisBenchmarkResult {
     var set: Double
     var get: Double
     var command: String
+    /// redis-benchmark's user+system CPU time per command over its whole run (connection set-up
+    /// included), from getrusage(RUSAGE_CHILDREN) around it.
+    var cpuMicrosPerOp: Double
     /// n SETs then n GETs: total ops over total time.
     var mixed: Double { 2 / (1 / set + 1 / get) }
 }
@@ -237,6 +245,7 @@ func runRedisBenchmark(_ path: String, _ options: Options, clients: Int, pipelin
     var environment = ProcessInfo.processInfo.environment
     environment["LD_PRELOAD"] = nil
     process.environment = environment
+    let childrenBefore = childrenCPUSeconds()
     do { try process.run() } catch { fail("cannot run \(path): \(error)") }
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
@@ -250,7 +259,17 @@ func runRedisBenchmark(_ path: String, _ options: Options, clients: Int, pipelin
         FileHandle.standardError.write(Data("redis-benchmark failed (status \(process.terminationStatus)): \(text)\n".utf8))
         return nil
     }
-    return RedisBenchmarkResult(set: set, get: get, command: "redis-benchmark " + arguments.joined(separator: " "))
+    let cpu = childrenCPUSeconds() - childrenBefore
+    return RedisBenchmarkResult(set: set, get: get, command: "redis-benchmark " + arguments.joined(separator: " "),
+                                cpuMicrosPerOp: 1e6 * cpu / Double(2 * requests))
+}
+
+/// User+system CPU seconds of this process' children that have been waited for.
+func childrenCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 // MARK: Main
@@ -271,6 +290,9 @@ do {
     let loop = group.next()
     var settings = RedisConnectionConfiguration()
     settings.tls = options.tls?.context
+    if options.tlsFlushHoldMicroseconds > 0 {
+        settings.tlsFlushHold = TLSFlushHold(maximumWait: .microseconds(Int64(options.tlsFlushHoldMicroseconds)))
+    }
     let configuration = settings
     connection = try loop.submit {
         RedisConnection.connectOnLoop(host: options.host, port: options.port, configuration: configuration, on: loop)
@@ -286,7 +308,8 @@ let fill = try connection.eventLoop.submit {
 }.wait()
 for future in fill { _ = try future.wait() }
 
-print("RedisBenchmark: one \(options.tls == nil ? "plaintext" : "TLS") connection to \(options.host):\(options.port) (Redis \(connection.serverInfo.version), RESP\(connection.serverInfo.protocolVersion))")
+print("RedisBenchmark: one \(options.tls == nil ? "plaintext" : "TLS") connection to \(options.host):\(options.port) (Redis \(connection.serverInfo.version), RESP\(connection.serverInfo.protocolVersion))"
+      + (options.tls != nil && options.tlsFlushHoldMicroseconds > 0 ? ", TLS flush hold \(options.tlsFlushHoldMicroseconds) µs" : ""))
 print("workload: GET/SET 50/50 alternating, \(options.keys) keys, \(options.valueSize)-byte values; "
       + "warm-up \(format(options.warmup, 1)) s, measured \(format(options.duration, 1)) s per setting"
       + (options.repeats > 1 ? ", \(options.repeats) runs each (medians shown)" : ""))
@@ -345,8 +368,9 @@ for setting in options.settings {
     FileHandle.standardError.write(Data("done: \(setting): \(format(measured.opsPerSecond, 0)) ops/s\n".utf8))
 }
 
-let header = ["setting", "SwiftEV ops/s", "rb -c1 -PN", "ratio", "rb -cN -P1", "CPU µs/op", "user", "sys", "allocs/op"]
-let widths = [14, 14, 12, 7, 12, 10, 7, 7, 10]
+// "rb µs/op": redis-benchmark -c1 -PN's CPU per command (getrusage of the child, whole run).
+let header = ["setting", "SwiftEV ops/s", "rb -c1 -PN", "ratio", "rb -cN -P1", "rb µs/op", "CPU µs/op", "user", "sys", "allocs/op"]
+let widths = [14, 14, 12, 7, 12, 9, 10, 7, 7, 10]
 print(zip(header, widths).map { pad($0, $1) }.joined(separator: " "))
 for row in rows {
     let m = row.swiftEV
@@ -357,6 +381,7 @@ for row in rows {
         format(rb, 0),
         format(rb.map { m.opsPerSecond / $0 }, 2),
         format(row.manyConnections?.mixed, 0),
+        format(row.singleConnection?.cpuMicrosPerOp, 2),
         format(m.cpuMicrosPerOp, 2),
         format(m.userMicrosPerOp, 2),
         format(m.systemMicrosPerOp, 2),

@@ -95,6 +95,9 @@ final class TLSSession {
         }
     }
 
+    /// Records of application data decrypted so far.
+    private(set) var recordsRead = 0
+
     /// Decrypts what it can into `buffer` (appending).
     func read(into buffer: inout ByteBuffer) throws(TLSError) -> ReadOutcome {
         // Plaintext is never longer than the ciphertext it came from: one reservation for the
@@ -114,7 +117,10 @@ final class TLSSession {
                 return 0
             }
             switch code {
-            case SSL_ERROR_NONE: continue
+            case SSL_ERROR_NONE:
+                // SSL_read returns one record's application data per call.
+                recordsRead &+= 1
+                continue
             case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wantMore
             case SSL_ERROR_ZERO_RETURN: return .closeNotify
             default: throw failure(handshaking: false)
@@ -122,22 +128,23 @@ final class TLSSession {
         }
     }
 
-    /// Encrypts all of `plaintext` in records sized by `TLSRecordSplit`, or with `split` false
-    /// in records as large as TLS allows (a memory BIO never pushes back, so each SSL_write
-    /// takes its whole record).
-    func write(_ plaintext: ByteBuffer, split: Bool = true) throws(TLSError) {
+    /// Encrypts all of `plaintext` in records of at most `recordSize` bytes (a memory BIO never
+    /// pushes back, so each SSL_write takes its whole record). Returns how many records.
+    func write(_ plaintext: ByteBuffer, recordSize: Int = maximumRecord) throws(TLSError) -> Int {
         var failed = false
-        let chunk = split ? TLSRecordSplit.recordSize(forFlushOf: plaintext.readableBytes) : Self.maximumRecord
+        var records = 0
         plaintext.withUnsafeReadableBytes { raw in
             var offset = 0
             while offset < raw.count {
                 Self.clearErrors()
-                let n = SSL_write(ssl, raw.baseAddress! + offset, Int32(clamping: min(chunk, raw.count - offset)))
+                let n = SSL_write(ssl, raw.baseAddress! + offset, Int32(clamping: min(recordSize, raw.count - offset)))
                 guard n > 0 else { failed = true; return }
                 offset += Int(n)
+                records += 1
             }
         }
         if failed { throw failure(handshaking: false) }
+        return records
     }
 
     /// Queues `close_notify` for the peer.

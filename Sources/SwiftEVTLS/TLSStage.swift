@@ -17,8 +17,9 @@ import SwiftEV
 ///   verified): whatever it writes from then on is encrypted. Writes made earlier wait.
 /// - Writes are gathered and encrypted once per loop iteration in which they were flushed (at
 ///   its end, `EventLoop.flushAtIterationEnd`), so many small messages flushed one by one cost
-///   a few records, not one each. A large flush is cut into a few records (`TLSRecordSplit`),
-///   so a server that decrypts one record per turn, as Redis does, overlaps its work with ours.
+///   a few records, not one each. While the peer has answered every record sent, a flush is
+///   cut in two (`TLSRecordSplit`), so a server that decrypts one record per turn, as Redis
+///   does, overlaps its work with ours.
 /// - With a `TLSFlushHold` (client only), a flush waits while the peer has not answered the
 ///   previous one, at most its `maximumWait`, and is not split.
 /// - `close` sends `close_notify` first; a `close_notify` from the peer is answered and the
@@ -65,6 +66,8 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
     private var context: Context?
     /// Nil: flushes never wait for an answer (see `TLSFlushHold`).
     private var flushGate: TLSFlushGate?
+    /// Without a flush hold: how each flush is cut into records.
+    private var recordSplit = TLSRecordSplit()
     private var holdTimer: (any LoopTimer)?
 
     /// A client: `serverName` is sent as SNI and verified in the server's certificate (an
@@ -174,6 +177,8 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
         // grew for a large value is not kept, or each later read would allocate that much.
         if decrypted.capacity > 1 << 20 { decrypted = ByteBuffer(capacity: 16 * 1024) } else { decrypted.clear() }
         let outcome: TLSSession.ReadOutcome
+        let recordsBefore = session.recordsRead
+        defer { recordSplit.received(records: session.recordsRead &- recordsBefore) }
         do {
             outcome = try session.read(into: &decrypted)
         } catch {
@@ -255,7 +260,12 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
         let hasData = pendingWrites.readableBytes > 0
         if hasData {
             do {
-                try session.write(pendingWrites, split: flushGate == nil)
+                if flushGate == nil {
+                    let size = recordSplit.recordSize(forFlushOf: pendingWrites.readableBytes)
+                    recordSplit.sent(records: try session.write(pendingWrites, recordSize: size))
+                } else {
+                    _ = try session.write(pendingWrites)
+                }
             } catch {
                 return fail(error, context: context)
             }

@@ -50,7 +50,7 @@ final class TLSFlushHoldStageTests: XCTestCase {
 
     func testAHeldFlushIsNotSplit() throws {
         let pair = try startedPair()
-        // 200 commands of 56 bytes: four records without the hold (TLSRecordSplitTests).
+        // 200 commands of 56 bytes: two records without the hold, the first flush (TLSRecordSplitTests).
         let message = ByteBuffer(bytes: (0..<11_200).map { UInt8(truncatingIfNeeded: $0 &* 7) })
         try pair.client.writeOutbound(message)
         let wire = TLSPair.drain(pair.client)
