@@ -38,6 +38,10 @@
 #   SETTINGS     commands in flight                                       (default 1,50,200)
 #   REPEAT       one connection: runs per setting, alternating with redis-benchmark; the
 #                table shows the median run of each (RedisBenchmark --repeats)     (default 1)
+#   PAIRS        cluster: after the table, this many rounds of ours-tls and rb-tls (one
+#                thread) side by side, in alternating order, with each round's ops/s ratio
+#                and their median: the machine's drift cancels out in adjacent runs  (default 0)
+#   ONE          0 to skip the one connection (section 1)                  (default 1)
 #   SKIP_BUILD   1: use the release binaries already built                (default 0)
 #   PIN          0 to skip taskset (server core 0, client core 1)         (default 1)
 #   BIN          folder of the release binaries, e.g. another build's to compare two
@@ -56,6 +60,8 @@ DURATION="${DURATION:-5}"
 SETTINGS="${SETTINGS:-1,50,200}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
 REPEAT="${REPEAT:-1}"
+PAIRS="${PAIRS:-0}"
+ONE="${ONE:-1}"
 PIN="${PIN:-1}"
 KEYS=100000
 CLUSTER="$repo/scripts/redis-cluster.sh"
@@ -114,15 +120,19 @@ cluster_certs="$STATE-benchtls/certs"
 
 # --- 1. One connection.
 single=("${pin_client[@]}" "$bin/RedisBenchmark" --duration "$DURATION" --settings "$SETTINGS" --repeats "$REPEAT")
-log "one connection, plaintext: ${single[*]} --port $PORT"
-plain_out="$("${single[@]}" --port "$PORT")"
-log "one connection, TLS: ${single[*]} --port $TLS_PORT --tls $certs"
-tls_out="$("${single[@]}" --port "$TLS_PORT" --tls "$certs")"
+plain_out="(skipped: ONE=0)" tls_out="(skipped: ONE=0)"
+if [[ "$ONE" != 0 ]]; then
+    log "one connection, plaintext: ${single[*]} --port $PORT"
+    plain_out="$("${single[@]}" --port "$PORT")"
+    log "one connection, TLS: ${single[*]} --port $TLS_PORT --tls $certs"
+    tls_out="$("${single[@]}" --port "$TLS_PORT" --tls "$certs")"
+fi
 
 # --- 2. The cluster client, and redis-benchmark --cluster.
 rows=()
-row() { rows+=("$(printf '%-15s %-6s %9s %12s %11s %9s %10s' "$@")"); }
-declare -A cpu=()
+# A row of the table, and each run's ops/s by label and setting (PAIRS reads them back).
+row() { ops_of["$1/$2"]="$3"; rows+=("$(printf '%-15s %-6s %9s %12s %11s %9s %10s' "$@")"); }
+declare -A cpu=() ops_of=()
 # shellcheck source=Benchmarks/server-stats.sh
 source "$here/server-stats.sh"
 # server_sample for the cluster on base port $1 (the TLS one when it is $TLS_BASE_PORT): all six
@@ -177,6 +187,34 @@ for n in "${settings[@]}"; do
     rb_cluster rb-tls-3t "$TLS_BASE_PORT" "$n" 0 "${tls_rb[@]}"
 done
 
+# PAIRS: rounds of ours-tls and rb-tls beside each other, odd rounds ours first.
+pair_lines=()
+if (( PAIRS > 0 )); then
+    for n in "${settings[@]}"; do
+        ratios=()
+        for ((r = 1; r <= PAIRS; r++)); do
+            log "cluster pairs, $n in flight, round $r"
+            keep=${#rows[@]}
+            if (( r % 2 )); then
+                ours "pair-ours/$r" "$TLS_BASE_PORT" "$n" --tls "$cluster_certs"
+                rb_cluster "pair-rb/$r" "$TLS_BASE_PORT" "$n" 1 "${tls_rb[@]}"
+            else
+                rb_cluster "pair-rb/$r" "$TLS_BASE_PORT" "$n" 1 "${tls_rb[@]}"
+                ours "pair-ours/$r" "$TLS_BASE_PORT" "$n" --tls "$cluster_certs"
+            fi
+            rows=("${rows[@]:0:keep}")  # the pairs have their own lines below
+            o="${ops_of[pair-ours/$r/$n]:--}" b="${ops_of[pair-rb/$r/$n]:--}"
+            ratios+=("$(awk -v a="$o" -v b="$b" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", a / b; else print "n/a" }')")
+            pair_lines+=("$(printf '  %3s in flight, round %2d: ours-tls %9s  rb-tls %9s  ratio %s' "$n" "$r" "$o" "$b" "${ratios[-1]}")")
+        done
+        pair_lines+=("$(printf '%s\n' "${ratios[@]}" | grep -v n/a | sort -n | awk -v n="$n" '
+            { v[NR] = $1; if ($1 >= 1) up++ }
+            END { if (NR == 0) { printf "  %3s in flight: no pairs", n; exit }
+                  m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                  printf "  %3s in flight: median ours-tls ÷ rb-tls %.3f (min %.3f, max %.3f, %d/%d rounds >= 1)", n, m, v[1], v[NR], up, NR }')")
+    done
+fi
+
 echo "== One connection, plaintext (127.0.0.1:$PORT) =="
 echo "$plain_out"
 echo
@@ -187,6 +225,11 @@ echo "== Cluster client, 3+3 plaintext on $BASE_PORT vs TLS-only on $TLS_BASE_PO
 printf '%-15s %-6s %9s %12s %11s %9s\n' client flight ops/s cpu_us/op srv_us/cmd cmd/read
 for r in "${rows[@]}"; do printf '%s\n' "$r"; done
 echo
+if (( PAIRS > 0 )); then
+    echo "== Cluster client over TLS ÷ redis-benchmark --cluster --tls --threads 1, $PAIRS paired rounds =="
+    printf '%s\n' "${pair_lines[@]}"
+    echo
+fi
 echo "== TLS cost: CPU µs/op over TLS ÷ plaintext =="
 for n in "${settings[@]}"; do
     p="$(awk -v n="$n" '$1 == n && $2 == "in" && $3 == "flight" { print $(NF-3); exit }' <<<"$plain_out")"
