@@ -108,4 +108,45 @@ final class CoordinatorHarnessTests: XCTestCase {
         XCTAssertTrue(newPrimary.answer("GET", with: .null))
         guard case .success(.null)? = result else { return XCTFail("\(String(describing: result))") }
     }
+
+    /// A server without `CLUSTER SHARDS` (before Redis 7) answers "unknown subcommand": the
+    /// topology comes from `CLUSTER SLOTS` instead, asked of the same node. No real node here
+    /// lacks SHARDS, hence the scripted one.
+    func testWithoutClusterShardsTheTopologyComesFromClusterSlots() throws {
+        coordinator = cluster.makeCoordinator()
+        coordinator.start()
+        cluster.loop.run()
+        let expected = cluster.topology
+        func endpointEntry(_ node: ClusterTopology.Node) -> RESPValue {
+            .array([.bulkString(ByteBuffer(string: node.endpoint.host)), .integer(Int64(node.endpoint.port)),
+                    .bulkString(ByteBuffer(string: node.id))])
+        }
+        let slots = RESPValue.array(expected.shards.flatMap { shard in
+            shard.slots.map { range in
+                .array([.integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound)), endpointEntry(shard.primary)]
+                       + shard.replicas.map(endpointEntry))
+            }
+        })
+        var shardsRefused = 0, slotsAnswered = 0
+        for _ in 0..<3 {  // the seed, then the nodes the ready check and refresh ask
+            for (endpoint, node) in cluster.nodes {
+                let id = expected.nodes.first { $0.endpoint == endpoint }?.id ?? ""
+                while node.answer("MYID", with: .bulkString(ByteBuffer(string: id))) {}
+                while let shards = node.take("SHARDS") {
+                    shards.handler.complete(.failure(RedisError(.server(RESPServerError(text: "ERR unknown subcommand 'SHARDS'. Try CLUSTER HELP.")),
+                                                                node: endpoint.description, command: "CLUSTER")))
+                    shardsRefused += 1
+                }
+                cluster.loop.run()
+                while node.answer("SLOTS", with: slots) { slotsAnswered += 1 }
+                while node.answer("INFO", with: .verbatimString(format: "txt", text: ByteBuffer(string: "cluster_state:ok\r\n"))) {}
+            }
+            cluster.loop.run()
+        }
+        XCTAssertGreaterThan(shardsRefused, 0)
+        XCTAssertEqual(slotsAnswered, shardsRefused, "each node that refused SHARDS was asked for SLOTS")
+        let topology = try XCTUnwrap(coordinator.topology, "ready from CLUSTER SLOTS")
+        XCTAssertEqual(topology.coveredSlots, 16384)
+        XCTAssertTrue(topology.sameLayout(as: expected), "\(topology) against \(expected)")
+    }
 }
