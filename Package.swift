@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RedisClusterTests",
-            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "SwiftEVTesting",
+            dependencies: ["RedisCluster", "Redis", "RESP", "SwiftEV", "SwiftEVTesting", "CAllocationCounter",
                            .product(name: "MetricsTestKit", package: "swift-metrics")],
             // Raw replies captured from a real cluster (scripts/capture-reply.py).
             resources: [.copy("Fixtures")],
