@@ -19,6 +19,12 @@
 # flush waits for its answer to the previous one) and with it off (ours-tls-nohold,
 # --tls-flush-hold 0: every flush at the end of its loop iteration, cut in two records while
 # the node has answered every record sent, TLSRecordSplit).
+# redis-benchmark runs `-t set,get`: all its SETs, then all its GETs. A mixed load costs the
+# servers more per command (every read of a primary carries SETs, so every one also writes to
+# its replica, which wakes for it; a SET-only phase sends the replication stream in larger
+# pieces and a GET-only phase sends none): the rows `ours-plain-sg` and `ours-tls-sg` run the
+# client in redis-benchmark's shape (`ClusterBenchmark --commands set,get`: SET phase, GET
+# phase, combined as redis-benchmark combines them), and the paired rounds compare that.
 # Server columns, for every cluster row: srv_us/cmd is the CPU time of all six redis-servers
 # (/proc/PID/stat, 10 ms ticks) per command the primaries processed, and cmd/read the
 # primaries' commands per read (INFO stats total_commands_processed / total_reads_processed;
@@ -41,6 +47,8 @@
 #   PAIRS        cluster: after the table, this many rounds of ours-tls and rb-tls (one
 #                thread) side by side, in alternating order, with each round's ops/s ratio
 #                and their median: the machine's drift cancels out in adjacent runs  (default 0)
+#   PAIR_COMMANDS  the paired rounds' ClusterBenchmark --commands: set,get (redis-benchmark's
+#                shape) or mixed                                          (default set,get)
 #   ONE          0 to skip the one connection (section 1)                  (default 1)
 #   SKIP_BUILD   1: use the release binaries already built                (default 0)
 #   PIN          0 to skip taskset (server core 0, client core 1)         (default 1)
@@ -62,6 +70,7 @@ SKIP_BUILD="${SKIP_BUILD:-0}"
 REPEAT="${REPEAT:-1}"
 PAIRS="${PAIRS:-0}"
 ONE="${ONE:-1}"
+PAIR_COMMANDS="${PAIR_COMMANDS:-set,get}"
 PIN="${PIN:-1}"
 KEYS=100000
 CLUSTER="$repo/scripts/redis-cluster.sh"
@@ -182,6 +191,8 @@ for n in "${settings[@]}"; do
     ours ours-plain "$BASE_PORT" "$n"
     ours ours-tls "$TLS_BASE_PORT" "$n" --tls "$cluster_certs"
     ours ours-tls-nohold "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --tls-flush-hold 0
+    ours ours-plain-sg "$BASE_PORT" "$n" --commands set,get
+    ours ours-tls-sg "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --commands set,get
     rb_cluster rb-plain "$BASE_PORT" "$n" 1
     rb_cluster rb-tls "$TLS_BASE_PORT" "$n" 1 "${tls_rb[@]}"
     rb_cluster rb-tls-3t "$TLS_BASE_PORT" "$n" 0 "${tls_rb[@]}"
@@ -196,11 +207,11 @@ if (( PAIRS > 0 )); then
             log "cluster pairs, $n in flight, round $r"
             keep=${#rows[@]}
             if (( r % 2 )); then
-                ours "pair-ours/$r" "$TLS_BASE_PORT" "$n" --tls "$cluster_certs"
+                ours "pair-ours/$r" "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --commands "$PAIR_COMMANDS"
                 rb_cluster "pair-rb/$r" "$TLS_BASE_PORT" "$n" 1 "${tls_rb[@]}"
             else
                 rb_cluster "pair-rb/$r" "$TLS_BASE_PORT" "$n" 1 "${tls_rb[@]}"
-                ours "pair-ours/$r" "$TLS_BASE_PORT" "$n" --tls "$cluster_certs"
+                ours "pair-ours/$r" "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --commands "$PAIR_COMMANDS"
             fi
             rows=("${rows[@]:0:keep}")  # the pairs have their own lines below
             o="${ops_of[pair-ours/$r/$n]:--}" b="${ops_of[pair-rb/$r/$n]:--}"
@@ -226,7 +237,7 @@ printf '%-15s %-6s %9s %12s %11s %9s\n' client flight ops/s cpu_us/op srv_us/cmd
 for r in "${rows[@]}"; do printf '%s\n' "$r"; done
 echo
 if (( PAIRS > 0 )); then
-    echo "== Cluster client over TLS ÷ redis-benchmark --cluster --tls --threads 1, $PAIRS paired rounds =="
+    echo "== Cluster client over TLS (--commands $PAIR_COMMANDS) ÷ redis-benchmark --cluster --tls --threads 1 (-t set,get), $PAIRS paired rounds =="
     printf '%s\n' "${pair_lines[@]}"
     echo
 fi

@@ -48,6 +48,20 @@ public struct BenchmarkMeasurement {
         allocationsPerOp = b.allocations.flatMap { end in a.allocations.map { Double(end - $0) / ops } }
         errors = b.errors - a.errors
     }
+
+    /// Phases run one after another (redis-benchmark's `-t set,get`), combined as
+    /// redis-benchmark combines them: as if each phase had run the same number of operations,
+    /// so ops/s is their harmonic mean and the per-op figures their average.
+    public init(combining phases: [BenchmarkMeasurement]) {
+        precondition(!phases.isEmpty, "no phase measured")
+        let n = Double(phases.count)
+        opsPerSecond = n / phases.reduce(0) { $0 + 1 / $1.opsPerSecond }
+        userMicrosPerOp = phases.reduce(0) { $0 + $1.userMicrosPerOp } / n
+        systemMicrosPerOp = phases.reduce(0) { $0 + $1.systemMicrosPerOp } / n
+        allocationsPerOp = phases.allSatisfy { $0.allocationsPerOp != nil }
+            ? phases.reduce(0) { $0 + $1.allocationsPerOp! } / n : nil
+        errors = phases.reduce(0) { $0 + $1.errors }
+    }
 }
 
 /// `key:%012d`, written straight into the command like redis-benchmark's `-r` keys (it patches

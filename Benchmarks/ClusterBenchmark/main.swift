@@ -1,6 +1,7 @@
 // ClusterBenchmark: one RedisClusterClient on one loop against the local cluster, GET/SET
 // alternating over keys spread on every slot, N commands in flight (each reply issues the
-// next command, through the loop-local callback API).
+// next command, through the loop-local callback API). `--commands set,get` runs the commands
+// one after the other instead, as redis-benchmark's `-t set,get` does.
 //
 //   swift build -c release --product ClusterBenchmark
 //   LD_PRELOAD=libmalloccount.so .build/release/ClusterBenchmark --port 7000 --in-flight 50
@@ -13,6 +14,15 @@
 //   --seconds S         measured seconds (default 5)
 //   --keys N            key space (default 100000), keys `key:%012d`
 //   --value-size B      SET value size (default 32)
+//   --commands C        `mixed` (default): GET and SET alternate; or a comma-separated list of
+//                       `set` and `get`, each run on its own (warm-up and measured seconds each),
+//                       reported combined as redis-benchmark combines its tests: ops/s as if
+//                       each ran the same number of commands (harmonic mean), CPU per op
+//                       averaged over them. A SET-only phase batches the replication stream
+//                       that a mixed load sends in pieces, so the servers spend less per command.
+//   --lock-step         the N commands go out together and the next N when all have answered
+//                       (redis-benchmark's -P pipelines work so) instead of each reply issuing
+//                       the next command at once
 //   --busy-poll US      the loop's busy-poll window (default 0)
 //   --tls DIR           every node over TLS, trusting DIR/ca.crt, presenting DIR/client.crt
 //                       (a folder made by scripts/tls-certs.sh; Benchmarks/run-tls.sh)
@@ -42,6 +52,8 @@ struct Options {
     var seconds = 5.0
     var keys = 100_000
     var valueSize = 32
+    var phases: [Commands] = [.mixed]
+    var lockStep = false
     var busyPollMicroseconds = 0
     var tls: BenchmarkTLS?
     /// Nil: the client's default; 0: off.
@@ -59,19 +71,33 @@ struct Options {
             case "--seconds", "--duration": options.seconds = max(0.1, reader.number())
             case "--keys": options.keys = max(1, Int(reader.number()))
             case "--value-size": options.valueSize = max(1, Int(reader.number()))
+            case "--commands":
+                let list = reader.value()
+                let names = list.split(separator: ",")
+                let phases = names.compactMap { Commands(rawValue: $0.lowercased()) }
+                guard !names.isEmpty, phases.count == names.count else {
+                    reader.fail("--commands \(list): expected mixed, or a list of set and get")
+                }
+                options.phases = phases
+            case "--lock-step": options.lockStep = true
             case "--busy-poll": options.busyPollMicroseconds = Int(reader.number())
             case "--tls":
                 let dir = reader.value()
                 do { options.tls = try BenchmarkTLS(certificateDirectory: dir) } catch { reader.fail("TLS with \(dir): \(error)") }
             case "--tls-flush-hold": options.tlsFlushHoldMicroseconds = max(0, Int(reader.number()))
             case "-h", "--help":
-                print("usage: ClusterBenchmark [--host H] [--port P] [--in-flight N] [--warmup S] [--seconds S] [--keys N] [--value-size B] [--busy-poll US] [--tls DIR] [--tls-flush-hold US]")
+                print("usage: ClusterBenchmark [--host H] [--port P] [--in-flight N] [--warmup S] [--seconds S] [--keys N] [--value-size B] [--commands mixed|set,get] [--lock-step] [--busy-poll US] [--tls DIR] [--tls-flush-hold US]")
                 exit(0)
             default: reader.fail("unknown option \(flag)")
             }
         }
         return options
     }
+}
+
+/// What a run (or one phase of it) sends.
+enum Commands: String {
+    case mixed, set, get
 }
 
 /// Keeps `inFlight` commands outstanding from the client's loop. Loop-confined
@@ -86,6 +112,9 @@ final class Driver: LoopDriver, @unchecked Sendable {
     let client: RedisClusterClient
     let keyCount: Int
     let value: ByteBuffer
+    let commands: Commands
+    /// Zero: each reply issues the next command; otherwise the round size.
+    let lockStepRound: Int
     @exclusivity(unchecked) var ops: UInt64 = 0
     @exclusivity(unchecked) var errors: UInt64 = 0
     var firstError: String?
@@ -95,10 +124,12 @@ final class Driver: LoopDriver, @unchecked Sendable {
     @exclusivity(unchecked) private var nextIsSet = true
     @exclusivity(unchecked) private var onReply: ((Result<RESPValue, any Error>) -> Void)!
 
-    init(client: RedisClusterClient, keyCount: Int, value: ByteBuffer) {
+    init(client: RedisClusterClient, keyCount: Int, value: ByteBuffer, commands: Commands, lockStepRound: Int) {
         self.client = client
+        self.lockStepRound = lockStepRound
         self.keyCount = keyCount
         self.value = value
+        self.commands = commands
         onReply = { [unowned(unsafe) self] result in self.replied(result) }
     }
 
@@ -111,8 +142,14 @@ final class Driver: LoopDriver, @unchecked Sendable {
 
     private func issue() {
         let key = BenchmarkKey(index: random.next(below: keyCount))
-        let isSet = nextIsSet
-        nextIsSet = !isSet
+        let isSet: Bool
+        switch commands {
+        case .mixed:
+            isSet = nextIsSet
+            nextIsSet = !isSet
+        case .set: isSet = true
+        case .get: isSet = false
+        }
         outstanding += 1
         client.submit(isSet ? RedisCommand("SET", key, value) : RedisCommand("GET", key), onReply: onReply)
     }
@@ -128,7 +165,11 @@ final class Driver: LoopDriver, @unchecked Sendable {
             if outstanding == 0 { stopping.succeed() }
             return
         }
-        issue()
+        if lockStepRound == 0 {
+            issue()
+        } else if outstanding == 0 {
+            start(lockStepRound)
+        }
     }
 }
 
@@ -146,16 +187,24 @@ let ready = try loop.submit { client.connectOnLoop() }.wait()
 do { try ready.wait() } catch { fail("cannot connect to the cluster at \(options.host):\(options.port): \(error)") }
 
 let value = ByteBuffer(bytes: Array(repeating: UInt8(ascii: "v"), count: options.valueSize))
-let driver = try loop.submit {
-    let driver = Driver(client: client, keyCount: options.keys, value: value)
-    driver.start(options.inFlight)
-    return driver
-}.wait()
-let m: BenchmarkMeasurement
-switch try measure(driver, on: loop, warmup: options.warmup, duration: options.seconds) {
-case .success(let measurement): m = measurement
-case .failure(let failure): fail("\(failure)")
+var phases: [BenchmarkMeasurement] = []
+for commands in options.phases {
+    let driver = try loop.submit {
+        let driver = Driver(client: client, keyCount: options.keys, value: value, commands: commands,
+                            lockStepRound: options.lockStep ? options.inFlight : 0)
+        driver.start(options.inFlight)
+        return driver
+    }.wait()
+    switch try measure(driver, on: loop, warmup: options.warmup, duration: options.seconds) {
+    case .success(let measurement):
+        phases.append(measurement)
+        if options.phases.count > 1 {
+            print("\(commands.rawValue): ops/s=\(String(format: "%.0f", measurement.opsPerSecond)) cpu_us_per_op=\(String(format: "%.2f", measurement.cpuMicrosPerOp))")
+        }
+    case .failure(let failure): fail("\(commands.rawValue): \(failure)")
+    }
 }
+let m = BenchmarkMeasurement(combining: phases)
 func f(_ x: Double, _ d: Int) -> String { String(format: "%.\(d)f", x) }
 print("ops/s=\(f(m.opsPerSecond, 0)) cpu_us_per_op=\(f(m.cpuMicrosPerOp, 2)) user_us_per_op=\(f(m.userMicrosPerOp, 2)) "
       + "sys_us_per_op=\(f(m.systemMicrosPerOp, 2)) allocs_per_op=\(m.allocationsPerOp.map { f($0, 2) } ?? "n/a") errors=\(m.errors)")
