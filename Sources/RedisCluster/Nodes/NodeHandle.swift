@@ -13,8 +13,9 @@ final class NodeHandle {
         /// cause instead of being routed elsewhere like user commands.
         case connecting(Deque<PendingCommand>, probes: [Probe])
         case ready(any NodeConnection)
-        /// The last attempt failed or the connection was lost; not dialled again before `until`.
-        case down(until: Deadline, cause: NodeFailure.Cause)
+        /// The last attempt failed or the connection was lost; not dialled again before
+        /// `outage.until`, and `outage` says what a command for it meets meanwhile.
+        case down(NodeOutage)
         case closed
     }
 
