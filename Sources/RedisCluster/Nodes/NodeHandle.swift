@@ -14,8 +14,10 @@ final class NodeHandle {
         case connecting(Deque<PendingCommand>, probes: [Probe])
         case ready(any NodeConnection)
         /// The last attempt failed or the connection was lost; not dialled again before
-        /// `outage.until`, and `outage` says what a command for it meets meanwhile.
-        case down(NodeOutage)
+        /// `outage.until`, and `outage` says what a command for it meets meanwhile. Boxed: the
+        /// outage (causes, a refusal) is several times the size of the other cases, and a
+        /// node goes down rarely while every command reads this state.
+        indirect case down(NodeOutage)
         case closed
     }
 

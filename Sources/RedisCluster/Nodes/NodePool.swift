@@ -200,7 +200,7 @@ final class NodePool: NodeChannelDelegate {
         guard !queued.isEmpty else { return }
         switch outage.queued {
         case .fail(let kind): for pending in queued { refuse(pending, kind, on: endpoint) }
-        default: delegate?.nodePool(self, bounced: queued, from: endpoint, cause: outage.cause)
+        case .bounce, .dial: delegate?.nodePool(self, bounced: queued, from: endpoint, cause: outage.cause)
         }
     }
 
