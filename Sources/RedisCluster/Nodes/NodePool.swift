@@ -10,6 +10,7 @@ protocol NodePoolDelegate: AnyObject {
     func nodePool(_ pool: NodePool, redirected command: PendingCommand, by redirection: Redirection, from node: ClusterEndpoint)
     /// Commands that did not reach a node (it could not be dialled, or is in its backoff), or
     /// that it returned when its connection was lost (never sent, or read-only): route again.
+    /// Not those of a node that refused the credentials: they fail at once (`NodeOutage`).
     func nodePool(_ pool: NodePool, bounced commands: [PendingCommand], from node: ClusterEndpoint, cause: NodeFailure.Cause)
     /// A node's handshake completed.
     func nodePool(_ pool: NodePool, connected node: ClusterEndpoint)
@@ -23,7 +24,8 @@ protocol NodePoolDelegate: AnyObject {
 ///
 /// Connects and name lookups never block the loop, and a dead node only delays the commands
 /// routed to it: they wait in its own bounded queue while it is being dialled and bounce back
-/// to the coordinator (which waits for a new topology) when the dial fails.
+/// to the coordinator (which waits for a new topology) when the dial fails, or fail at once
+/// when the node refused the client's credentials (see `NodeOutage`).
 final class NodePool: NodeChannelDelegate {
     let loop: any EventLoop
     let connector: NodeConnector

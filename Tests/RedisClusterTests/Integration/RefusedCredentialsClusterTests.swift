@@ -31,19 +31,6 @@ final class RefusedCredentialsClusterTests: ClusterClientTestCase {
         return (client, shard.primary.endpoint, "{\(SlotKeys.tag(forSlot: slot))}:refused-credentials")
     }
 
-    /// The refusal, as a command for `node` must fail with it: typed, naming the node and the
-    /// server's reason, not executed. Not a timeout: it did not wait for its deadline.
-    func assertRefused(_ error: any Error, by node: ClusterEndpoint, file: StaticString = #filePath, line: UInt = #line) {
-        guard let error = error as? RedisError, case .handshakeFailed(_, let reply) = error.kind else {
-            return XCTFail("expected the refused handshake, got \(error)", file: file, line: line)
-        }
-        XCTAssertEqual(reply.code, "WRONGPASS", "\(error)", file: file, line: line)
-        XCTAssertEqual(error.node, node.description, "names the node", file: file, line: line)
-        XCTAssertEqual(error.command, "GET", file: file, line: line)
-        XCTAssertTrue(error.isSafeToRetry, "not sent", file: file, line: line)
-        XCTAssertTrue(error.description.contains("not executed"), error.description, file: file, line: line)
-    }
-
     func testCommandsForANodeThatRefusesTheCredentialsFailWithTheRefusalNotAtTheirDeadline() async throws {
         let (client, refusing, key) = try await connectRefusedElsewhere()
         let waitedBefore = await client.statistics().waited
@@ -61,7 +48,7 @@ final class RefusedCredentialsClusterTests: ClusterClientTestCase {
         XCTAssertEqual(failures.count, 20)
         for failure in failures {
             guard let failure else { XCTFail("the node refuses the credentials: nothing can succeed"); continue }
-            assertRefused(failure, by: refusing)
+            assertRefusedCredentials(failure, by: refusing)
         }
         let waitedAfter = await client.statistics().waited
         XCTAssertEqual(waitedAfter, waitedBefore, "none waited for the node or its replacement")
@@ -75,7 +62,7 @@ final class RefusedCredentialsClusterTests: ClusterClientTestCase {
             _ = try await client.send("GET", key)
             XCTFail("the node does not know the user yet")
         } catch {
-            assertRefused(error, by: refusing)
+            assertRefusedCredentials(error, by: refusing)
         }
         let admin = try await node(refusing.port)
         try await admin.send("ACL", "SETUSER", user, "on", ">\(password)", "~*", "&*", "+@all")
@@ -86,7 +73,7 @@ final class RefusedCredentialsClusterTests: ClusterClientTestCase {
                 do {
                     value = .some(try await client.send("GET", key, as: String?.self))
                 } catch {
-                    assertRefused(error, by: refusing)
+                    assertRefusedCredentials(error, by: refusing)
                     guard ContinuousClock.now < deadline else { break }
                     try await Task.sleep(for: .milliseconds(20))
                 }
