@@ -174,6 +174,9 @@ final class NodeChannelTests: XCTestCase {
         XCTAssertThrowsError(try h.reply("-WRONGPASS invalid username-password pair or user is disabled.\r\n"))
         guard case .handshakeFailed("HELLO", let reply)? = redisError(waiting)?.kind else { return XCTFail("\(String(describing: waiting.result))") }
         XCTAssertEqual(reply.code, "WRONGPASS")
+        XCTAssertTrue(redisError(waiting)!.isSafeToRetry, "it waited for the handshake: never sent")
+        XCTAssertTrue(redisError(waiting)!.description.hasPrefix("GET on "), "\(redisError(waiting)!)")
+        XCTAssertTrue(redisError(waiting)!.description.hasSuffix("; not executed"), "\(redisError(waiting)!)")
         XCTAssertFalse(h.channel.isActive)
         guard case .failure(let e)? = h.ready.futureResult.result, case .handshakeFailed? = (e as? RedisError)?.kind else {
             return XCTFail("ready must fail with the handshake error")

@@ -42,7 +42,7 @@ public struct RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         /// `CancellationError` instead.)
         case cancelled
         /// The connection handshake (`HELLO`, `AUTH`, `CLIENT SETNAME`, `READONLY`, `SELECT`)
-        /// was refused; `step` names the command.
+        /// was refused; `step` names the command. A command failing with this was not sent.
         case handshakeFailed(step: String, RESPServerError)
         /// The server sent bytes that are not valid RESP, or exceeded a decoder limit.
         case protocolError(String)
@@ -74,10 +74,12 @@ public struct RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         self.underlying = underlying
     }
 
-    /// Whether the command certainly did not run, so it can be sent again safely.
+    /// Whether the command certainly did not run, so it can be sent again safely. A refused
+    /// handshake counts: nothing was sent (though the same credentials are refused again).
     public var isSafeToRetry: Bool {
         switch kind {
-        case .connectionClosed(.notSent), .timeout(.notSent), .nodeUnresponsive(.notSent), .tooManyPendingCommands, .redirected:
+        case .connectionClosed(.notSent), .timeout(.notSent), .nodeUnresponsive(.notSent), .tooManyPendingCommands, .redirected,
+             .handshakeFailed:
             return true
         default:
             return false
@@ -96,7 +98,13 @@ public struct RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .nodeUnresponsive(.notSent): text = "\(subject): node unresponsive, connection closed before the command was sent (not executed)"
         case .nodeUnresponsive(.unknown): text = "\(subject): node unresponsive, connection closed after the command was sent; outcome unknown"
         case .cancelled: text = "\(subject): cancelled after the command was sent; outcome unknown (its reply is dropped)"
-        case .handshakeFailed(let step, let reply): text = "\(node): connection handshake failed at \(step): \(reply)"
+        case .handshakeFailed(let step, let reply):
+            // A command that waited for the handshake carries its error under its own name.
+            if let command, command != HandshakeStage.commandName {
+                text = "\(subject): connection handshake failed at \(step): \(reply); not executed"
+            } else {
+                text = "\(node): connection handshake failed at \(step): \(reply)"
+            }
         case .protocolError(let why): text = "\(node): protocol error: \(why)"
         case .redirected(let r): text = "\(subject): \(r)"
         case .redirectedInTransaction(let r): text = "\(subject): \(r) inside MULTI; the transaction was discarded (nothing in it ran)"

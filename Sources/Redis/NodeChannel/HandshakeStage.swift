@@ -12,6 +12,9 @@ public final class HandshakeStage: InboundOnlyStage {
     public typealias InboundIn = RESPValue
     public typealias OutboundIn = ByteBuffer
 
+    /// The `command` of the error a refused handshake closes the channel with.
+    public static let commandName = "handshake"
+
     private var machine: HandshakeStateMachine
     private var running = false
     private let node: String
@@ -74,7 +77,7 @@ public final class HandshakeStage: InboundOnlyStage {
     private func fail(_ kind: RedisError.Kind, context: Context) {
         running = false
         timer?.cancel()
-        context.fireError(RedisError(kind, node: node, command: "handshake"))
+        context.fireError(RedisError(kind, node: node, command: Self.commandName))
         context.close()
     }
 }

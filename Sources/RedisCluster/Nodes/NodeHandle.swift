@@ -13,8 +13,11 @@ final class NodeHandle {
         /// cause instead of being routed elsewhere like user commands.
         case connecting(Deque<PendingCommand>, probes: [Probe])
         case ready(any NodeConnection)
-        /// The last attempt failed or the connection was lost; not dialled again before `until`.
-        case down(until: Deadline, cause: NodeFailure.Cause)
+        /// The last attempt failed or the connection was lost; not dialled again before
+        /// `outage.until`, and `outage` says what a command for it meets meanwhile. Boxed: the
+        /// outage (causes, a refusal) is several times the size of the other cases, and a
+        /// node goes down rarely while every command reads this state.
+        indirect case down(NodeOutage)
         case closed
     }
 

@@ -10,6 +10,7 @@ protocol NodePoolDelegate: AnyObject {
     func nodePool(_ pool: NodePool, redirected command: PendingCommand, by redirection: Redirection, from node: ClusterEndpoint)
     /// Commands that did not reach a node (it could not be dialled, or is in its backoff), or
     /// that it returned when its connection was lost (never sent, or read-only): route again.
+    /// Not those of a node that refused the credentials: they fail at once (`NodeOutage`).
     func nodePool(_ pool: NodePool, bounced commands: [PendingCommand], from node: ClusterEndpoint, cause: NodeFailure.Cause)
     /// A node's handshake completed.
     func nodePool(_ pool: NodePool, connected node: ClusterEndpoint)
@@ -23,7 +24,8 @@ protocol NodePoolDelegate: AnyObject {
 ///
 /// Connects and name lookups never block the loop, and a dead node only delays the commands
 /// routed to it: they wait in its own bounded queue while it is being dialled and bounce back
-/// to the coordinator (which waits for a new topology) when the dial fails.
+/// to the coordinator (which waits for a new topology) when the dial fails, or fail at once
+/// when the node refused the client's credentials (see `NodeOutage`).
 final class NodePool: NodeChannelDelegate {
     let loop: any EventLoop
     let connector: NodeConnector
@@ -95,11 +97,11 @@ final class NodePool: NodeChannelDelegate {
             handle.state = .connecting(queue, probes: probes)
         case .idle:
             dial(handle, queue: [pending], probes: [])
-        case .down(let until, let cause):
-            if loop.now >= until {
-                dial(handle, queue: [pending], probes: [])
-            } else {
-                delegate?.nodePool(self, bounced: [pending], from: endpoint, cause: cause)
+        case .down(let outage):
+            switch outage.admit(now: loop.now) {
+            case .dial: dial(handle, queue: [pending], probes: [])
+            case .bounce: delegate?.nodePool(self, bounced: [pending], from: endpoint, cause: outage.cause)
+            case .fail(let kind): refuse(pending, kind, on: endpoint)
             }
         case .closed:
             if !closing, handles[endpoint] !== handle {
@@ -124,11 +126,11 @@ final class NodePool: NodeChannelDelegate {
             handle.state = .connecting(queue, probes: probes)
         case .idle:
             dial(handle, queue: [], probes: [probe])
-        case .down(let until, let cause):
-            if loop.now >= until {
+        case .down(let outage):
+            if loop.now >= outage.until {
                 dial(handle, queue: [], probes: [probe])
             } else {
-                completion(.failure(NodeFailure(endpoint: endpoint, cause: cause)))
+                completion(.failure(NodeFailure(endpoint: endpoint, cause: outage.cause)))
             }
         case .closed:
             completion(.failure(RedisClusterError(.clientClosed, command: command.name)))
@@ -159,7 +161,7 @@ final class NodePool: NodeChannelDelegate {
             case .success(let connection):
                 connected(handle, connection)
             case .failure(let error):
-                failed(handle, cause: NodePool.classify(error))
+                failed(handle, error: error)
             }
         }
     }
@@ -184,18 +186,31 @@ final class NodePool: NodeChannelDelegate {
         delegate?.nodePool(self, connected: handle.endpoint)
     }
 
-    private func failed(_ handle: NodeHandle, cause: NodeFailure.Cause) {
-        var bounced: [PendingCommand] = []
+    private func failed(_ handle: NodeHandle, error: any Error) {
+        var queued: [PendingCommand] = []
         var probes: [NodeHandle.Probe] = []
         if case .connecting(let queue, let waiting) = handle.state {
-            bounced = Array(queue)
+            queued = Array(queue)
             probes = waiting
         }
         let delay = handle.backoff.failed(random: Double.random(in: 0..<1))
-        handle.state = closing ? .closed : .down(until: loop.now + delay, cause: cause)
-        delegate?.nodePool(self, lost: handle.endpoint, cause: cause, retryIn: delay)
-        for probe in probes { probe.completion(.failure(NodeFailure(endpoint: handle.endpoint, cause: cause))) }
-        if !bounced.isEmpty { delegate?.nodePool(self, bounced: bounced, from: handle.endpoint, cause: cause) }
+        let outage = NodeOutage(dialError: error, until: loop.now + delay)
+        let endpoint = handle.endpoint
+        handle.state = closing ? .closed : .down(outage)
+        delegate?.nodePool(self, lost: endpoint, cause: outage.cause, retryIn: delay)
+        for probe in probes { probe.completion(.failure(NodeFailure(endpoint: endpoint, cause: outage.cause))) }
+        guard !queued.isEmpty else { return }
+        switch outage.queued {
+        case .fail(let kind): for pending in queued { refuse(pending, kind, on: endpoint) }
+        case .bounce, .dial: delegate?.nodePool(self, bounced: queued, from: endpoint, cause: outage.cause)
+        }
+    }
+
+    /// Fails a command the node will not take (it refused the client's credentials): at once,
+    /// not sent, rather than waiting for its deadline or being retried where it cannot succeed.
+    private func refuse(_ pending: consuming PendingCommand, _ kind: RedisError.Kind, on endpoint: ClusterEndpoint) {
+        let name = pending.command.name
+        pending.handler.complete(.failure(RedisError(kind, node: endpoint.description, command: name)))
     }
 
     private func connectionClosed(_ handle: NodeHandle) {
@@ -209,7 +224,7 @@ final class NodePool: NodeChannelDelegate {
         // failover, and the node (or its address) is back soon.
         let delay = handle.backoff.failed(random: Double.random(in: 0..<1))
         let cause = NodeFailure.Cause.unreachable("connection lost")
-        handle.state = .down(until: loop.now + delay, cause: cause)
+        handle.state = .down(NodeOutage(cause: cause, until: loop.now + delay))
         delegate?.nodePool(self, lost: handle.endpoint, cause: cause, retryIn: delay)
     }
 

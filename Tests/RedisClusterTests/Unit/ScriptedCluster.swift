@@ -67,6 +67,11 @@ final class ScriptedCluster: @unchecked Sendable {
     let topology: ClusterTopology
     private(set) var nodes: [ClusterEndpoint: ScriptedNode] = [:]
     var refused: Set<ClusterEndpoint> = []
+    /// Addresses whose handshake is refused with `WRONGPASS`, on the next turn of the loop (so
+    /// commands can queue behind the dial meanwhile).
+    var refusingCredentials: Set<ClusterEndpoint> = []
+    /// Connects attempted per address.
+    private(set) var dials: [ClusterEndpoint: Int] = [:]
 
     init() throws {
         let url = try XCTUnwrap(Bundle.module.resourceURL?.appendingPathComponent("Fixtures/cluster-shards-healthy.resp3"))
@@ -78,6 +83,15 @@ final class ScriptedCluster: @unchecked Sendable {
 
     var connector: NodeConnector {
         { [unowned self] address, _, delegate in
+            dials[address, default: 0] += 1
+            if refusingCredentials.contains(address) {
+                let promise = loop.makePromise(of: (any NodeConnection).self)
+                let reply = RESPServerError(code: "WRONGPASS", message: "invalid username-password pair or user is disabled.")
+                loop.execute {
+                    promise.fail(RedisError(.handshakeFailed(step: "HELLO", reply), node: address.description, command: HandshakeStage.commandName))
+                }
+                return promise.futureResult
+            }
             if refused.contains(address) {
                 return loop.makeFailedFuture(SocketError(kind: .connectionRefused, address: address.description))
             }
