@@ -168,6 +168,11 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
         switch handle.state {
         case .ready(let connection) where !connection.isClosing: break
         case .connecting: break
+        case .down(let outage):
+            // Say why there is none: a refused handshake fails as the node's other commands do.
+            if let refusal = outage.refusal { return failPinned(pending, node: handle.endpoint, refusal) }
+            return failPinned(pending, node: handle.endpoint, .connectionClosed(.notSent),
+                              underlying: "no open connection to the slot's primary (\(outage.cause))")
         default:
             return failPinned(pending, node: handle.endpoint, .connectionClosed(.notSent), underlying: "no open connection to the slot's primary")
         }

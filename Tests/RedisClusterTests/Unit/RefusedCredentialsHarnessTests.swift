@@ -79,6 +79,25 @@ final class RefusedCredentialsHarnessTests: XCTestCase {
         XCTAssertEqual(cluster.dials[refusing], dials + 2)
     }
 
+    /// `WAIT` for a slot whose primary refused the credentials (it goes only to an open
+    /// connection, so it cannot dial): it fails with the refusal, not "no open connection".
+    func testACommandForTheSlotsPrimaryConnectionFailsWithTheRefusal() throws {
+        let refusing = cluster.topology.shards[1].primary.endpoint
+        cluster.refusingCredentials.insert(refusing)
+        coordinator = cluster.readyCoordinator { $0.commandTimeout = .seconds(30) }
+        let slot = cluster.topology.shards[1].slots[0].lowerBound
+        coordinator.submit(PendingCommand(command: RedisCommand("WAIT", 1, 100), handler: .callback(on: cluster.loop) { [unowned self] in
+            results.append($0)
+        }), toPrimaryOf: slot)
+        cluster.loop.run()
+        guard case .failure(let error as RedisError)? = results.first, case .handshakeFailed(_, let reply) = error.kind else {
+            return XCTFail("expected the refused handshake, got \(results)")
+        }
+        XCTAssertEqual(reply.code, "WRONGPASS")
+        XCTAssertEqual(error.node, refusing.description)
+        XCTAssertEqual(error.command, "WAIT")
+    }
+
     /// A connected node loses its connection and refuses the credentials when dialled again
     /// (its user was changed). A command that waited for it meanwhile fails with the refusal as
     /// soon as it is known, not as a timeout at its deadline.
