@@ -294,12 +294,12 @@ public final class CommandCorrelator: ChannelStage {
             // RESP2 has no push type: pub/sub frames come as arrays, told apart by state.
             if !resp3, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
             if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
-            guard let entry = popOldest(context) else { return }
-            complete(entry, with: value, now: loop!.now)
+            guard !inFlight.isEmpty else { return outOfStep(context) }
+            complete(removeOldest(), with: value, now: loop!.now)
         case .redirect(let redirection, _):
             if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
-            guard let entry = popOldest(context) else { return }
-            redirect(entry, by: redirection)
+            guard !inFlight.isEmpty else { return outOfStep(context) }
+            redirect(removeOldest(), by: redirection)
         }
     }
 
@@ -373,14 +373,28 @@ public final class CommandCorrelator: ChannelStage {
     /// Removes the oldest command; a reply with none waiting means the stream is out of step.
     func popOldest(_ context: Context) -> Entry? {
         guard !inFlight.isEmpty else {
-            closeCause = RedisError(.unexpectedReply, node: node)
-            context.close()
+            outOfStep(context)
             return nil
         }
+        return removeOldest()
+    }
+
+    /// Removes the oldest command, which must exist. The reply path takes the entry from here
+    /// straight into `complete`/`redirect`: through `popOldest`'s `Entry?` the 176-byte entry
+    /// was copied six times per reply (callgrind: memmove calls), here once. It still leaves the
+    /// queue before its completion runs, since that may send (growing the ring) or close.
+    @inline(__always)
+    func removeOldest() -> Entry {
         let entry = inFlight.removeFirst()
         bytesInFlight -= entry.pending.command.bytes.readableBytes
         if entry.abandoned || entry.isInternal { uncounted -= 1 }
         return entry
+    }
+
+    /// A reply with no command waiting: the stream is out of step.
+    private func outOfStep(_ context: Context) {
+        closeCause = RedisError(.unexpectedReply, node: node)
+        context.close()
     }
 
     public func errorCaught(context: Context, error: any Error) {
