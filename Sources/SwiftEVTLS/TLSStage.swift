@@ -74,6 +74,12 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
     /// Without a flush hold: how each flush is cut into records.
     @exclusivity(unchecked) private var recordSplit = TLSRecordSplit()
     @exclusivity(unchecked) private var holdTimer: (any LoopTimer)?
+    /// `context.channel`, for the clock read of every held flush: through the context's checked
+    /// `unowned` channel and the loop existential that read cost an atomic retain and two
+    /// releases per command; through `_withUnsafeGuaranteedRef`, none. Set in `stageAdded`,
+    /// cleared in `stageRemoved`; read only by `flush`, which the pipeline calls in between,
+    /// i.e. while the channel, which owns the pipeline, is alive.
+    @exclusivity(unchecked) private var channel: Unmanaged<Channel>?
 
     /// A client: `serverName` is sent as SNI and verified in the server's certificate (an
     /// IP address is verified as one, and not sent). It overrides nothing in `context`: pass
@@ -151,7 +157,12 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
         context.fireInactive()
     }
 
+    public func stageAdded(context: Context) {
+        channel = Unmanaged.passUnretained(context.channel)
+    }
+
     public func stageRemoved(context: Context) {
+        channel = nil
         timer?.cancel()
         timer = nil
         stopHolding()
@@ -225,7 +236,8 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
 
     /// Asks the gate whether this flush waits for the peer's answer; arms its timer if told.
     private func holds(context: Context) -> Bool {
-        guard case .hold(let deadline) = flushGate!.flushWanted(now: context.eventLoop.now) else { return false }
+        let now = channel!._withUnsafeGuaranteedRef { $0.eventLoop.now }
+        guard case .hold(let deadline) = flushGate!.flushWanted(now: now) else { return false }
         // Usually already kept by the previous hold: assigning again is a retain and a release.
         if self.context !== context { self.context = context }
         if let deadline {
