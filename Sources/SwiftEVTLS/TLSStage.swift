@@ -42,18 +42,23 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
     /// The negotiated version ("TLSv1.3"), once the handshake is done.
     public private(set) var protocolVersion: String?
 
-    private var state = State.idle
-    private var session: TLSSession?
-    private var timer: (any LoopTimer)?
+    // Loop-confined, and no access to these overlaps a call that re-enters the stage: the
+    // in-place mutations (`pendingWrites.writeBuffer`, `session.read(into: &decrypted)`,
+    // `flushGate!.flushWanted`) call no other stage, and every `fireRead`/`writeAndFlush`
+    // takes its argument by value first. So the dynamic exclusivity checks are skipped: each
+    // is a thread-local lookup, and a command over TLS made 2.3 of them (callgrind).
+    @exclusivity(unchecked) private var state = State.idle
+    @exclusivity(unchecked) private var session: TLSSession?
+    @exclusivity(unchecked) private var timer: (any LoopTimer)?
     /// Plaintext written since the last flush (encrypted together at the flush).
-    private var pendingWrites = ByteBuffer()
-    private var pendingPromises: [EventLoopPromise<Void>] = []
-    private var decrypted = ByteBuffer(capacity: 16 * 1024)
+    @exclusivity(unchecked) private var pendingWrites = ByteBuffer()
+    @exclusivity(unchecked) private var pendingPromises: [EventLoopPromise<Void>] = []
+    @exclusivity(unchecked) private var decrypted = ByteBuffer(capacity: 16 * 1024)
     /// While inbound data is being handed on, flushes only mark `flushRequested`: the next stage
     /// typically writes and flushes once per reply it receives, and encrypting per flush would
     /// cost a record, a cipher call and a buffer per command. One flush after the batch instead.
-    private var delivering = false
-    private var flushRequested = false
+    @exclusivity(unchecked) private var delivering = false
+    @exclusivity(unchecked) private var flushRequested = false
     /// A flush outside a read waits for the end of the loop iteration (`flushAtIterationEnd`):
     /// a cluster client writes to this node from replies read on *other* connections, one
     /// flush per reply, and each would otherwise cost a record and a cipher call. Worse, Redis
@@ -61,14 +66,20 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
     /// per command also meant one record per reply to decrypt. Callgrind, cluster client over
     /// TLS at 200 in flight: SSL_write 0.79 -> 0.02 and SSL_read 0.82 -> 0.02 calls per command;
     /// 35.7k -> 8.6k instructions per command (plaintext: 7.5k).
-    private var iterationEndFlushQueued = false
+    @exclusivity(unchecked) private var iterationEndFlushQueued = false
     /// Kept while a flush is queued for the iteration end or held for an answer.
-    private var context: Context?
+    @exclusivity(unchecked) private var context: Context?
     /// Nil: flushes never wait for an answer (see `TLSFlushHold`).
-    private var flushGate: TLSFlushGate?
+    @exclusivity(unchecked) private var flushGate: TLSFlushGate?
     /// Without a flush hold: how each flush is cut into records.
-    private var recordSplit = TLSRecordSplit()
-    private var holdTimer: (any LoopTimer)?
+    @exclusivity(unchecked) private var recordSplit = TLSRecordSplit()
+    @exclusivity(unchecked) private var holdTimer: (any LoopTimer)?
+    /// `context.channel`, for the clock read of every held flush: through the context's checked
+    /// `unowned` channel and the loop existential that read cost an atomic retain and two
+    /// releases per command; through `_withUnsafeGuaranteedRef`, none. Set in `stageAdded`,
+    /// cleared in `stageRemoved`; read only by `flush`, which the pipeline calls in between,
+    /// i.e. while the channel, which owns the pipeline, is alive.
+    @exclusivity(unchecked) private var channel: Unmanaged<Channel>?
 
     /// A client: `serverName` is sent as SNI and verified in the server's certificate (an
     /// IP address is verified as one, and not sent). It overrides nothing in `context`: pass
@@ -146,7 +157,12 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
         context.fireInactive()
     }
 
+    public func stageAdded(context: Context) {
+        channel = Unmanaged.passUnretained(context.channel)
+    }
+
     public func stageRemoved(context: Context) {
+        channel = nil
         timer?.cancel()
         timer = nil
         stopHolding()
@@ -220,8 +236,10 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
 
     /// Asks the gate whether this flush waits for the peer's answer; arms its timer if told.
     private func holds(context: Context) -> Bool {
-        guard case .hold(let deadline) = flushGate!.flushWanted(now: context.eventLoop.now) else { return false }
-        self.context = context
+        let now = channel!._withUnsafeGuaranteedRef { $0.eventLoop.now }
+        guard case .hold(let deadline) = flushGate!.flushWanted(now: now) else { return false }
+        // Usually already kept by the previous hold: assigning again is a retain and a release.
+        if self.context !== context { self.context = context }
         if let deadline {
             if holdTimer == nil {
                 let loop = context.eventLoop

@@ -67,7 +67,7 @@ extension CommandCorrelator {
         if batch.failed { return true }
         switch reply {
         case .value(let value):
-            let (result, late) = answer(value, to: batch.commands[index], deadline: batch.deadline, now: loop!.now)
+            let (result, late) = answer(value, to: batch.commands[index], deadline: batch.deadline, now: now)
             batch.complete(index, result)
             if late { delegate?.nodeChannel(self, timedOut: 1) }
         case .redirect(let redirection, _):
