@@ -187,6 +187,7 @@ let ready = try loop.submit { client.connectOnLoop() }.wait()
 do { try ready.wait() } catch { fail("cannot connect to the cluster at \(options.host):\(options.port): \(error)") }
 
 let value = ByteBuffer(bytes: Array(repeating: UInt8(ascii: "v"), count: options.valueSize))
+func f(_ x: Double, _ d: Int) -> String { String(format: "%.\(d)f", x) }
 var phases: [BenchmarkMeasurement] = []
 for commands in options.phases {
     let driver = try loop.submit {
@@ -199,13 +200,12 @@ for commands in options.phases {
     case .success(let measurement):
         phases.append(measurement)
         if options.phases.count > 1 {
-            print("\(commands.rawValue): ops/s=\(String(format: "%.0f", measurement.opsPerSecond)) cpu_us_per_op=\(String(format: "%.2f", measurement.cpuMicrosPerOp))")
+            print("\(commands.rawValue): ops/s=\(f(measurement.opsPerSecond, 0)) cpu_us_per_op=\(f(measurement.cpuMicrosPerOp, 2))")
         }
     case .failure(let failure): fail("\(commands.rawValue): \(failure)")
     }
 }
 let m = BenchmarkMeasurement(combining: phases)
-func f(_ x: Double, _ d: Int) -> String { String(format: "%.\(d)f", x) }
 print("ops/s=\(f(m.opsPerSecond, 0)) cpu_us_per_op=\(f(m.cpuMicrosPerOp, 2)) user_us_per_op=\(f(m.userMicrosPerOp, 2)) "
       + "sys_us_per_op=\(f(m.systemMicrosPerOp, 2)) allocs_per_op=\(m.allocationsPerOp.map { f($0, 2) } ?? "n/a") errors=\(m.errors)")
 try? loop.submit { client.closeOnLoop() }.wait().wait()

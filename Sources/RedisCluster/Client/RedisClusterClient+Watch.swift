@@ -45,8 +45,9 @@ extension RedisClusterClient {
         var redirections: [Redirection] = []
         var target: ClusterEndpoint?
         var notSent = 0
+        func withinBudget() -> Bool { notSent + policy.budgetUsed(by: redirections) <= configuration.maxRedirections }
         while true {
-            guard notSent + policy.budgetUsed(by: redirections) <= configuration.maxRedirections else {
+            guard withinBudget() else {
                 throw RedisClusterError(.tooManyRedirections(limit: configuration.maxRedirections), command: "WATCH", redirections: redirections)
             }
             let endpoint = try await watchNode(target, slot: slot)
@@ -75,7 +76,7 @@ extension RedisClusterClient {
             case .notSent(let error):
                 // The server drops a transaction whose connection closed before EXEC.
                 notSent += 1
-                guard notSent + policy.budgetUsed(by: redirections) <= configuration.maxRedirections else { throw error }
+                guard withinBudget() else { throw error }
                 target = nil
             case .notExecuted(let redirection):
                 redirections.append(redirection)
