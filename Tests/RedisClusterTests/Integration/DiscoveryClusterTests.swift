@@ -80,34 +80,19 @@ final class DiscoveryClusterTests: ClusterClientTestCase {
     /// A seed's own credentials override the common node configuration for that node only:
     /// here the common ones are refused, so the seed works and every other node is refused.
     func testASeedsCredentialsOverrideTheNodeConfigurationForThatNodeOnly() async throws {
-        let ports = try mainPorts()
-        var config = configuration(ports: [])
-        // The local cluster's default user takes any password (`nopass`); user "nobody" does not exist.
-        config.seeds = [.init(host: "127.0.0.1", port: ports[0], username: "default", password: "any")]
-        config.node.username = "nobody"
-        config.node.password = "wrong"
-        // Long: a command for a node that refuses the credentials fails with the refusal at once
-        // (see RefusedCredentialsClusterTests).
-        config.commandTimeout = .seconds(30)
-        let client = makeClient(config)
-        try await client.connect()
-        let topologyMaybe = await client.topology()
-        let topology = try XCTUnwrap(topologyMaybe)
-        let seedSlot = try XCTUnwrap(topology.shards.first { $0.primary.endpoint.port == ports[0] }?.slots.first?.lowerBound)
-        let otherShard = try XCTUnwrap(topology.shards.first { $0.primary.endpoint.port != ports[0] })
-        let otherSlot = try XCTUnwrap(otherShard.slots.first?.lowerBound)
-
-        let onSeed = "{\(SlotKeys.tag(forSlot: seedSlot))}:seed-credentials"
+        // User "nobody" exists on no node.
+        let (client, onSeed, other, onOther) = try await connectWithSeedCredentials(otherNodes: "nobody", password: "wrong",
+                                                                                    keysNamed: "seed-credentials")
         try await client.send("SET", onSeed, "ok")
         let value = try await client.send("GET", onSeed, as: String?.self)
         XCTAssertEqual(value, "ok", "the seed took its own credentials")
         try await client.send("DEL", onSeed)
         do {
-            try await client.send("GET", "{\(SlotKeys.tag(forSlot: otherSlot))}:seed-credentials")
+            try await client.send("GET", onOther)
             XCTFail("another node should refuse the common credentials")
         } catch {
             XCTAssertTrue("\(error)".contains("WRONGPASS"), "\(error)")
-            XCTAssertTrue("\(error)".contains("\(otherShard.primary.endpoint.port)"), "names the node: \(error)")
+            XCTAssertTrue("\(error)".contains("\(other.port)"), "names the node: \(error)")
         }
     }
 

@@ -12,27 +12,8 @@ final class RefusedCredentialsClusterTests: ClusterClientTestCase {
     let user = "swiftev-late-user"
     let password = "late-pw"
 
-    /// Connected through a seed that takes its own credentials; the other nodes get `user`.
-    func connectRefusedElsewhere() async throws -> (RedisClusterClient, refusing: ClusterEndpoint, key: String) {
-        let ports = try mainPorts()
-        var config = configuration(ports: [])
-        // The local cluster's default user takes any password (`nopass`).
-        config.seeds = [.init(host: "127.0.0.1", port: ports[0], username: "default", password: "any")]
-        config.node.username = user
-        config.node.password = password
-        // Far beyond anything the test waits: a command that failed did not wait for it.
-        config.commandTimeout = .seconds(30)
-        let client = makeClient(config)
-        try await client.connect()
-        let maybeTopology = await client.topology()
-        let topology = try XCTUnwrap(maybeTopology)
-        let shard = try XCTUnwrap(topology.shards.first { $0.primary.endpoint.port != ports[0] })
-        let slot = try XCTUnwrap(shard.slots.first?.lowerBound)
-        return (client, shard.primary.endpoint, "{\(SlotKeys.tag(forSlot: slot))}:refused-credentials")
-    }
-
     func testCommandsForANodeThatRefusesTheCredentialsFailWithTheRefusalNotAtTheirDeadline() async throws {
-        let (client, refusing, key) = try await connectRefusedElsewhere()
+        let (client, _, refusing, key) = try await connectWithSeedCredentials(otherNodes: user, password: password, keysNamed: "refused-credentials")
         let waitedBefore = await client.statistics().waited
         // Many at once: those meeting a dial in progress queue behind it and fail with it too.
         let failures = await withTaskGroup(of: (any Error)?.self) { group in
@@ -57,7 +38,7 @@ final class RefusedCredentialsClusterTests: ClusterClientTestCase {
     /// The user is created on the refusing node (`ACL SETUSER`): after its reconnect backoff
     /// the node is dialled again and serves. Until then each command fails with the refusal.
     func testOnceTheNodeAcceptsTheCredentialsItsCommandsGoThrough() async throws {
-        let (client, refusing, key) = try await connectRefusedElsewhere()
+        let (client, _, refusing, key) = try await connectWithSeedCredentials(otherNodes: user, password: password, keysNamed: "refused-credentials")
         do {
             _ = try await client.send("GET", key)
             XCTFail("the node does not know the user yet")

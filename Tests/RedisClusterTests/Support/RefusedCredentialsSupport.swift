@@ -17,3 +17,29 @@ extension XCTestCase {
         XCTAssertTrue(error.description.contains("not executed"), error.description, file: file, line: line)
     }
 }
+
+extension ClusterClientTestCase {
+    /// A connected client whose seed (the main cluster's first node) takes its own credentials,
+    /// the local cluster's `default` user (`nopass`: any password), while every other node gets
+    /// `user`/`password`, which they refuse unless a test creates that user. `commandTimeout` is
+    /// far beyond anything a test waits: a command that failed did not wait for it. Returns a
+    /// key (named `name`) served by the seed, and one served by another primary, `refusing`.
+    func connectWithSeedCredentials(otherNodes user: String, password: String, keysNamed name: String) async throws
+        -> (client: RedisClusterClient, seedKey: String, refusing: ClusterEndpoint, refusedKey: String) {
+        let ports = try mainPorts()
+        var config = configuration(ports: [])
+        config.seeds = [.init(host: "127.0.0.1", port: ports[0], username: "default", password: "any")]
+        config.node.username = user
+        config.node.password = password
+        config.commandTimeout = .seconds(30)
+        let client = makeClient(config)
+        try await client.connect()
+        let maybeTopology = await client.topology()
+        let topology = try XCTUnwrap(maybeTopology)
+        let seedSlot = try XCTUnwrap(topology.shards.first { $0.primary.endpoint.port == ports[0] }?.slots.first?.lowerBound)
+        let other = try XCTUnwrap(topology.shards.first { $0.primary.endpoint.port != ports[0] })
+        let otherSlot = try XCTUnwrap(other.slots.first?.lowerBound)
+        return (client, "{\(SlotKeys.tag(forSlot: seedSlot))}:\(name)", other.primary.endpoint,
+                "{\(SlotKeys.tag(forSlot: otherSlot))}:\(name)")
+    }
+}
