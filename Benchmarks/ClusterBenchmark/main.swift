@@ -24,6 +24,12 @@
 //                       (redis-benchmark's -P pipelines work so) instead of each reply issuing
 //                       the next command at once
 //   --busy-poll US      the loop's busy-poll window (default 0)
+//   --per-primary       redis-benchmark --cluster's shape (`-c 3 -P ceil(N/3)`, `-c 1 -P 1` at
+//                       N=1, as Benchmarks/run-tls.sh runs it): the N commands in one group per
+//                       primary (slots 0-5460, 5461-10922, 10923-16383: redis-cluster.sh's
+//                       layout; only the first at N=1), each group's keys from its primary's
+//                       slots, each group lock-step (its next round when all of it has answered),
+//                       as each of redis-benchmark's clients sends its keys to one primary
 //   --tls DIR           every node over TLS, trusting DIR/ca.crt, presenting DIR/client.crt
 //                       (a folder made by scripts/tls-certs.sh; Benchmarks/run-tls.sh)
 //   --tls-flush-hold US the node connections' TLSFlushHold maximum wait in µs; 0 turns the hold
@@ -55,6 +61,7 @@ struct Options {
     var phases: [Commands] = [.mixed]
     var lockStep = false
     var busyPollMicroseconds = 0
+    var perPrimary = false
     var tls: BenchmarkTLS?
     /// Nil: the client's default; 0: off.
     var tlsFlushHoldMicroseconds: Int?
@@ -81,12 +88,13 @@ struct Options {
                 options.phases = phases
             case "--lock-step": options.lockStep = true
             case "--busy-poll": options.busyPollMicroseconds = Int(reader.number())
+            case "--per-primary": options.perPrimary = true
             case "--tls":
                 let dir = reader.value()
                 do { options.tls = try BenchmarkTLS(certificateDirectory: dir) } catch { reader.fail("TLS with \(dir): \(error)") }
             case "--tls-flush-hold": options.tlsFlushHoldMicroseconds = max(0, Int(reader.number()))
             case "-h", "--help":
-                print("usage: ClusterBenchmark [--host H] [--port P] [--in-flight N] [--warmup S] [--seconds S] [--keys N] [--value-size B] [--commands mixed|set,get] [--lock-step] [--busy-poll US] [--tls DIR] [--tls-flush-hold US]")
+                print("usage: ClusterBenchmark [--host H] [--port P] [--in-flight N] [--warmup S] [--seconds S] [--keys N] [--value-size B] [--commands mixed|set,get] [--lock-step] [--busy-poll US] [--per-primary] [--tls DIR] [--tls-flush-hold US]")
                 exit(0)
             default: reader.fail("unknown option \(flag)")
             }
@@ -111,6 +119,8 @@ enum Commands: String {
 final class Driver: LoopDriver, @unchecked Sendable {
     let client: RedisClusterClient
     let keyCount: Int
+    /// `--per-primary`: the key indices to draw from; empty: every index below `keyCount`.
+    let keyIndices: [Int]
     let value: ByteBuffer
     let commands: Commands
     /// Zero: each reply issues the next command; otherwise the round size.
@@ -124,10 +134,11 @@ final class Driver: LoopDriver, @unchecked Sendable {
     @exclusivity(unchecked) private var nextIsSet = true
     @exclusivity(unchecked) private var onReply: ((Result<RESPValue, any Error>) -> Void)!
 
-    init(client: RedisClusterClient, keyCount: Int, value: ByteBuffer, commands: Commands, lockStepRound: Int) {
+    init(client: RedisClusterClient, keyCount: Int, keyIndices: [Int], value: ByteBuffer, commands: Commands, lockStepRound: Int) {
         self.client = client
         self.lockStepRound = lockStepRound
-        self.keyCount = keyCount
+        self.keyCount = keyIndices.isEmpty ? keyCount : keyIndices.count
+        self.keyIndices = keyIndices
         self.value = value
         self.commands = commands
         onReply = { [unowned(unsafe) self] result in self.replied(result) }
@@ -141,7 +152,8 @@ final class Driver: LoopDriver, @unchecked Sendable {
     }
 
     private func issue() {
-        let key = BenchmarkKey(index: random.next(below: keyCount))
+        let drawn = random.next(below: keyCount)
+        let key = BenchmarkKey(index: keyIndices.isEmpty ? drawn : keyIndices[drawn])
         let isSet: Bool
         switch commands {
         case .mixed:
@@ -186,15 +198,65 @@ let client = RedisClusterClient(configuration: configuration, eventLoop: loop)
 let ready = try loop.submit { client.connectOnLoop() }.wait()
 do { try ready.wait() } catch { fail("cannot connect to the cluster at \(options.host):\(options.port): \(error)") }
 
+/// `count` key indices whose keys hash to `slots` (`--per-primary`).
+func keyIndices(count: Int, slots: ClosedRange<Int>) -> [Int] {
+    var indices: [Int] = []
+    var encoded = ByteBuffer()
+    var index = 0
+    while indices.count < count {
+        encoded.clear()
+        BenchmarkKey(index: index).writeRESPBulk(into: &encoded)
+        // `$<length>\r\n<key>\r\n`: the key is what lies between the first CRLF and the last.
+        let bytes = encoded.readableBytesArray
+        let start = bytes.firstIndex(of: UInt8(ascii: "\n"))! + 1
+        if slots.contains(HashSlot.slot(forKey: bytes[start..<(bytes.count - 2)])) { indices.append(index) }
+        index += 1
+    }
+    return indices
+}
+
+/// A driver per group of commands (one, unless `--per-primary`), measured as one.
+final class Drivers: LoopDriver, @unchecked Sendable {
+    // @unchecked: like Driver, created and read only on the client's loop.
+    let drivers: [Driver]
+    init(_ drivers: [Driver]) { self.drivers = drivers }
+    var ops: UInt64 { drivers.reduce(0) { $0 + $1.ops } }
+    var errors: UInt64 { drivers.reduce(0) { $0 + $1.errors } }
+    var firstError: String? { drivers.lazy.compactMap(\.firstError).first }
+
+    func stop(_ promise: EventLoopPromise<Void>) {
+        var left = drivers.count
+        for driver in drivers {
+            let stopped = loop.makePromise(of: Void.self)
+            stopped.futureResult.whenComplete { _ in
+                left -= 1
+                if left == 0 { promise.succeed() }
+            }
+            driver.stop(stopped)
+        }
+    }
+}
+
+/// The groups of commands: (keys, commands in flight, lock-step round or 0).
+let groups: [(keys: [Int], inFlight: Int, round: Int)] = {
+    guard options.perPrimary else {
+        return [([], options.inFlight, options.lockStep ? options.inFlight : 0)]
+    }
+    let primaries = [0...5460, 5461...10922, 10923...16383].prefix(options.inFlight == 1 ? 1 : 3)
+    let each = (options.inFlight + primaries.count - 1) / primaries.count
+    return primaries.map { (keyIndices(count: options.keys / primaries.count, slots: $0), each, each) }
+}()
 let value = ByteBuffer(bytes: Array(repeating: UInt8(ascii: "v"), count: options.valueSize))
 func f(_ x: Double, _ d: Int) -> String { String(format: "%.\(d)f", x) }
 var phases: [BenchmarkMeasurement] = []
 for commands in options.phases {
     let driver = try loop.submit {
-        let driver = Driver(client: client, keyCount: options.keys, value: value, commands: commands,
-                            lockStepRound: options.lockStep ? options.inFlight : 0)
-        driver.start(options.inFlight)
-        return driver
+        Drivers(groups.map { group in
+            let driver = Driver(client: client, keyCount: options.keys, keyIndices: group.keys, value: value,
+                                commands: commands, lockStepRound: group.round)
+            driver.start(group.inFlight)
+            return driver
+        })
     }.wait()
     switch try measure(driver, on: loop, warmup: options.warmup, duration: options.seconds) {
     case .success(let measurement):
