@@ -40,7 +40,7 @@ extension CommandCorrelator {
         batchRepliesOwed += batch.count - 1
         batchRepliesPending += batch.count - 1
         context.write(joined)
-        context.flush()
+        flushNow(context)
     }
 
     private static func allPlain(_ batch: CommandBatch) -> Bool {

@@ -20,14 +20,15 @@ import SwiftEV
 ///   redirects and re-sends. One timer serves the whole connection, armed for the earliest one.
 ///   A connection whose oldest written command is `unresponsiveGrace` past its deadline is
 ///   closed with `nodeUnresponsive`: a hung node does not look healthy forever.
-/// - Keeps the server busy while many commands are in flight: once the commands written in one
-///   loop iteration reach a third of the bytes in flight, they are sent at once instead of at
-///   the end of the iteration (`Channel.deferredFlushLimit`).
+/// - Flushes once per loop iteration, at its end (`EventLoop.flushAtIterationEnd`), not once
+///   per command. Keeps the server busy while many commands are in flight: once the commands
+///   written since the last flush reach a third of the bytes in flight, they are sent at once
+///   (`Channel.deferredFlushLimit`).
 /// - When the connection is lost, commands never written are returned to the delegate (or fail
 ///   as `.notSent`); written ones fail with an unknown outcome, unless read-only (returned).
 ///   "Written" is judged conservatively, so stages that merge or split writes between here and
 ///   the socket (TLS) never turn "maybe ran" into "never sent": see `wasMaybeSent`.
-public final class CommandCorrelator: ChannelStage {
+public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
     public typealias InboundIn = NodeReply
     public typealias InboundOut = Never
     public typealias OutboundIn = ByteBuffer
@@ -117,6 +118,11 @@ public final class CommandCorrelator: ChannelStage {
     var armedAt: Deadline?
     /// Bytes of the commands in `inFlight`, for the early-flush limit.
     @exclusivity(unchecked) var bytesInFlight = 0
+    /// Bytes written since the last flush, and the early-flush limit they are held against
+    /// (`flushSoon`); whether an iteration-end flush is queued.
+    @exclusivity(unchecked) var unflushedBytes = 0
+    @exclusivity(unchecked) var flushLimit = Int.max
+    @exclusivity(unchecked) var flushQueued = false
     /// Below this many bytes written in one iteration, a flush always waits for the end of the
     /// iteration (see `RedisConnectionConfiguration.earlyFlushThreshold`).
     let earlyFlushThreshold: Int
@@ -171,14 +177,14 @@ public final class CommandCorrelator: ChannelStage {
     public func send(batch: [PendingCommand]) {
         var wrote = false
         for pending in batch { wrote = enqueue(pending) || wrote }
-        if wrote { context?.flush() }
+        if wrote, let context { flushNow(context) }
     }
 
     /// Writes the command if the connection is ready, holds it if not, or fails it (closed, too
     /// many pending, cancelled). Returns whether it was written, i.e. a flush is due. Consumes
     /// `pending`, so it moves into the queue entry without a copy. With `flush`, a written
-    /// command is flushed here, through the context already in hand: a `context?.flush()` after
-    /// the call re-reads the optional context and retains it again (an atomic pair per command).
+    /// command is flushed by the end of the loop iteration (`flushSoon`), through the context
+    /// already in hand: re-reading the optional context after the call retained it again.
     @discardableResult
     private func enqueue(_ pending: consuming PendingCommand, flush: Bool = false) -> Bool {
         guard !closed, let context else {
@@ -212,12 +218,42 @@ public final class CommandCorrelator: ChannelStage {
             return false
         }
         if pending.asking { writeAsking(deadline: deadline, context: context) }
-        let bytes = pending.command.bytes
-        let ticket = beginWrite(bytes, context: context)
+        let ticket = beginWrite(pending.command.bytes, context: context)
+        // Written before it is queued, straight from the command: a copy of the buffer kept
+        // for a write after the move into the queue cost an atomic retain and release. Nothing
+        // can fail the queue in between: a write without a flush never reaches the socket.
+        context.write(pending.command.bytes)
         inFlight.append(Entry(pending, deadline: deadline, ticket: ticket, id: id, role: role, confirmationsLeft: confirmations,
                               inTransaction: inTransaction))
-        if flush { context.writeAndFlush(bytes) } else { context.write(bytes) }
+        if flush { flushSoon(context) }
         return true
+    }
+
+    /// Flushes once per loop iteration instead of once per command: the flush of a command
+    /// goes through every outbound stage (TLS only marks it for the iteration end anyway), and
+    /// a connection sends several commands per iteration while many are in flight. At the
+    /// early-flush limit (see `beginWrite`) the commands go out at once, as a flush per command
+    /// did. A command sent outside a read still leaves in the iteration it was sent in.
+    private func flushSoon(_ context: Context) {
+        if unflushedBytes >= flushLimit {
+            flushNow(context)
+        } else if !flushQueued {
+            // Set first: a loop without iterations (the embedded test loop) flushes at once.
+            flushQueued = true
+            context.eventLoop.flushAtIterationEnd(self)
+        }
+    }
+
+    /// The iteration-end flush that `flushSoon` asked for.
+    public func flushAtIterationEnd() {
+        flushQueued = false
+        guard unflushedBytes > 0, let context else { return }
+        flushNow(context)
+    }
+
+    func flushNow(_ context: Context) {
+        unflushedBytes = 0
+        context.flush()
     }
 
     /// Writes a command that was held for the handshake.
@@ -243,7 +279,9 @@ public final class CommandCorrelator: ChannelStage {
     /// a later write, however the stages in between merge or split it (see `wasMaybeSent`).
     func beginWrite(_ bytes: ByteBuffer, context: Context) -> UInt64 {
         bytesInFlight += bytes.readableBytes
+        unflushedBytes += bytes.readableBytes
         let limit = max(earlyFlushThreshold, bytesInFlight / 3)
+        flushLimit = limit
         return channel!._withUnsafeGuaranteedRef { channel in
             channel.deferredFlushLimit = limit
             return channel.outboundWritesQueued
@@ -280,7 +318,7 @@ public final class CommandCorrelator: ChannelStage {
         readyPromise?.succeed(info)
         // Oldest first; a completion cannot run in between (nothing is answered here).
         while !waiting.isEmpty { write(waiting.removeFirst(), context: context) }
-        context.flush()
+        flushNow(context)
     }
 
     public func channelRead(context: Context, data: NodeReply) {
