@@ -1,7 +1,7 @@
 import RESP
 import SwiftEV
 
-/// Stage 4, the last of a node channel: matches replies to commands in FIFO order.
+/// Stage 3, the last of a node channel: matches replies to commands in FIFO order.
 ///
 /// - Commands wait (unsent) until the handshake reports `RedisNodeEvent.ready`, then go out in
 ///   order; the number pending is bounded (`maxPending`; timed-out and cancelled commands whose
@@ -29,7 +29,7 @@ import SwiftEV
 ///   "Written" is judged conservatively, so stages that merge or split writes between here and
 ///   the socket (TLS) never turn "maybe ran" into "never sent": see `wasMaybeSent`.
 public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
-    public typealias InboundIn = NodeReply
+    public typealias InboundIn = RESPValue
     public typealias InboundOut = Never
     public typealias OutboundIn = ByteBuffer
 
@@ -69,6 +69,9 @@ public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
 
     /// `host:port`.
     public let node: String
+    /// The host this channel is connected to: a redirect with an empty host (Redis 7's unknown
+    /// endpoint) means this host.
+    let currentHost: String
     public let maxPending: Int
     public let timeout: TimeAmount
     /// How far past its deadline the oldest written command may go unanswered before the
@@ -136,15 +139,17 @@ public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
 
     /// - Parameters:
     ///   - node: `host:port`, for errors.
+    ///   - currentHost: the host connected to, for redirects that name none; nil: `node`'s.
     ///   - timeout: a command's deadline is now + this when it is first queued (unless it has one).
     ///   - maxPending: commands waiting or in flight at most; more fail with `tooManyPendingCommands`.
     ///   - waitsForHandshake: hold commands until `RedisNodeEvent.ready` (true when a `HandshakeStage` precedes).
     ///   - ready: completed with the server info when commands may flow, or failed with why not.
     ///   - unresponsiveGrace: see `unresponsiveGrace`; nil means `timeout`.
-    public init(node: String, timeout: TimeAmount, maxPending: Int = 100_000, waitsForHandshake: Bool = true,
+    public init(node: String, currentHost: String? = nil, timeout: TimeAmount, maxPending: Int = 100_000, waitsForHandshake: Bool = true,
                 ready: EventLoopPromise<RedisServerInfo>? = nil, unresponsiveGrace: TimeAmount? = nil,
                 earlyFlushThreshold: Int = RedisConnectionConfiguration.defaultEarlyFlushThreshold) {
         self.node = node
+        self.currentHost = currentHost ?? node.lastIndex(of: ":").map { String(node[..<$0]) } ?? node
         self.earlyFlushThreshold = max(1, earlyFlushThreshold)
         self.timeout = timeout
         self.maxPending = maxPending
@@ -321,28 +326,43 @@ public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
         flushNow(context)
     }
 
-    public func channelRead(context: Context, data: NodeReply) {
+    /// Sorts each reply into a push frame, a redirect or retry signal (`Redirection`), or the
+    /// answer to the oldest command. Done here, not in a stage of its own before this one: the
+    /// hop between two stages, and the `NodeReply` wrapping the reply for it, cost about as
+    /// much per command as the rest of this method (callgrind).
+    public func channelRead(context: Context, data: RESPValue) {
         switch data {
-        case .push(let value):
-            if let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
-            onPush?(value)
-        case .value(let value):
-            // RESP2 has no push type: pub/sub frames come as arrays, told apart by state. Only an
-            // array is asked: an initializer takes its argument owned, so asking every reply
-            // copied it (an atomic retain and release per command).
-            if !resp3, case .array = value, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
-            if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
-            guard !inFlight.isEmpty else { return outOfStep(context) }
-            complete(removeOldest(), with: value, now: now)
-        case .redirect(let redirection, _):
-            if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
+        case .push:
+            if let frame = PubSubFrame(data), takePubSubFrame(frame, data) { return }
+            onPush?(data)
+        case .simpleError(let text), .bulkError(let text):
+            // Only an error reply can be a signal; an empty host in one means this host.
+            guard let redirection = Redirection(errorText: String(buffer: text), currentHost: currentHost) else {
+                return take(data, context: context)
+            }
+            if batchesInFlight > 0, takeBatchReply(.redirect(redirection), context: context) { return }
             guard !inFlight.isEmpty else { return outOfStep(context) }
             redirect(removeOldest(), by: redirection)
+        default:
+            take(data, context: context)
         }
     }
 
+    /// A reply that is neither a push frame nor a signal.
+    @inline(__always)
+    private func take(_ value: RESPValue, context: Context) {
+        // RESP2 has no push type: pub/sub frames come as arrays, told apart by state. Only an
+        // array is asked: an initializer takes its argument owned, so asking every reply
+        // copied it (an atomic retain and release per command).
+        if !resp3, case .array = value, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
+        if batchesInFlight > 0, takeBatchReply(.value(value), context: context) { return }
+        guard !inFlight.isEmpty else { return outOfStep(context) }
+        complete(removeOldest(), with: value, now: now)
+    }
+
     private func complete(_ entry: borrowing Entry, with value: RESPValue, now: Deadline) {
-        confirmations.removeAll()
+        // Usually empty: emptying it anyway stored a new array and released the old one.
+        if !confirmations.isEmpty { confirmations.removeAll() }
         var abortedBy: Redirection?
         switch entry.role {
         case .exec where entry.inTransaction:
@@ -355,6 +375,11 @@ public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
             break
         }
         if entry.abandoned || entry.isInternal { return }
+        // The usual reply: in time, not an error, no transaction aborted. Answered without
+        // `answer`'s result-and-flag tuple, which went through memory.
+        if abortedBy == nil, now < entry.deadline, !Self.mayBeServerError(value) {
+            return entry.pending.handler.complete(.success(value))
+        }
         let (result, late) = answer(value, to: entry.pending.command, deadline: entry.deadline, now: now)
         if let abortedBy, !late {
             entry.pending.handler.complete(.failure(RedisError(.redirectedInTransaction(abortedBy), node: node, command: entry.pending.command.name)))
@@ -373,19 +398,24 @@ public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
     func answer(_ value: RESPValue, to command: RedisCommand, deadline: Deadline,
                 now: Deadline) -> (result: Result<RESPValue, any Error>, late: Bool) {
         if deadline <= now { return (.failure(RedisError(.timeout(.unknown), node: node, command: command.name)), true) }
-        // Only an error can make one: an initializer takes its argument owned, so asking it of
-        // every reply copied the value (an atomic retain and release per command).
-        switch value {
-        case .simpleError, .bulkError, .attribute:
-            if let error = RESPServerError(value) { return (.failure(RedisError(.server(error), node: node, command: command.name)), false) }
-        default:
-            break
+        if Self.mayBeServerError(value), let error = RESPServerError(value) {
+            return (.failure(RedisError(.server(error), node: node, command: command.name)), false)
         }
         return (.success(value), false)
     }
 
+    /// Whether `RESPServerError(value)` may find an error. Asked first: an initializer takes its
+    /// argument owned, so asking it of every reply copied the value (an atomic retain and release).
+    @inline(__always)
+    static func mayBeServerError(_ value: RESPValue) -> Bool {
+        switch value {
+        case .simpleError, .bulkError, .attribute: return true
+        default: return false
+        }
+    }
+
     private func redirect(_ entry: borrowing Entry, by redirection: Redirection) {
-        confirmations.removeAll()
+        if !confirmations.isEmpty { confirmations.removeAll() }
         if entry.isInternal { return }
         if entry.inTransaction {
             // The server discards the transaction; moving this one command elsewhere would run

@@ -115,13 +115,13 @@ public struct ReplyHandler: @unchecked Sendable {
     public func complete(_ result: Result<RESPValue, any Error>) {
         switch kind {
         case .callback:
-            let loop = callbackLoop!
-            if loop.inEventLoop {
+            // Asked in place: a copy of the loop (to a local) cost a retain and a release.
+            if callbackLoop!.inEventLoop {
                 callback!(result)
             } else {
                 let confined = LoopConfinedCallback(callback!)
                 // False only when the caller's loop has shut down: nobody is left to tell.
-                _ = loop.tryExecute { confined.callback(result) }
+                _ = callbackLoop!.tryExecute { confined.callback(result) }
             }
         case .promise:
             promise!.completeWith(result)
