@@ -84,4 +84,22 @@ final class CorrelatorQueueTests: XCTestCase {
         XCTAssertEqual(returned.redirections, [.tryAgain("slot busy")])
         XCTAssertEqual(returned.deadline, deadline)
     }
+
+    /// The correlator sorts replies itself (no stage of its own does): an error reply that is a
+    /// redirect goes to the delegate, its empty host read as the host connected to ("test" for
+    /// node "test:1"); any other error reply is the command's server error.
+    func testSortsRedirectsFromServerErrors() throws {
+        let h = NodeHarness(handshake: false)
+        h.correlator.send(PendingCommand(command: RedisCommand("GET", "k"), handler: .discard))
+        try h.reply("-MOVED 3999 :6380\r\n")
+        XCTAssertEqual(h.delegate.redirected.first?.1, .moved(slot: 3999, host: "test", port: 6380))
+
+        let failed = h.send(RedisCommand("GET", "k"))
+        try h.reply("-MOVEDX 3999 :6380\r\n")
+        XCTAssertThrowsError(try XCTUnwrap(failed.result).get()) { error in
+            guard case .server(let reply)? = (error as? RedisError)?.kind else { return XCTFail("\(error)") }
+            XCTAssertEqual(reply.code, "MOVEDX")
+        }
+        XCTAssertEqual(h.delegate.redirected.count, 1)
+    }
 }

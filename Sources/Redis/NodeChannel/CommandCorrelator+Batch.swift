@@ -40,7 +40,7 @@ extension CommandCorrelator {
         batchRepliesOwed += batch.count - 1
         batchRepliesPending += batch.count - 1
         context.write(joined)
-        context.flush()
+        flushNow(context)
     }
 
     private static func allPlain(_ batch: CommandBatch) -> Bool {
@@ -70,14 +70,12 @@ extension CommandCorrelator {
             let (result, late) = answer(value, to: batch.commands[index], deadline: batch.deadline, now: now)
             batch.complete(index, result)
             if late { delegate?.nodeChannel(self, timedOut: 1) }
-        case .redirect(let redirection, _):
+        case .redirect(let redirection):
             if let delegate {
                 delegate.nodeChannel(self, redirected: batch.pending(index), by: redirection)
             } else {
                 batch.complete(index, .failure(RedisError(.redirected(redirection), node: node, command: batch.commands[index].name)))
             }
-        case .push:
-            break
         }
         return true
     }

@@ -1,7 +1,7 @@
 import RESP
 import SwiftEV
 
-/// Stage 4, the last of a node channel: matches replies to commands in FIFO order.
+/// Stage 3, the last of a node channel: matches replies to commands in FIFO order.
 ///
 /// - Commands wait (unsent) until the handshake reports `RedisNodeEvent.ready`, then go out in
 ///   order; the number pending is bounded (`maxPending`; timed-out and cancelled commands whose
@@ -20,15 +20,16 @@ import SwiftEV
 ///   redirects and re-sends. One timer serves the whole connection, armed for the earliest one.
 ///   A connection whose oldest written command is `unresponsiveGrace` past its deadline is
 ///   closed with `nodeUnresponsive`: a hung node does not look healthy forever.
-/// - Keeps the server busy while many commands are in flight: once the commands written in one
-///   loop iteration reach a third of the bytes in flight, they are sent at once instead of at
-///   the end of the iteration (`Channel.deferredFlushLimit`).
+/// - Flushes once per loop iteration, at its end (`EventLoop.flushAtIterationEnd`), not once
+///   per command. Keeps the server busy while many commands are in flight: once the commands
+///   written since the last flush reach a third of the bytes in flight, they are sent at once
+///   (`Channel.deferredFlushLimit`).
 /// - When the connection is lost, commands never written are returned to the delegate (or fail
 ///   as `.notSent`); written ones fail with an unknown outcome, unless read-only (returned).
 ///   "Written" is judged conservatively, so stages that merge or split writes between here and
 ///   the socket (TLS) never turn "maybe ran" into "never sent": see `wasMaybeSent`.
-public final class CommandCorrelator: ChannelStage {
-    public typealias InboundIn = NodeReply
+public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
+    public typealias InboundIn = RESPValue
     public typealias InboundOut = Never
     public typealias OutboundIn = ByteBuffer
 
@@ -68,6 +69,9 @@ public final class CommandCorrelator: ChannelStage {
 
     /// `host:port`.
     public let node: String
+    /// The host this channel is connected to: a redirect with an empty host (Redis 7's unknown
+    /// endpoint) means this host.
+    let currentHost: String
     public let maxPending: Int
     public let timeout: TimeAmount
     /// How far past its deadline the oldest written command may go unanswered before the
@@ -117,6 +121,11 @@ public final class CommandCorrelator: ChannelStage {
     var armedAt: Deadline?
     /// Bytes of the commands in `inFlight`, for the early-flush limit.
     @exclusivity(unchecked) var bytesInFlight = 0
+    /// Bytes written since the last flush, and the early-flush limit they are held against
+    /// (`flushSoon`); whether an iteration-end flush is queued.
+    @exclusivity(unchecked) var unflushedBytes = 0
+    @exclusivity(unchecked) var flushLimit = Int.max
+    @exclusivity(unchecked) var flushQueued = false
     /// Below this many bytes written in one iteration, a flush always waits for the end of the
     /// iteration (see `RedisConnectionConfiguration.earlyFlushThreshold`).
     let earlyFlushThreshold: Int
@@ -130,15 +139,17 @@ public final class CommandCorrelator: ChannelStage {
 
     /// - Parameters:
     ///   - node: `host:port`, for errors.
+    ///   - currentHost: the host connected to, for redirects that name none; nil: `node`'s.
     ///   - timeout: a command's deadline is now + this when it is first queued (unless it has one).
     ///   - maxPending: commands waiting or in flight at most; more fail with `tooManyPendingCommands`.
     ///   - waitsForHandshake: hold commands until `RedisNodeEvent.ready` (true when a `HandshakeStage` precedes).
     ///   - ready: completed with the server info when commands may flow, or failed with why not.
     ///   - unresponsiveGrace: see `unresponsiveGrace`; nil means `timeout`.
-    public init(node: String, timeout: TimeAmount, maxPending: Int = 100_000, waitsForHandshake: Bool = true,
+    public init(node: String, currentHost: String? = nil, timeout: TimeAmount, maxPending: Int = 100_000, waitsForHandshake: Bool = true,
                 ready: EventLoopPromise<RedisServerInfo>? = nil, unresponsiveGrace: TimeAmount? = nil,
                 earlyFlushThreshold: Int = RedisConnectionConfiguration.defaultEarlyFlushThreshold) {
         self.node = node
+        self.currentHost = currentHost ?? node.lastIndex(of: ":").map { String(node[..<$0]) } ?? node
         self.earlyFlushThreshold = max(1, earlyFlushThreshold)
         self.timeout = timeout
         self.maxPending = maxPending
@@ -171,14 +182,14 @@ public final class CommandCorrelator: ChannelStage {
     public func send(batch: [PendingCommand]) {
         var wrote = false
         for pending in batch { wrote = enqueue(pending) || wrote }
-        if wrote { context?.flush() }
+        if wrote, let context { flushNow(context) }
     }
 
     /// Writes the command if the connection is ready, holds it if not, or fails it (closed, too
     /// many pending, cancelled). Returns whether it was written, i.e. a flush is due. Consumes
     /// `pending`, so it moves into the queue entry without a copy. With `flush`, a written
-    /// command is flushed here, through the context already in hand: a `context?.flush()` after
-    /// the call re-reads the optional context and retains it again (an atomic pair per command).
+    /// command is flushed by the end of the loop iteration (`flushSoon`), through the context
+    /// already in hand: re-reading the optional context after the call retained it again.
     @discardableResult
     private func enqueue(_ pending: consuming PendingCommand, flush: Bool = false) -> Bool {
         guard !closed, let context else {
@@ -212,12 +223,42 @@ public final class CommandCorrelator: ChannelStage {
             return false
         }
         if pending.asking { writeAsking(deadline: deadline, context: context) }
-        let bytes = pending.command.bytes
-        let ticket = beginWrite(bytes, context: context)
+        let ticket = beginWrite(pending.command.bytes, context: context)
+        // Written before it is queued, straight from the command: a copy of the buffer kept
+        // for a write after the move into the queue cost an atomic retain and release. Nothing
+        // can fail the queue in between: a write without a flush never reaches the socket.
+        context.write(pending.command.bytes)
         inFlight.append(Entry(pending, deadline: deadline, ticket: ticket, id: id, role: role, confirmationsLeft: confirmations,
                               inTransaction: inTransaction))
-        if flush { context.writeAndFlush(bytes) } else { context.write(bytes) }
+        if flush { flushSoon(context) }
         return true
+    }
+
+    /// Flushes once per loop iteration instead of once per command: the flush of a command
+    /// goes through every outbound stage (TLS only marks it for the iteration end anyway), and
+    /// a connection sends several commands per iteration while many are in flight. At the
+    /// early-flush limit (see `beginWrite`) the commands go out at once, as a flush per command
+    /// did. A command sent outside a read still leaves in the iteration it was sent in.
+    private func flushSoon(_ context: Context) {
+        if unflushedBytes >= flushLimit {
+            flushNow(context)
+        } else if !flushQueued {
+            // Set first: a loop without iterations (the embedded test loop) flushes at once.
+            flushQueued = true
+            context.eventLoop.flushAtIterationEnd(self)
+        }
+    }
+
+    /// The iteration-end flush that `flushSoon` asked for.
+    public func flushAtIterationEnd() {
+        flushQueued = false
+        guard unflushedBytes > 0, let context else { return }
+        flushNow(context)
+    }
+
+    func flushNow(_ context: Context) {
+        unflushedBytes = 0
+        context.flush()
     }
 
     /// Writes a command that was held for the handshake.
@@ -243,7 +284,9 @@ public final class CommandCorrelator: ChannelStage {
     /// a later write, however the stages in between merge or split it (see `wasMaybeSent`).
     func beginWrite(_ bytes: ByteBuffer, context: Context) -> UInt64 {
         bytesInFlight += bytes.readableBytes
+        unflushedBytes += bytes.readableBytes
         let limit = max(earlyFlushThreshold, bytesInFlight / 3)
+        flushLimit = limit
         return channel!._withUnsafeGuaranteedRef { channel in
             channel.deferredFlushLimit = limit
             return channel.outboundWritesQueued
@@ -280,31 +323,46 @@ public final class CommandCorrelator: ChannelStage {
         readyPromise?.succeed(info)
         // Oldest first; a completion cannot run in between (nothing is answered here).
         while !waiting.isEmpty { write(waiting.removeFirst(), context: context) }
-        context.flush()
+        flushNow(context)
     }
 
-    public func channelRead(context: Context, data: NodeReply) {
+    /// Sorts each reply into a push frame, a redirect or retry signal (`Redirection`), or the
+    /// answer to the oldest command. Done here, not in a stage of its own before this one: the
+    /// hop between two stages, and the `NodeReply` wrapping the reply for it, cost about as
+    /// much per command as the rest of this method (callgrind).
+    public func channelRead(context: Context, data: RESPValue) {
         switch data {
-        case .push(let value):
-            if let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
-            onPush?(value)
-        case .value(let value):
-            // RESP2 has no push type: pub/sub frames come as arrays, told apart by state. Only an
-            // array is asked: an initializer takes its argument owned, so asking every reply
-            // copied it (an atomic retain and release per command).
-            if !resp3, case .array = value, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
-            if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
-            guard !inFlight.isEmpty else { return outOfStep(context) }
-            complete(removeOldest(), with: value, now: now)
-        case .redirect(let redirection, _):
-            if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
+        case .push:
+            if let frame = PubSubFrame(data), takePubSubFrame(frame, data) { return }
+            onPush?(data)
+        case .simpleError(let text), .bulkError(let text):
+            // Only an error reply can be a signal; an empty host in one means this host.
+            guard let redirection = Redirection(errorText: String(buffer: text), currentHost: currentHost) else {
+                return take(data, context: context)
+            }
+            if batchesInFlight > 0, takeBatchReply(.redirect(redirection), context: context) { return }
             guard !inFlight.isEmpty else { return outOfStep(context) }
             redirect(removeOldest(), by: redirection)
+        default:
+            take(data, context: context)
         }
     }
 
+    /// A reply that is neither a push frame nor a signal.
+    @inline(__always)
+    private func take(_ value: RESPValue, context: Context) {
+        // RESP2 has no push type: pub/sub frames come as arrays, told apart by state. Only an
+        // array is asked: an initializer takes its argument owned, so asking every reply
+        // copied it (an atomic retain and release per command).
+        if !resp3, case .array = value, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
+        if batchesInFlight > 0, takeBatchReply(.value(value), context: context) { return }
+        guard !inFlight.isEmpty else { return outOfStep(context) }
+        complete(removeOldest(), with: value, now: now)
+    }
+
     private func complete(_ entry: borrowing Entry, with value: RESPValue, now: Deadline) {
-        confirmations.removeAll()
+        // Usually empty: emptying it anyway stored a new array and released the old one.
+        if !confirmations.isEmpty { confirmations.removeAll() }
         var abortedBy: Redirection?
         switch entry.role {
         case .exec where entry.inTransaction:
@@ -317,6 +375,11 @@ public final class CommandCorrelator: ChannelStage {
             break
         }
         if entry.abandoned || entry.isInternal { return }
+        // The usual reply: in time, not an error, no transaction aborted. Answered without
+        // `answer`'s result-and-flag tuple, which went through memory.
+        if abortedBy == nil, now < entry.deadline, !Self.mayBeServerError(value) {
+            return entry.pending.handler.complete(.success(value))
+        }
         let (result, late) = answer(value, to: entry.pending.command, deadline: entry.deadline, now: now)
         if let abortedBy, !late {
             entry.pending.handler.complete(.failure(RedisError(.redirectedInTransaction(abortedBy), node: node, command: entry.pending.command.name)))
@@ -335,19 +398,24 @@ public final class CommandCorrelator: ChannelStage {
     func answer(_ value: RESPValue, to command: RedisCommand, deadline: Deadline,
                 now: Deadline) -> (result: Result<RESPValue, any Error>, late: Bool) {
         if deadline <= now { return (.failure(RedisError(.timeout(.unknown), node: node, command: command.name)), true) }
-        // Only an error can make one: an initializer takes its argument owned, so asking it of
-        // every reply copied the value (an atomic retain and release per command).
-        switch value {
-        case .simpleError, .bulkError, .attribute:
-            if let error = RESPServerError(value) { return (.failure(RedisError(.server(error), node: node, command: command.name)), false) }
-        default:
-            break
+        if Self.mayBeServerError(value), let error = RESPServerError(value) {
+            return (.failure(RedisError(.server(error), node: node, command: command.name)), false)
         }
         return (.success(value), false)
     }
 
+    /// Whether `RESPServerError(value)` may find an error. Asked first: an initializer takes its
+    /// argument owned, so asking it of every reply copied the value (an atomic retain and release).
+    @inline(__always)
+    static func mayBeServerError(_ value: RESPValue) -> Bool {
+        switch value {
+        case .simpleError, .bulkError, .attribute: return true
+        default: return false
+        }
+    }
+
     private func redirect(_ entry: borrowing Entry, by redirection: Redirection) {
-        confirmations.removeAll()
+        if !confirmations.isEmpty { confirmations.removeAll() }
         if entry.isInternal { return }
         if entry.inTransaction {
             // The server discards the transaction; moving this one command elsewhere would run

@@ -145,9 +145,14 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
     /// Routes a new command. Its deadline starts now unless it has one.
     func submit(_ pending: consuming PendingCommand) {
         if pending.deadline == nil {
-            // A blocking command's deadline comes after its own timeout.
-            let extra = BlockingCommand.extraTime(for: pending.command) ?? .zero
-            pending.deadline = loop.now + configuration.commandTimeout + extra
+            // A blocking command's deadline comes after its own timeout. Added only then: a
+            // `Deadline` sum is a call (SwiftEV's, not inlined), and so is `TimeAmount.zero`.
+            let deadline = loop.now + configuration.commandTimeout
+            if let extra = BlockingCommand.extraTime(for: pending.command) {
+                pending.deadline = deadline + extra
+            } else {
+                pending.deadline = deadline
+            }
         }
         route(pending)
     }

@@ -6,6 +6,9 @@ import SwiftEV
 /// what a real cluster cannot on demand (a node that redirects to itself, a clock to advance).
 protocol NodeConnection: AnyObject, Sendable {
     func send(_ pending: consuming PendingCommand)
+    /// `send`, for a caller on the connection's loop (the pool, loop-confined): without the
+    /// public entry point's check of the thread, a call to the loop per command.
+    func sendOnLoop(_ pending: consuming PendingCommand)
     func send(batch: [PendingCommand])
     /// Commands answered into one collector: one queue entry and one write where possible.
     func send(_ batch: CommandBatch)
@@ -19,12 +22,15 @@ protocol NodeConnection: AnyObject, Sendable {
 }
 
 extension NodeConnection {
+    func sendOnLoop(_ pending: consuming PendingCommand) { send(pending) }
+
     /// Command by command, for connections without a batch form of their own.
     func send(_ batch: CommandBatch) { send(batch: batch.pendingCommands) }
 }
 
 extension RedisConnection: NodeConnection {
     var isClosing: Bool { channel.isClosed }
+    func sendOnLoop(_ pending: consuming PendingCommand) { correlator.send(pending) }
 }
 
 /// Opens a connection to `address` whose correlator reports to `delegate`. Runs on the loop.

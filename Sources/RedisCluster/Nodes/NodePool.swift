@@ -84,7 +84,7 @@ final class NodePool: NodeChannelDelegate {
                 connectionClosed(handle)
                 return send(pending, via: handle)
             }
-            connection.send(pending)
+            connection.sendOnLoop(pending)
         case .connecting(var queue, let probes):
             guard queue.count < handle.configuration.maxPendingCommands else {
                 let name = pending.command.name
