@@ -85,9 +85,9 @@ final class CorrelatorQueueTests: XCTestCase {
         XCTAssertEqual(returned.deadline, deadline)
     }
 
-    /// The correlator sorts replies itself (no stage of its own does): an error reply that is a
-    /// redirect goes to the delegate, its empty host read as the host connected to ("test" for
-    /// node "test:1"); any other error reply is the command's server error.
+    /// An error reply that is a redirect goes to the delegate, its empty host read as the host
+    /// connected to (the RedirectStage's "test"); any other error reply, even one that starts
+    /// like a redirect, is the command's server error.
     func testSortsRedirectsFromServerErrors() throws {
         let h = NodeHarness(handshake: false)
         h.correlator.send(PendingCommand(command: RedisCommand("GET", "k"), handler: .discard))

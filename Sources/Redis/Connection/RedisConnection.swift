@@ -3,7 +3,7 @@ import SwiftEV
 import SwiftEVTLS
 
 /// A connection to one Redis node: a channel whose pipeline is
-/// `RESPDecodingStage → HandshakeStage → CommandCorrelator`, with a
+/// `RESPDecodingStage → HandshakeStage → RedirectStage → CommandCorrelator`, with a
 /// `TLSStage` in front when `configuration.tls` is set.
 ///
 /// Two ways to use it:
@@ -87,7 +87,7 @@ public final class RedisConnection: RedisCommandSending, RedisLoopLocalSending, 
         let node = Redirection.format(host, port)
         let ready = loop.makePromise(of: RedisServerInfo.self)
         let correlator = CommandCorrelator(
-            node: node, currentHost: host, timeout: configuration.commandTimeout,
+            node: node, timeout: configuration.commandTimeout,
             maxPending: configuration.maxPendingCommands, waitsForHandshake: true, ready: ready,
             unresponsiveGrace: configuration.unresponsiveNodeGrace,
             earlyFlushThreshold: configuration.earlyFlushThreshold
@@ -104,6 +104,7 @@ public final class RedisConnection: RedisCommandSending, RedisLoopLocalSending, 
             (tls.map { pipeline.adding($0) } ?? pipeline)
                 .adding(RESPDecodingStage(limits: configuration.decoderLimits, node: node))
                 .adding(HandshakeStage(configuration.handshake, node: node, timeout: configuration.commandTimeout))
+                .adding(RedirectStage(currentHost: host))
                 .adding(correlator)
         }
         let opened = connected.flatMap { channel in

@@ -53,6 +53,8 @@ extension CommandCorrelator {
     /// Gives `reply` to the batch at the head of the queue; false when the head is not a batch.
     /// The batch's state is settled before any command is answered: an answer may send more.
     func takeBatchReply(_ reply: NodeReply, context: Context) -> Bool {
+        // Push frames are out of band: never a batch's reply.
+        if case .push = reply { return false }
         guard !inFlight.isEmpty, inFlight[0].pending.handler.kind == .batch else { return false }
         let batch = unsafeDowncast(inFlight[0].pending.handler.target.unsafelyUnwrapped, to: CommandBatch.self)
         let index = batch.answered
@@ -76,6 +78,8 @@ extension CommandCorrelator {
             } else {
                 batch.complete(index, .failure(RedisError(.redirected(redirection), node: node, command: batch.commands[index].name)))
             }
+        case .push:
+            break
         }
         return true
     }

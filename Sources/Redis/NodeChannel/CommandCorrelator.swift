@@ -1,7 +1,7 @@
 import RESP
 import SwiftEV
 
-/// Stage 3, the last of a node channel: matches replies to commands in FIFO order.
+/// Stage 4, the last of a node channel: matches replies to commands in FIFO order.
 ///
 /// - Commands wait (unsent) until the handshake reports `RedisNodeEvent.ready`, then go out in
 ///   order; the number pending is bounded (`maxPending`; timed-out and cancelled commands whose
@@ -29,7 +29,7 @@ import SwiftEV
 ///   "Written" is judged conservatively, so stages that merge or split writes between here and
 ///   the socket (TLS) never turn "maybe ran" into "never sent": see `wasMaybeSent`.
 public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
-    public typealias InboundIn = RESPValue
+    public typealias InboundIn = NodeReply
     public typealias InboundOut = Never
     public typealias OutboundIn = ByteBuffer
 
@@ -69,9 +69,6 @@ public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
 
     /// `host:port`.
     public let node: String
-    /// The host this channel is connected to: a redirect with an empty host (Redis 7's unknown
-    /// endpoint) means this host.
-    let currentHost: String
     public let maxPending: Int
     public let timeout: TimeAmount
     /// How far past its deadline the oldest written command may go unanswered before the
@@ -139,17 +136,15 @@ public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
 
     /// - Parameters:
     ///   - node: `host:port`, for errors.
-    ///   - currentHost: the host connected to, for redirects that name none; nil: `node`'s.
     ///   - timeout: a command's deadline is now + this when it is first queued (unless it has one).
     ///   - maxPending: commands waiting or in flight at most; more fail with `tooManyPendingCommands`.
     ///   - waitsForHandshake: hold commands until `RedisNodeEvent.ready` (true when a `HandshakeStage` precedes).
     ///   - ready: completed with the server info when commands may flow, or failed with why not.
     ///   - unresponsiveGrace: see `unresponsiveGrace`; nil means `timeout`.
-    public init(node: String, currentHost: String? = nil, timeout: TimeAmount, maxPending: Int = 100_000, waitsForHandshake: Bool = true,
+    public init(node: String, timeout: TimeAmount, maxPending: Int = 100_000, waitsForHandshake: Bool = true,
                 ready: EventLoopPromise<RedisServerInfo>? = nil, unresponsiveGrace: TimeAmount? = nil,
                 earlyFlushThreshold: Int = RedisConnectionConfiguration.defaultEarlyFlushThreshold) {
         self.node = node
-        self.currentHost = currentHost ?? node.lastIndex(of: ":").map { String(node[..<$0]) } ?? node
         self.earlyFlushThreshold = max(1, earlyFlushThreshold)
         self.timeout = timeout
         self.maxPending = maxPending
@@ -326,25 +321,17 @@ public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
         flushNow(context)
     }
 
-    /// Sorts each reply into a push frame, a redirect or retry signal (`Redirection`), or the
-    /// answer to the oldest command. Done here, not in a stage of its own before this one: the
-    /// hop between two stages, and the `NodeReply` wrapping the reply for it, cost about as
-    /// much per command as the rest of this method (callgrind).
-    public func channelRead(context: Context, data: RESPValue) {
+    public func channelRead(context: Context, data: NodeReply) {
         switch data {
-        case .push:
-            if let frame = PubSubFrame(data), takePubSubFrame(frame, data) { return }
-            onPush?(data)
-        case .simpleError(let text), .bulkError(let text):
-            // Only an error reply can be a signal; an empty host in one means this host.
-            guard let redirection = Redirection(errorText: String(buffer: text), currentHost: currentHost) else {
-                return take(data, context: context)
-            }
-            if batchesInFlight > 0, takeBatchReply(.redirect(redirection), context: context) { return }
+        case .value(let value):
+            take(value, context: context)
+        case .redirect(let redirection):
+            if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
             guard !inFlight.isEmpty else { return outOfStep(context) }
             redirect(removeOldest(), by: redirection)
-        default:
-            take(data, context: context)
+        case .push(let value):
+            if let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
+            onPush?(value)
         }
     }
 

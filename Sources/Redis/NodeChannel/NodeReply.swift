@@ -1,8 +1,9 @@
 import RESP
 
-/// A reply as `CommandCorrelator.takeBatchReply` takes it: an answer, or a redirect or retry
-/// signal instead of one (push frames never reach a batch).
-enum NodeReply {
+/// What reaches the command correlator: a reply to the oldest command, a redirect signal
+/// instead of one, or an out-of-band RESP3 push frame.
+public enum NodeReply: Sendable {
     case value(RESPValue)
     case redirect(Redirection)
+    case push(RESPValue)
 }

@@ -163,6 +163,7 @@ final class ThroughputRedisIntegrationTests: RedisIntegrationTestCase {
                     .adding(RESPDecodingStage(node: node))
                     .adding(probe)
                     .adding(HandshakeStage(configuration.handshake, node: node, timeout: configuration.commandTimeout))
+                    .adding(RedirectStage(currentHost: host))
                     .adding(correlator)
             }
             return connected.flatMap { channel in

@@ -23,7 +23,7 @@ final class RecordingDelegate: NodeChannelDelegate {
 }
 
 /// A node pipeline on the in-memory harness. With `handshake: true` it is the real
-/// `RESPDecodingStage → HandshakeStage → CommandCorrelator` (RESP3 once
+/// `RESPDecodingStage → HandshakeStage → RedirectStage → CommandCorrelator` (RESP3 once
 /// `handshake()` ran); without, there is no handshake stage and the connection speaks RESP2 from
 /// the start. `front` adds stages between the socket and the decoder (where TLS would sit).
 struct NodeHarness {
@@ -52,9 +52,10 @@ struct NodeHarness {
             if handshake {
                 return decoding
                     .adding(HandshakeStage(config, node: "test:1", timeout: timeout))
+                    .adding(RedirectStage(currentHost: "test"))
                     .adding(correlator)
             }
-            return decoding.adding(correlator)
+            return decoding.adding(RedirectStage(currentHost: "test")).adding(correlator)
         }
     }
 
