@@ -45,18 +45,27 @@ extension ByteBuffer {
     /// ```
     public mutating func writeRESPCommandHead(_ name: String, argumentCount: Int) {
         precondition(argumentCount >= 0, "a command cannot have \(argumentCount) arguments")
-        var name = name
-        name.withUTF8 { utf8 in
-            let bytes = UnsafeRawBufferPointer(utf8)
-            writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count + 50) { out in
-                out[0] = UInt8(ascii: "*")
-                var n = 1 + Self.writeDecimal(negative: false, magnitude: UInt64(argumentCount) &+ 1, into: out, at: 1)
-                out[n] = UInt8(ascii: "\r")
-                out[n + 1] = UInt8(ascii: "\n")
-                out[n + 2] = UInt8(ascii: "$")
-                n += 3
-                return n + Self.writeBulkRest(bytes, into: out, at: n)
-            }
+        // The name's bytes in place (a small string's on the stack): no copy of the String and
+        // so no retain and release of its storage, as `withUTF8` on a `var` copy costs.
+        let done: Void? = name.utf8.withContiguousStorageIfAvailable {
+            writeRESPCommandHead(nameBytes: UnsafeRawBufferPointer($0), argumentCount: argumentCount)
+        }
+        if done == nil {
+            var copy = name
+            copy.withUTF8 { writeRESPCommandHead(nameBytes: UnsafeRawBufferPointer($0), argumentCount: argumentCount) }
+        }
+    }
+
+    @inline(__always)
+    private mutating func writeRESPCommandHead(nameBytes: UnsafeRawBufferPointer, argumentCount: Int) {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: nameBytes.count &+ 50) { out in
+            out[0] = UInt8(ascii: "*")
+            // Indices stay below the 50 + name bytes reserved: wrapping arithmetic, no checks.
+            let n = 1 &+ Self.writeDecimal(negative: false, magnitude: UInt64(argumentCount) &+ 1, into: out, at: 1)
+            out[n] = UInt8(ascii: "\r")
+            out[n &+ 1] = UInt8(ascii: "\n")
+            out[n &+ 2] = UInt8(ascii: "$")
+            return n &+ 3 &+ Self.writeBulkRest(nameBytes, into: out, at: n &+ 3)
         }
     }
 
@@ -64,16 +73,17 @@ extension ByteBuffer {
     /// (which has room for it and 24 bytes more); returns the number of bytes written.
     @inline(__always)
     static func writeBulkRest(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, at index: Int) -> Int {
+        // The caller reserved room for all of it: wrapping arithmetic, no overflow checks.
         let count = bytes.count
-        var n = index + writeDecimal(negative: false, magnitude: UInt64(count), into: out, at: index)
+        var n = index &+ writeDecimal(negative: false, magnitude: UInt64(count), into: out, at: index)
         out[n] = UInt8(ascii: "\r")
-        out[n + 1] = UInt8(ascii: "\n")
-        n += 2
+        out[n &+ 1] = UInt8(ascii: "\n")
+        n &+= 2
         copy(bytes, to: out.baseAddress! + n)
-        n += count
+        n &+= count
         out[n] = UInt8(ascii: "\r")
-        out[n + 1] = UInt8(ascii: "\n")
-        return n + 2 - index
+        out[n &+ 1] = UInt8(ascii: "\n")
+        return n &+ 2 &- index
     }
 
     /// Copies `source` to `target`. Arguments are mostly a few bytes (names, keys, small

@@ -133,8 +133,8 @@ public enum CommandTable {
         }
     }
 
-    /// Open addressing, linear probing, at most half full: a lookup is one hash and usually
-    /// one probe.
+    /// Open addressing, linear probing, at most a quarter full: a lookup is one hash and
+    /// usually one probe.
     struct NameTable: Sendable {
         struct Entry: Sendable {
             var key: PackedName
@@ -146,8 +146,10 @@ public enum CommandTable {
         let mask: Int
 
         init(_ names: [(PackedName, parent: Int, id: Int)]) {
+            // At most a quarter full: at half full SET took three probes (GET one); a probe
+            // costs more per command than the few KB the sparser table takes.
             var size = 16
-            while size < names.count * 2 { size <<= 1 }
+            while size < names.count * 4 { size <<= 1 }
             var entries = [Entry](repeating: Entry(key: PackedName(), parent: -1, id: -1), count: size)
             for (key, parent, id) in names {
                 var slot = key.hash(parent: parent) & (size - 1)
@@ -183,6 +185,7 @@ public enum CommandTable {
             self = packed
         }
 
+        @inline(__always)
         init?(_ name: UnsafeBufferPointer<UInt8>) {
             let count = name.count
             guard count > 0, count <= 24, let base = name.baseAddress else { return nil }
