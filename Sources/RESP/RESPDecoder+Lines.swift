@@ -174,10 +174,8 @@ extension RESPDecoder {
         // Content may be maxLine bytes, so a CR may sit at index maxLine + 1 and no later.
         let limited = maxLine <= count - 2
         let end = limited ? maxLine + 2 : count
-        var i = start
-        while i < end {
-            let b = bytes[i]
-            if b == cr {
+        if let i = firstLineBreak(bytes, from: start, to: end) {
+            if bytes[i] == cr {
                 // A CR with nothing after it yet: resume at the CR itself.
                 guard i + 1 < count else {
                     examined &+= i - start + 1
@@ -188,12 +186,10 @@ extension RESPDecoder {
                 guard next == lf else { return .malformed(.invalidTerminator(byte: next), at: i + 1) }
                 return .complete(length: i - 1)
             }
-            if b == lf {
-                examined &+= i - start + 1
-                return .malformed(.invalidTerminator(byte: lf), at: i)
-            }
-            i += 1
+            examined &+= i - start + 1
+            return .malformed(.invalidTerminator(byte: lf), at: i)
         }
+        let i = Swift.max(start, end)
         examined &+= i - start
         return limited ? .malformed(.lineTooLong(limit: maxLine), at: 0) : .incomplete(scanned: i)
     }

@@ -85,6 +85,8 @@ public struct RESPDecoder: Sendable {
                 guard let payload = try readBulkPayload(bulk, from: &buffer) else { return nil }
                 pendingBulk = nil
                 value = payload
+            } else if lineScanned == 0, let scalar = decodeCompleteScalar(&buffer) {
+                value = scalar
             } else {
                 switch try readLine(from: &buffer) {
                 case .needMore: return nil

@@ -86,6 +86,26 @@ final class CommandTableTests: XCTestCase {
         XCTAssertGreaterThan(count, 300, "Redis 7.0 has 240 commands and 126 subcommands")
     }
 
+    func testEveryNameIsFoundInAnyCaseFromABufferHoldingOnlyIt() {
+        // Names are packed a word at a time: names of 3 to 20 bytes cover each way a word is loaded, and
+        // each is read from an allocation of exactly its size.
+        var lengths = Set<Int>()
+        for command in CommandTable.commands {
+            let mixed = String(command.name.enumerated().map { $0.offset % 2 == 0 ? Character($0.element.uppercased()) : $0.element })
+            for name in [command.name.uppercased(), mixed] {
+                let bytes = Array(name.utf8)
+                let found = bytes.withUnsafeBufferPointer { CommandTable.spec(name: $0, subcommand: nil) }
+                XCTAssertEqual(found?.name, command.name, name)
+                var shorter = bytes
+                shorter.removeLast()
+                let prefix = shorter.withUnsafeBufferPointer { CommandTable.spec(name: $0, subcommand: nil) }
+                XCTAssertNotEqual(prefix?.name, command.name, "\(name) without its last byte")
+            }
+            lengths.insert(command.name.utf8.count)
+        }
+        XCTAssertTrue(lengths.isSuperset(of: [3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 20]), "lengths covered: \(lengths.sorted())")
+    }
+
     func testMalformedEncodingsFindNothing() {
         for text in ["", "*", "*1\r\n", "*1\r\n$3\r\nGE", "*1\r\n$99\r\nGET\r\n", "+GET\r\n", "*1\r\n$-1\r\n"] {
             XCTAssertNil(CommandTable.spec(for: RedisCommand(bytes: ByteBuffer(string: text), isReadOnly: false)), text.debugDescription)

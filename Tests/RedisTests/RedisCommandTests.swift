@@ -46,4 +46,25 @@ final class RedisCommandTests: XCTestCase {
         XCTAssertFalse(RedisCommand(["client", "setname", "x"]).isReadOnly)
         XCTAssertEqual(RedisCommand(["TTL", "k"]).isReadOnly, true)
     }
+
+    func testOneToThreeArgumentFormsEncodeLikeTheOthers() {
+        let bytes = ByteBuffer(string: "b\r\nytes")
+        let key = RedisKey("user:42")
+        let forms: [(fixed: RedisCommand, array: RedisCommand)] = [
+            (RedisCommand("GET", key), RedisCommand(["GET", key])),
+            (RedisCommand("SET", "k", bytes), RedisCommand(["SET", "k", bytes])),
+            (RedisCommand("HSET", "h", 1.5, [UInt8](repeating: 7, count: 40)), RedisCommand(["HSET", "h", 1.5, [UInt8](repeating: 7, count: 40)])),
+            (RedisCommand("EXPIRE", Substring("k"), Int64(-3)), RedisCommand(["EXPIRE", Substring("k"), Int64(-3)])),
+            (RedisCommand("PING"), RedisCommand(["PING"])),
+            (RedisCommand("MSET", "a", 1, "b", 2), RedisCommand(["MSET", "a", 1, "b", 2])),
+        ]
+        for (fixed, array) in forms {
+            XCTAssertEqual(fixed.bytes, array.bytes, String(buffer: array.bytes).debugDescription)
+            XCTAssertEqual(fixed.isReadOnly, array.isReadOnly, fixed.name)
+        }
+        XCTAssertEqual(String(buffer: RedisCommand("SET", "k", bytes).bytes), "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$7\r\nb\r\nytes\r\n")
+        XCTAssertTrue(RedisCommand("SET", "k", "v", readOnly: true).isReadOnly, "the flag reaches the two-argument form")
+        XCTAssertFalse(RedisCommand("GET", "k", readOnly: false).isReadOnly, "and the one-argument form")
+        XCTAssertTrue(RedisCommand("HSET", "h", "f", "v", readOnly: true).isReadOnly, "and the three-argument form")
+    }
 }

@@ -133,8 +133,8 @@ public enum CommandTable {
         }
     }
 
-    /// Open addressing, linear probing, at most half full: a lookup is one hash and usually
-    /// one probe.
+    /// Open addressing, linear probing, at most a quarter full: a lookup is one hash and
+    /// usually one probe.
     struct NameTable: Sendable {
         struct Entry: Sendable {
             var key: PackedName
@@ -146,8 +146,10 @@ public enum CommandTable {
         let mask: Int
 
         init(_ names: [(PackedName, parent: Int, id: Int)]) {
+            // At most a quarter full: at half full SET took three probes (GET one); a probe
+            // costs more per command than the few KB the sparser table takes.
             var size = 16
-            while size < names.count * 2 { size <<= 1 }
+            while size < names.count * 4 { size <<= 1 }
             var entries = [Entry](repeating: Entry(key: PackedName(), parent: -1, id: -1), count: size)
             for (key, parent, id) in names {
                 var slot = key.hash(parent: parent) & (size - 1)
@@ -158,6 +160,7 @@ public enum CommandTable {
             mask = size - 1
         }
 
+        @inline(__always)
         func find(_ key: PackedName, parent: Int) -> Int? {
             var slot = key.hash(parent: parent) & mask
             while true {
@@ -182,22 +185,24 @@ public enum CommandTable {
             self = packed
         }
 
+        @inline(__always)
         init?(_ name: UnsafeBufferPointer<UInt8>) {
             let count = name.count
             guard count > 0, count <= 24, let base = name.baseAddress else { return nil }
-            /// Bytes `start..<min(start + 8, count)`, little-endian.
-            @inline(__always) func word(_ start: Int) -> UInt64 {
-                var word: UInt64 = 0
-                var i = Swift.min(count, start + 8) - 1
-                while i >= start {
-                    word = word << 8 | UInt64(base[i])
-                    i -= 1
+            // Whole words where the name has them, never a byte past its end (it may end its
+            // allocation): a few loads instead of a loop per byte.
+            let raw = UnsafeRawPointer(base)
+            if count <= 8 {
+                a = Self.word(raw, count: count)
+            } else {
+                a = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+                if count <= 16 {
+                    b = Self.word(raw + 8, count: count &- 8)
+                } else {
+                    b = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                    c = Self.word(raw + 16, count: count &- 16)
                 }
-                return word
             }
-            a = word(0)
-            if count > 8 { b = word(8) }
-            if count > 16 { c = word(16) }
             // No command name has a byte above 0x7F; ASCII-only lets the case folding work on
             // eight bytes at once.
             guard (a | b | c) & 0x8080_8080_8080_8080 == 0 else { return nil }
@@ -210,6 +215,20 @@ public enum CommandTable {
             length = count
         }
 
+        /// The `count` (1...8) bytes at `bytes`, little-endian, zeros above them: two
+        /// overlapping four-byte loads (equal bytes where they overlap) from four bytes up.
+        @inline(__always) static func word(_ bytes: UnsafeRawPointer, count: Int) -> UInt64 {
+            if count >= 4 {
+                let low = UInt64(UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)))
+                let high = UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)))
+                return low | high &<< UInt64((count &- 4) &* 8)
+            }
+            var word = UInt64(bytes.load(as: UInt8.self))
+            if count >= 2 { word |= UInt64(bytes.load(fromByteOffset: 1, as: UInt8.self)) &<< 8 }
+            if count == 3 { word |= UInt64(bytes.load(fromByteOffset: 2, as: UInt8.self)) &<< 16 }
+            return word
+        }
+
         /// `a`…`z` → `A`…`Z` in each byte of an ASCII word: byte + 0x1F reaches 0x80 from `a`
         /// up, byte + 0x05 from `{` up; no byte carries into the next.
         @inline(__always) static func uppercased(_ word: UInt64) -> UInt64 {
@@ -218,6 +237,7 @@ public enum CommandTable {
             return word &- (((fromA & ~pastZ) & 0x8080_8080_8080_8080) >> 2)
         }
 
+        @inline(__always)
         func hash(parent: Int) -> Int {
             var h = a &* 0x9E37_79B9_7F4A_7C15
             h ^= (b &+ UInt64(bitPattern: Int64(parent))) &* 0xC2B2_AE3D_27D4_EB4F

@@ -24,8 +24,9 @@ enum CommandRole: UInt8, Sendable {
         bytes.withUnsafeReadableBytes { raw -> (CommandRole, Int) in
             // Most commands: fewer than 10 parts and a name shorter than 10 bytes
             // (`*3\r\n$3\r\nSET\r\n…`), read without the general loop.
-            if raw.count >= 10, raw[0] == UInt8(ascii: "*"), raw[2] == UInt8(ascii: "\r"), raw[3] == UInt8(ascii: "\n"),
-               raw[4] == UInt8(ascii: "$"), raw[6] == UInt8(ascii: "\r"), raw[7] == UInt8(ascii: "\n") {
+            // The six fixed bytes of `*N\r\n$L\r\n` checked as one word (bytes 1 and 5 masked out).
+            if raw.count >= 10,
+               UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) & 0xFFFF_00FF_FFFF_00FF == 0x0A0D_0024_0A0D_002A {
                 let count = Int(raw[1]) &- 48, length = Int(raw[5]) &- 48
                 if count >= 1, count <= 9, length >= 0, length <= 9, 8 + length <= raw.count {
                     return (role(named: UnsafeRawBufferPointer(rebasing: raw[8..<8 + length])), count - 1)

@@ -54,9 +54,11 @@ struct EncodedCommandScanner {
     /// The next bulk string's position in `bytes`.
     @inline(__always)
     mutating func nextRange() -> Range<Int>? {
-        guard let length = header(UInt8(ascii: "$")), length <= bytes.count - index - 2 else { return nil }
-        defer { index += length + 2 }
-        return index..<(index + length)
+        // `header` leaves `index` within `bytes` and `length` below 10^18: no overflow checks.
+        guard let length = header(UInt8(ascii: "$")), length <= bytes.count &- index &- 2 else { return nil }
+        let start = index
+        index = start &+ length &+ 2
+        return Range(uncheckedBounds: (start, start &+ length))
     }
 
     @inline(__always)
