@@ -100,7 +100,9 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
 
     // MARK: EventLoop
 
-    public var inEventLoop: Bool { pthread_equal(pthread_self(), threadID) != 0 }
+    // `==`, not `pthread_equal`: the same comparison (glibc's pthread_equal is `==`) without a
+    // call, for a check that `now` makes several times per command.
+    public var inEventLoop: Bool { pthread_self() == threadID }
 
     /// On the loop: the time of this iteration, read once on first use after the loop woke (in
     /// the spirit of libev's `ev_now`, which its manual recommends for timeouts), so a thousand
