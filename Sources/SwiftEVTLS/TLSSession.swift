@@ -8,11 +8,13 @@ final class TLSSession {
     private let ssl: OpaquePointer
     /// Ciphertext received from the peer, waiting for OpenSSL.
     private let fromPeer: OpaquePointer
-    /// Ciphertext OpenSSL produced for the peer.
-    private let toPeer: OpaquePointer
+    /// Ciphertext OpenSSL produced for the peer, written by it through a sink BIO; nil once taken.
+    @exclusivity(unchecked) private var output: ByteBuffer?
+    /// The capacity for the next `output` (about the ciphertext of what `write` encrypts).
+    @exclusivity(unchecked) private var outputCapacity = 1024
     let peer: String
     /// The name the peer's certificate must carry (nil: not checked).
-    let expectedName: String?
+    private(set) var expectedName: String?
 
     enum Progress { case done, wantMore }
     enum ReadOutcome { case wantMore, closeNotify }
@@ -21,14 +23,24 @@ final class TLSSession {
     init(context: TLSContext, serverName: String?, peer: String) throws(TLSError) {
         self.peer = peer
         guard let ssl = SSL_new(context.context) else { throw TLSSession.setupError("SSL_new failed", peer: peer) }
-        guard let fromPeer = swiftev_bio_new_mem(), let toPeer = swiftev_bio_new_mem() else {
+        guard let fromPeer = swiftev_bio_new_mem() else {
             SSL_free(ssl)
             throw TLSSession.setupError("BIO_new failed", peer: peer)
         }
         self.ssl = ssl
         self.fromPeer = fromPeer
-        self.toPeer = toPeer
-        SSL_set_bio(ssl, fromPeer, toPeer)  // the SSL owns both BIOs from here on
+        // The SSL owns both BIOs from here on. The sink calls back into this session, which
+        // it does not retain: it is called only from inside this session's SSL calls.
+        guard let toPeer = swiftev_bio_new_sink(Unmanaged.passUnretained(self).toOpaque(), { context, data, length in
+            Unmanaged<TLSSession>.fromOpaque(context!)._withUnsafeGuaranteedRef {
+                $0.appendOutput(UnsafeRawBufferPointer(start: data, count: Int(length)))
+            }
+            return length
+        }) else {
+            SSL_set_bio(ssl, fromPeer, fromPeer)
+            throw TLSSession.setupError("BIO_new failed", peer: peer)
+        }
+        SSL_set_bio(ssl, fromPeer, toPeer)
         let configuration = context.configuration
         guard configuration.mode == .client else {
             expectedName = nil
@@ -73,8 +85,10 @@ final class TLSSession {
     /// command at one in flight), the counters are two field reads. Every byte in and out of a
     /// BIO passes `BIO_read`/`BIO_write`, which keep them.
     private var unreadCiphertext: Int { Int(BIO_number_written(fromPeer) &- BIO_number_read(fromPeer)) }
-    /// Ciphertext OpenSSL produced and `takeOutput` has not taken yet.
-    private var untakenCiphertext: Int { Int(BIO_number_written(toPeer) &- BIO_number_read(toPeer)) }
+    private func appendOutput(_ bytes: UnsafeRawBufferPointer) {
+        if output == nil { output = ByteBuffer(capacity: max(bytes.count, outputCapacity)) }
+        output!.writeBytes(bytes)
+    }
 
     /// Empties the thread's error queue before a call whose failure `SSL_get_error` must
     /// interpret. `ERR_clear_error` itself walks all 16 slots of the queue; peeking first makes
@@ -133,6 +147,8 @@ final class TLSSession {
     func write(_ plaintext: ByteBuffer, recordSize: Int = maximumRecord) throws(TLSError) -> Int {
         var failed = false
         var records = 0
+        // Room for the records' headers, tags and padding too, so the output takes one allocation.
+        outputCapacity = plaintext.readableBytes + (plaintext.readableBytes / recordSize + 1) * 64
         plaintext.withUnsafeReadableBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -156,13 +172,10 @@ final class TLSSession {
 
     /// Ciphertext waiting to go to the peer, if any.
     func takeOutput() -> ByteBuffer? {
-        let pending = untakenCiphertext
-        guard pending > 0 else { return nil }
-        var buffer = ByteBuffer(capacity: Int(pending))
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(pending)) { raw in
-            Int(max(0, BIO_read(toPeer, raw.baseAddress, Int32(clamping: Int(pending)))))
-        }
-        return buffer
+        guard let taken = output else { return nil }
+        output = nil
+        outputCapacity = 1024
+        return taken
     }
 
     /// The protocol version in use ("TLSv1.3"), once the handshake is done.

@@ -18,6 +18,12 @@ int swiftev_ssl_set_tlsext_host_name(SSL *ssl, const char *name);
 size_t swiftev_bio_pending(BIO *bio);
 /// A memory BIO that reports "retry" instead of EOF when empty, as a socket would.
 BIO *swiftev_bio_new_mem(void);
+/// Receives what OpenSSL writes to a sink BIO; returns the bytes taken (all of them).
+typedef int (*swiftev_sink_write_fn)(void *context, const char *data, int length);
+/// A write-only BIO that hands every write to `write(context, …)` at once: OpenSSL's output goes
+/// straight into the caller's buffer, not first into a memory BIO (which zeroes its new space,
+/// then copies in, then out again). Flush succeeds; other controls report 0 (not supported).
+BIO *swiftev_bio_new_sink(void *context, swiftev_sink_write_fn write);
 
 /// ERR_GET_LIB / ERR_GET_REASON (inline functions in OpenSSL 3, macros before).
 int swiftev_err_get_lib(unsigned long e);

@@ -218,8 +218,20 @@ public final class Channel: @unchecked Sendable {
         let wasActive = isActive
         active.store(false, ordering: .releasing)
         if wasActive { pipeline.first.invokeInactive() }
-        pipeline.tearDown()
+        releaseWhenIdle(pipeline.tearDown())
         closePromise.succeed()
+    }
+
+    /// Frees `objects` once the loop is between events: the pipeline calls its stages and nodes
+    /// without references of its own, so what it unlinks may still be running (see `StageContext`).
+    func releaseWhenIdle(_ objects: [AnyObject]) {
+        eventLoop.releaseWhenIdle(objects)
+    }
+
+    deinit {
+        // A channel freed while open (never closed) from inside one of its own stages' calls:
+        // its stages must outlive that call too. Off the loop no call can be running.
+        if !pipeline.isEmpty && eventLoop.inEventLoop { releaseWhenIdle([pipeline]) }
     }
 
     /// The socket's descriptor, for a socket channel that is open (tests and diagnostics). Loop-confined.

@@ -31,7 +31,7 @@ public struct PipelineBuilder<Inbound, Outbound> {
     where Stage.InboundIn == Inbound, Stage.OutboundOut == Outbound {
         let context = attach(stage, name: name)
         draft.lastOutbound = context
-        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: context)
+        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.linkNext(to: $0) }, outbound: context)
     }
 
     /// Appends an inbound-only stage: later stages' outbound operations bypass it.
@@ -47,10 +47,10 @@ public struct PipelineBuilder<Inbound, Outbound> {
         // the stage overrides one of them (it would never be called; see InboundOnlyOverrideCheck).
         let check = InboundOnlyOverrideCheck(context: context, previous: outbound)
         draft.lastOutbound = check
-        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: check)
+        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.linkNext(to: $0) }, outbound: check)
         #else
         // `outbound` stays what it was: the next stage writes to the stage before this one.
-        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.next = $0 }, outbound: outbound)
+        return PipelineBuilder<Stage.InboundOut, Stage.OutboundIn>(draft: draft, link: { context.linkNext(to: $0) }, outbound: outbound)
         #endif
     }
 
@@ -93,7 +93,8 @@ extension Channel {
         let entry = PipelineEntryPoint<Transport.Inbound>(node: DetachedNode<Transport.Inbound>())
         let start = PipelineBuilder<Transport.Inbound, Transport.Outbound>(
             draft: draft,
-            link: { node in entry.node = node; draft.firstInbound = node },
+            // Weak: this closure stays with an inbound-only first stage, and the draft holds every context.
+            link: { [weak draft] node in entry.node = node; draft?.firstInbound = node },
             outbound: head
         )
         let end = try initializer(start)

@@ -62,13 +62,20 @@ final class ChannelPipeline {
 
     static var empty: ChannelPipeline { ChannelPipeline(contexts: [], first: DetachedNode<Never>(), last: DetachedNode<Never>()) }
 
+    var isEmpty: Bool { contexts.isEmpty }
+
     /// Tells every stage it is removed and cuts all links (front to back, like inbound order).
-    func tearDown() {
+    /// Returns what it unlinked, for the loop to free once idle (see `StageContext`).
+    func tearDown() -> [AnyObject] {
+        var retired: [AnyObject] = contexts
+        retired.append(first)
+        retired.append(last)
         let removed = contexts
         contexts = []
         first = DetachedNode<Never>()
         last = DetachedNode<Never>()
-        for context in removed { context.removed() }
+        for context in removed { context.removed(retired: &retired) }
+        return retired
     }
 
     var stageNames: [String] { contexts.map(\.stageName) }

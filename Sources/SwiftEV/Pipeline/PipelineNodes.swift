@@ -42,5 +42,5 @@ protocol OutboundNode<Out>: OutboundEventNode {
 protocol StageNode: AnyObject {
     var stageName: String { get }
     func added()
-    func removed()
+    func removed(retired: inout [AnyObject])
 }

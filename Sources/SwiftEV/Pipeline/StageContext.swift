@@ -4,18 +4,29 @@
 /// outbound operation to the previous one. The message types are the stage's own, so a wrong
 /// type is a compile error, not a crash. Loop-confined: use it only on `eventLoop`.
 public final class StageContext<Stage: ChannelStage> {
+    // Calls along the pipeline take no reference to the stage or the node they call (each
+    // reference was an atomic retain and release, ~80 instructions a call, ~5 calls a command).
+    // What makes that safe: nothing the pipeline unlinks after it is installed — a stage, a
+    // context, a link — is freed at once. It is handed to the loop (`releaseWhenIdle`), which
+    // frees it only between events, when no call through the pipeline can be running. So a
+    // call whose stage removes itself or closes the channel still runs on live objects.
+    //
     // Loop-confined and never accessed re-entrantly in overlapping ways (they are only assigned
     // while building and tearing down), so the per-access dynamic exclusivity check — a
     // thread-local lookup on every event — is skipped.
 
-    /// Nil once the pipeline is torn down, which breaks the context ↔ stage cycle.
-    @exclusivity(unchecked) @usableFromInline var stage: Stage?
-    @exclusivity(unchecked) @usableFromInline var next: any InboundNode<Stage.InboundOut>
-    @exclusivity(unchecked) @usableFromInline var previous: any OutboundNode<Stage.OutboundOut>
+    /// Owns the stage; nil once the stage is removed, which breaks the context ↔ stage cycle.
+    @exclusivity(unchecked) var stage: Stage?
+    /// The same stage, unretained, for calls (nil once removed; see above).
+    @exclusivity(unchecked) @usableFromInline var stageRef: Unmanaged<Stage>?
+    @exclusivity(unchecked) @usableFromInline var next: InboundLink<Stage.InboundOut>
+    @exclusivity(unchecked) @usableFromInline var previous: OutboundLink<Stage.OutboundOut>
 
     /// Points the inbound link that leads to this stage elsewhere (set for inbound-only stages,
     /// which may remove themselves).
     var relinkPreviousInbound: ((any InboundNode<Stage.InboundIn>) -> Void)?
+    /// Set once the pipeline is built: links changed from then on may be in use.
+    private var isInstalled = false
 
     #if DEBUG
     /// Set by an `InboundOnlyStage`'s default outbound methods (see `InboundOnlyOverrideCheck`).
@@ -37,54 +48,74 @@ public final class StageContext<Stage: ChannelStage> {
     init(stage: Stage, name: String, channel: Channel,
          next: any InboundNode<Stage.InboundOut>, previous: any OutboundNode<Stage.OutboundOut>) {
         self.stage = stage
+        self.stageRef = Unmanaged.passUnretained(stage)
         self.name = name
         self.channel = channel
-        self.next = next
-        self.previous = previous
+        self.next = InboundLink(next)
+        self.previous = OutboundLink(previous)
     }
 
     /// The loop the channel and all its stages run on.
     public var eventLoop: any EventLoop { channel.eventLoop }
 
+    /// Calls `body` with the next node inbound, without a reference of its own (see above).
+    @inlinable @inline(__always)
+    func withNext(_ body: (any InboundNode<Stage.InboundOut>) -> Void) {
+        Unmanaged.passUnretained(next)._withUnsafeGuaranteedRef { body($0.node) }
+    }
+
+    /// Calls `body` with the previous node outbound, without a reference of its own (see above).
+    @inlinable @inline(__always)
+    func withPrevious(_ body: (any OutboundNode<Stage.OutboundOut>) -> Void) {
+        Unmanaged.passUnretained(previous)._withUnsafeGuaranteedRef { body($0.node) }
+    }
+
     // MARK: Inbound, towards the application
 
-    @inlinable public func fireRead(_ data: Stage.InboundOut) { next.invokeRead(data) }
-    public func fireActive() { next.invokeActive() }
-    public func fireInactive() { next.invokeInactive() }
-    public func fireReadComplete() { next.invokeReadComplete() }
-    public func fireWritabilityChanged() { next.invokeWritabilityChanged() }
-    public func fireError(_ error: any Error) { next.invokeError(error) }
-    public func fireUserEvent(_ event: Any) { next.invokeUserEvent(event) }
+    @inlinable public func fireRead(_ data: Stage.InboundOut) { withNext { $0.invokeRead(data) } }
+    public func fireActive() { withNext { $0.invokeActive() } }
+    public func fireInactive() { withNext { $0.invokeInactive() } }
+    public func fireReadComplete() { withNext { $0.invokeReadComplete() } }
+    public func fireWritabilityChanged() { withNext { $0.invokeWritabilityChanged() } }
+    public func fireError(_ error: any Error) { withNext { $0.invokeError(error) } }
+    public func fireUserEvent(_ event: Any) { withNext { $0.invokeUserEvent(event) } }
 
     // MARK: Outbound, towards the transport
 
     /// Queues `data`; nothing reaches the transport until `flush`.
     @inlinable public func write(_ data: Stage.OutboundOut, promise: EventLoopPromise<Void>? = nil) {
-        previous.invokeWrite(data, promise: promise)
+        withPrevious { $0.invokeWrite(data, promise: promise) }
     }
 
-    public func flush() { previous.invokeFlush() }
+    public func flush() { withPrevious { $0.invokeFlush() } }
 
     @inlinable public func writeAndFlush(_ data: Stage.OutboundOut, promise: EventLoopPromise<Void>? = nil) {
-        // One read of the link: each read of the stored existential retains and releases it
-        // around the call (callgrind: one atomic pair less per command on a node channel).
-        let previous = self.previous
-        previous.invokeWrite(data, promise: promise)
-        previous.invokeFlush()
+        withPrevious { previous in
+            previous.invokeWrite(data, promise: promise)
+            previous.invokeFlush()
+        }
     }
 
     /// Closes the channel (the close travels through the stages before this one first).
-    public func close(promise: EventLoopPromise<Void>? = nil) { previous.invokeClose(promise: promise) }
+    public func close(promise: EventLoopPromise<Void>? = nil) { withPrevious { $0.invokeClose(promise: promise) } }
 }
 
 extension StageContext: InboundNode {
-    @usableFromInline func invokeRead(_ data: Stage.InboundIn) { stage?.channelRead(context: self, data: data) }
-    @usableFromInline func invokeActive() { stage?.channelActive(context: self) }
-    @usableFromInline func invokeInactive() { stage?.channelInactive(context: self) }
-    @usableFromInline func invokeReadComplete() { stage?.channelReadComplete(context: self) }
-    @usableFromInline func invokeWritabilityChanged() { stage?.channelWritabilityChanged(context: self) }
-    @usableFromInline func invokeError(_ error: any Error) { stage?.errorCaught(context: self, error: error) }
-    @usableFromInline func invokeUserEvent(_ event: Any) { stage?.userInboundEventTriggered(context: self, event: event) }
+    @usableFromInline func invokeRead(_ data: Stage.InboundIn) {
+        stageRef?._withUnsafeGuaranteedRef { $0.channelRead(context: self, data: data) }
+    }
+    @usableFromInline func invokeActive() { stageRef?._withUnsafeGuaranteedRef { $0.channelActive(context: self) } }
+    @usableFromInline func invokeInactive() { stageRef?._withUnsafeGuaranteedRef { $0.channelInactive(context: self) } }
+    @usableFromInline func invokeReadComplete() { stageRef?._withUnsafeGuaranteedRef { $0.channelReadComplete(context: self) } }
+    @usableFromInline func invokeWritabilityChanged() {
+        stageRef?._withUnsafeGuaranteedRef { $0.channelWritabilityChanged(context: self) }
+    }
+    @usableFromInline func invokeError(_ error: any Error) {
+        stageRef?._withUnsafeGuaranteedRef { $0.errorCaught(context: self, error: error) }
+    }
+    @usableFromInline func invokeUserEvent(_ event: Any) {
+        stageRef?._withUnsafeGuaranteedRef { $0.userInboundEventTriggered(context: self, event: event) }
+    }
 
     @usableFromInline func adoptInboundLink(_ relink: @escaping (any InboundNode<Stage.InboundIn>) -> Void) {
         // Only inbound-only stages can remove themselves, and only they carry a relink.
@@ -94,25 +125,72 @@ extension StageContext: InboundNode {
 
 extension StageContext: OutboundNode {
     @usableFromInline func invokeWrite(_ data: Stage.OutboundIn, promise: EventLoopPromise<Void>?) {
-        if let stage { stage.write(context: self, data: data, promise: promise) } else { promise?.fail(ChannelError.ioOnClosedChannel) }
+        if let stageRef {
+            stageRef._withUnsafeGuaranteedRef { $0.write(context: self, data: data, promise: promise) }
+        } else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+        }
     }
-    @usableFromInline func invokeFlush() { stage?.flush(context: self) }
+    @usableFromInline func invokeFlush() { stageRef?._withUnsafeGuaranteedRef { $0.flush(context: self) } }
     @usableFromInline func invokeClose(promise: EventLoopPromise<Void>?) {
-        if let stage { stage.close(context: self, promise: promise) } else { promise?.succeed() }
+        if let stageRef {
+            stageRef._withUnsafeGuaranteedRef { $0.close(context: self, promise: promise) }
+        } else {
+            promise?.succeed()
+        }
     }
 }
 
 extension StageContext: StageNode {
     var stageName: String { name }
-    func added() { stage?.stageAdded(context: self) }
-
-    /// Tells the stage, then cuts every link so neither side keeps the other alive.
-    func removed() {
-        stage?.stageRemoved(context: self)
-        stage = nil
-        next = DetachedNode<Stage.InboundOut>()
-        previous = DetachedNode<Stage.OutboundOut>()
+    func added() {
+        isInstalled = true
+        stage?.stageAdded(context: self)
     }
+
+    /// Points the inbound link at `node`: while building, and when the stage after this one
+    /// removes itself (then a call may be running through the old link; see above).
+    func linkNext(to node: any InboundNode<Stage.InboundOut>) {
+        let old = next
+        next = InboundLink(node)
+        if isInstalled { channel.releaseWhenIdle([old]) }
+    }
+
+    /// Tells the stage, then cuts every link so neither side keeps the other alive. What it
+    /// unlinks goes to `retired`, for the loop to free once idle.
+    func removed(retired: inout [AnyObject]) {
+        stage?.stageRemoved(context: self)
+        detachStage(retired: &retired)
+        retired.append(next)
+        next = InboundLink(DetachedNode<Stage.InboundOut>())
+        // The relink closure holds the stage before this one: a cycle if left in place.
+        relinkPreviousInbound = nil
+    }
+
+    /// Drops the stage and the outbound link (writes through this context fail from now on).
+    private func detachStage(retired: inout [AnyObject]) {
+        stageRef = nil
+        if let stage { retired.append(stage) }
+        stage = nil
+        retired.append(previous)
+        previous = OutboundLink(DetachedNode<Stage.OutboundOut>())
+    }
+}
+
+/// An inbound link between two nodes. Immutable: a call reads `node` from a link it does not
+/// retain (`StageContext.withNext`), so re-pointing a link replaces the whole object, and the
+/// old one is freed only when the loop is idle.
+@usableFromInline
+final class InboundLink<In> {
+    @usableFromInline let node: any InboundNode<In>
+    init(_ node: any InboundNode<In>) { self.node = node }
+}
+
+/// An outbound link between two nodes (see `InboundLink`).
+@usableFromInline
+final class OutboundLink<Out> {
+    @usableFromInline let node: any OutboundNode<Out>
+    init(_ node: any OutboundNode<Out>) { self.node = node }
 }
 
 /// What a torn-down context points at: swallows events, fails writes.
@@ -141,13 +219,18 @@ extension StageContext where Stage: InboundOnlyStage, Stage.InboundIn == Stage.I
     public func removeStage() {
         guard let relink = relinkPreviousInbound, let stage else { return }
         relinkPreviousInbound = nil
-        relink(next)
+        let following = next.node
+        relink(following)
         // The next stage's own relink pointed at this context; it must now re-point the link
         // that leads to the stage before this one, or its later removal re-points a dead link.
-        next.adoptInboundLink(relink)
-        channel.pipeline.forget(self, replacement: next)
+        following.adoptInboundLink(relink)
+        let pipeline = channel.pipeline
+        pipeline.forget(self, replacement: following)
         stage.stageRemoved(context: self)
-        self.stage = nil
-        previous = DetachedNode<Stage.OutboundOut>()
+        // The stage may be running the call that removes it: it, this context and its links
+        // are freed once the loop is idle.
+        var retired: [AnyObject] = [self]
+        detachStage(retired: &retired)
+        channel.releaseWhenIdle(retired)
     }
 }

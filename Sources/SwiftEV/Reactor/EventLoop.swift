@@ -134,3 +134,26 @@ extension EventLoop {
         scheduleTask(deadline: now + delay, task)
     }
 }
+
+extension EventLoop {
+    /// Keeps `objects` until the loop is between events, then lets them go: for what a pipeline
+    /// unlinks while a call may still run on it (see `StageContext`). Must be called on the loop.
+    func releaseWhenIdle(_ objects: [AnyObject]) {
+        if let loop = self as? LibevEventLoop {
+            loop.releasedWhenIdle.append(contentsOf: objects)
+            return
+        }
+        // Other loops (the embedded test loop) run queued tasks only between events.
+        let parcel = IdleParcel(objects)
+        if !tryExecute({ withExtendedLifetime(parcel) {} }) {
+            // A loop that runs no more tasks: better kept for good than freed under a running call.
+            _ = Unmanaged.passRetained(parcel)
+        }
+    }
+}
+
+/// `@unchecked Sendable`: made on the loop and dropped by the task that runs on the same loop.
+private final class IdleParcel: @unchecked Sendable {
+    let objects: [AnyObject]
+    init(_ objects: [AnyObject]) { self.objects = objects }
+}

@@ -60,6 +60,9 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
     @exclusivity(unchecked) var iterationEndQueue: [any IterationEndFlushing] = []
     @exclusivity(unchecked) var iterationEndRunning: [any IterationEndFlushing] = []
     @exclusivity(unchecked) private var flushing: [SocketTransport] = []
+    /// What pipelines unlinked this iteration (`releaseWhenIdle`); freed before the loop blocks,
+    /// outside every callback, so no call into a pipeline can still be running on it.
+    @exclusivity(unchecked) var releasedWhenIdle: [AnyObject] = []
     var channels: [ObjectIdentifier: Channel] = [:]
     var armedTimers = TimerList()
     /// Set on the loop when the group starts shutting it down. Loop-confined.
@@ -84,6 +87,7 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         swiftev_prepare_init(beforeBlocking) { loop, _, _ in
             let me = LibevEventLoop.from(loop)
             me.flushPending()
+            me.releaseIdle()
             if me.busyPollNanoseconds > 0 { me.decideWhetherToPoll() }
             me.iterationNowIsFresh = false
         }
@@ -96,7 +100,9 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
 
     // MARK: EventLoop
 
-    public var inEventLoop: Bool { pthread_equal(pthread_self(), threadID) != 0 }
+    // `==`, not `pthread_equal`: the same comparison (glibc's pthread_equal is `==`) without a
+    // call, for a check that `now` makes several times per command.
+    public var inEventLoop: Bool { pthread_self() == threadID }
 
     /// On the loop: the time of this iteration, read once on first use after the loop woke (in
     /// the spirit of libev's `ev_now`, which its manual recommends for timeouts), so a thousand
@@ -182,8 +188,10 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
             if !more { break }
             drainIncoming()
             flushPending()
+            releaseIdle()
         }
         armedTimers.shutDownAll()
+        releaseIdle()
         ev_async_stop(raw, wakeUp)
         ev_prepare_stop(raw, beforeBlocking)
         ev_idle_stop(raw, spinner)
@@ -221,6 +229,15 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
             ev_idle_stop(raw, spinner)
         }
         iterationWasIdle = false
+    }
+
+    /// Frees what `releaseWhenIdle` kept. Only where no callback is running.
+    private func releaseIdle() {
+        guard !releasedWhenIdle.isEmpty else { return }
+        // Swapped out first: a deinit that unlinks more adds to the next batch.
+        var batch: [AnyObject] = []
+        swap(&batch, &releasedWhenIdle)
+        batch.removeAll()
     }
 
     public func flushAtIterationEnd(_ flusher: any IterationEndFlushing) {
