@@ -12,14 +12,11 @@ import XCTest
 final class RedisAllocationGateTests: XCTestCase {
     /// Measured 2.0 on 2026-12-02 in the debug build, steady from run to run: the command's
     /// bytes and the reply callback's context. (8.0 before the correlator's and the transport's
-    /// queues moved from `Deque` to `MoveRing`: debug-only frames of its accessors.) 3.0 since
-    /// the correlator flushes at the end of the loop iteration (`flushAtIterationEnd`): at one
-    /// command per iteration, `LibevEventLoop.flushPending` empties its list of iteration-end
-    /// flushers once per command, and in the debug build `removeAll(keepingCapacity:)` there
-    /// allocates a new buffer (callgrind on this test: `Array.removeAll(keepingCapacity:)` →
-    /// `swift_slowAlloc`). The release build does not (callgrind on ClusterBenchmark: malloc
-    /// calls per command unchanged).
-    static let commandRoundTripThreshold = 3.5
+    /// queues moved from `Deque` to `MoveRing`: debug-only frames of its accessors; 3.0 when
+    /// the correlator began flushing at the end of the loop iteration, until
+    /// `LibevEventLoop.flushPending` stopped iterating its flusher list with a for-in, whose
+    /// copy made `removeAll(keepingCapacity:)` allocate in the debug build.)
+    static let commandRoundTripThreshold = 2.5
 
     func testCommandRoundTripAllocations() async throws {
         try XCTSkipUnless(swiftev_allocation_counter_available(), "the allocation counter is off in sanitizer builds")

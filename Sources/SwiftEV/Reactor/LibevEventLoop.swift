@@ -250,11 +250,14 @@ public final class LibevEventLoop: EventLoop, @unchecked Sendable {
         while !flushQueue.isEmpty || !iterationEndQueue.isEmpty {
             if !iterationEndQueue.isEmpty {
                 swap(&iterationEndQueue, &iterationEndRunning)
-                for flusher in iterationEndRunning { flusher.flushAtIterationEnd() }
+                // By index: a for-in iterator holds a second reference to the array, and while
+                // it lives (to the end of the scope in a debug build) `removeAll(keepingCapacity:)`
+                // finds the buffer shared and allocates a new one, once per iteration.
+                for index in iterationEndRunning.indices { iterationEndRunning[index].flushAtIterationEnd() }
                 iterationEndRunning.removeAll(keepingCapacity: true)
             }
             swap(&flushQueue, &flushing)
-            for transport in flushing { transport.flushNow() }
+            for index in flushing.indices { flushing[index].flushNow() }
             flushing.removeAll(keepingCapacity: true)
         }
     }
