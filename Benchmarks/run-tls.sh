@@ -25,6 +25,10 @@
 # pieces and a GET-only phase sends none): the rows `ours-plain-sg` and `ours-tls-sg` run the
 # client in redis-benchmark's shape (`ClusterBenchmark --commands set,get`: SET phase, GET
 # phase, combined as redis-benchmark combines them), and the paired rounds compare that.
+# redis-benchmark --cluster also sends each of its clients' keys to one primary (-c 3: one
+# client per primary, lock-step, keys from its slots; -c 1: the first primary only), where
+# ours spreads every key over all three: the rows `ours-plain-pp` and `ours-tls-pp` add
+# `--per-primary`, which runs ours in that shape too, and the paired rounds show both.
 # Server columns, for every cluster row: srv_us/cmd is the CPU time of all six redis-servers
 # (/proc/PID/stat, 10 ms ticks) per command the primaries processed, and cmd/read the
 # primaries' commands per read (INFO stats total_commands_processed / total_reads_processed;
@@ -44,9 +48,10 @@
 #   SETTINGS     commands in flight                                       (default 1,50,200)
 #   REPEAT       one connection: runs per setting, alternating with redis-benchmark; the
 #                table shows the median run of each (RedisBenchmark --repeats)     (default 1)
-#   PAIRS        cluster: after the table, this many rounds of ours-tls and rb-tls (one
-#                thread) side by side, in alternating order, with each round's ops/s ratio
-#                and their median: the machine's drift cancels out in adjacent runs  (default 0)
+#   PAIRS        cluster: after the table, this many rounds of ours-tls, ours-tls
+#                --per-primary and rb-tls (one thread) side by side, in alternating order,
+#                with each round's ops/s ratios and their medians: the machine's drift
+#                cancels out in adjacent runs                                      (default 0)
 #   PAIR_COMMANDS  the paired rounds' ClusterBenchmark --commands: set,get (redis-benchmark's
 #                shape) or mixed                                          (default set,get)
 #   ONE          0 to skip the one connection (section 1)                  (default 1)
@@ -193,36 +198,45 @@ for n in "${settings[@]}"; do
     ours ours-tls-nohold "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --tls-flush-hold 0
     ours ours-plain-sg "$BASE_PORT" "$n" --commands set,get
     ours ours-tls-sg "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --commands set,get
+    ours ours-plain-pp "$BASE_PORT" "$n" --commands set,get --per-primary
+    ours ours-tls-pp "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --commands set,get --per-primary
     rb_cluster rb-plain "$BASE_PORT" "$n" 1
     rb_cluster rb-tls "$TLS_BASE_PORT" "$n" 1 "${tls_rb[@]}"
     rb_cluster rb-tls-3t "$TLS_BASE_PORT" "$n" 0 "${tls_rb[@]}"
 done
 
-# PAIRS: rounds of ours-tls and rb-tls beside each other, odd rounds ours first.
+# PAIRS: rounds of ours-tls (keys over all primaries), ours-tls --per-primary and rb-tls beside
+# each other, the order reversed every other round.
 pair_lines=()
 if (( PAIRS > 0 )); then
     for n in "${settings[@]}"; do
-        ratios=()
+        ratios=() pp_ratios=()
         for ((r = 1; r <= PAIRS; r++)); do
             log "cluster pairs, $n in flight, round $r"
             keep=${#rows[@]}
             if (( r % 2 )); then
                 ours "pair-ours/$r" "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --commands "$PAIR_COMMANDS"
+                ours "pair-pp/$r" "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --commands "$PAIR_COMMANDS" --per-primary
                 rb_cluster "pair-rb/$r" "$TLS_BASE_PORT" "$n" 1 "${tls_rb[@]}"
             else
                 rb_cluster "pair-rb/$r" "$TLS_BASE_PORT" "$n" 1 "${tls_rb[@]}"
+                ours "pair-pp/$r" "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --commands "$PAIR_COMMANDS" --per-primary
                 ours "pair-ours/$r" "$TLS_BASE_PORT" "$n" --tls "$cluster_certs" --commands "$PAIR_COMMANDS"
             fi
             rows=("${rows[@]:0:keep}")  # the pairs have their own lines below
-            o="${ops_of[pair-ours/$r/$n]:--}" b="${ops_of[pair-rb/$r/$n]:--}"
+            o="${ops_of[pair-ours/$r/$n]:--}" pp="${ops_of[pair-pp/$r/$n]:--}" b="${ops_of[pair-rb/$r/$n]:--}"
             ratios+=("$(awk -v a="$o" -v b="$b" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", a / b; else print "n/a" }')")
-            pair_lines+=("$(printf '  %3s in flight, round %2d: ours-tls %9s  rb-tls %9s  ratio %s' "$n" "$r" "$o" "$b" "${ratios[-1]}")")
+            pp_ratios+=("$(awk -v a="$pp" -v b="$b" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", a / b; else print "n/a" }')")
+            pair_lines+=("$(printf '  %3s in flight, round %2d: ours-tls %9s  ours-tls-pp %9s  rb-tls %9s  ratios %s %s' "$n" "$r" "$o" "$pp" "$b" "${ratios[-1]}" "${pp_ratios[-1]}")")
         done
-        pair_lines+=("$(printf '%s\n' "${ratios[@]}" | grep -v n/a | sort -n | awk -v n="$n" '
-            { v[NR] = $1; if ($1 >= 1) up++ }
-            END { if (NR == 0) { printf "  %3s in flight: no pairs", n; exit }
-                  m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-                  printf "  %3s in flight: median ours-tls ÷ rb-tls %.3f (min %.3f, max %.3f, %d/%d rounds >= 1)", n, m, v[1], v[NR], up, NR }')")
+        for which in ours-tls ours-tls-pp; do
+            if [[ "$which" == ours-tls ]]; then values=("${ratios[@]}"); else values=("${pp_ratios[@]}"); fi
+            pair_lines+=("$(printf '%s\n' "${values[@]}" | grep -v n/a | sort -n | awk -v n="$n" -v w="$which" '
+                { v[NR] = $1; if ($1 >= 1) up++ }
+                END { if (NR == 0) { printf "  %3s in flight: no pairs", n; exit }
+                      m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                      printf "  %3s in flight: median %s ÷ rb-tls %.3f (min %.3f, max %.3f, %d/%d rounds >= 1)", n, w, m, v[1], v[NR], up, NR }')")
+        done
     done
 fi
 
@@ -237,7 +251,7 @@ printf '%-15s %-6s %9s %12s %11s %9s\n' client flight ops/s cpu_us/op srv_us/cmd
 for r in "${rows[@]}"; do printf '%s\n' "$r"; done
 echo
 if (( PAIRS > 0 )); then
-    echo "== Cluster client over TLS (--commands $PAIR_COMMANDS) ÷ redis-benchmark --cluster --tls --threads 1 (-t set,get), $PAIRS paired rounds =="
+    echo "== Cluster client over TLS (--commands $PAIR_COMMANDS; keys over all primaries, and --per-primary) ÷ redis-benchmark --cluster --tls --threads 1 (-t set,get), $PAIRS paired rounds =="
     printf '%s\n' "${pair_lines[@]}"
     echo
 fi
