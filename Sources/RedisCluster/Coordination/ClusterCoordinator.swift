@@ -313,6 +313,10 @@ final class ClusterCoordinator: NodePoolDelegate, @unchecked Sendable {
 
     func refreshFinished() {
         perform(scheduler.finished(now: loop.now, random: Double.random(in: 0..<1)), reason: "again")
+        // A redirect or a probe may have opened a connection to a node outside the topology
+        // after it was installed (installing retires only what it sees then); without this it
+        // stayed open for good when the topology did not change again.
+        if let topology { pool.retire(allBut: Set(topology.nodes.map(\.endpoint))) }
         pool.closeRetiredIdle()
         releaseWaiting()
     }

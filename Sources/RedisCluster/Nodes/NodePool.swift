@@ -235,6 +235,13 @@ final class NodePool: NodeChannelDelegate {
         closeRetiredIdle()
     }
 
+    /// Retires every node not in `keep` (the current topology's), after each refresh.
+    func retire(allBut keep: Set<ClusterEndpoint>) {
+        for (endpoint, handle) in handles where !handle.retired && !keep.contains(endpoint) {
+            handle.retired = true
+        }
+    }
+
     /// Closes retired nodes with nothing in flight (called after each refresh).
     func closeRetiredIdle() {
         for (endpoint, handle) in handles where handle.retired && handle.pendingCount == 0 {

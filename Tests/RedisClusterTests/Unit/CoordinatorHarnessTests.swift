@@ -64,6 +64,32 @@ final class CoordinatorHarnessTests: XCTestCase {
         XCTAssertEqual(coordinator.statistics.retries, 1)
     }
 
+    /// A node reached only through a redirect is outside the topology. The next refresh closes
+    /// its connection once idle, also when the topology itself did not change (installing one
+    /// retires only the nodes it sees leave).
+    func testAConnectionARedirectOpenedOutsideTheTopologyIsClosedByTheNextRefresh() throws {
+        start()
+        let key = "user:42"
+        let slot = HashSlot.slot(forKey: key)
+        let owner = try XCTUnwrap(cluster.owner(ofSlot: slot))
+        let outsider = ClusterEndpoint(host: "127.0.0.1", port: 7999)
+        XCTAssertFalse(cluster.topology.nodes.contains { $0.endpoint == outsider })
+        submitGET(key)
+        XCTAssertTrue(owner.redirect("GET", .ask(slot: slot, host: outsider.host, port: outsider.port)))
+        cluster.loop.run()
+        let node = try XCTUnwrap(cluster.nodes[outsider], "the ASK was followed to a node of its own")
+        _ = node.answer("ASKING", with: .simpleString(ByteBuffer(string: "OK")))
+        XCTAssertTrue(node.answer("GET", with: .bulkString(ByteBuffer(string: "v"))))
+        guard case .success = result else { return XCTFail("\(String(describing: result))") }
+        XCTAssertFalse(node.isClosing, "kept until the next refresh: more redirects may point there")
+
+        coordinator.requestRefresh(because: "test")
+        cluster.loop.advanceTime(by: .seconds(1))
+        cluster.answerTopologyQueries()
+        XCTAssertTrue(node.isClosing, "the refresh found the same topology, without the outsider")
+        XCTAssertNil(coordinator.pool.handles[outsider])
+    }
+
     func testACommandForALostPrimaryWaitsThenFailsNamingWhatItWaitedFor() throws {
         start { $0.commandTimeout = .seconds(2) }
         let node = try XCTUnwrap(cluster.owner(ofSlot: HashSlot.slot(forKey: "k")))
