@@ -53,16 +53,29 @@ enum TLSClusterControl {
         }
     }
 
-    /// Hands an empty `slot` to node `id` on every primary, bumps that node's epoch so its claim
-    /// wins, and waits until all `ports` agree.
+    /// Hands an empty `slot` to node `id` on every primary and waits until all `ports` agree.
+    ///
+    /// The new owner's epoch is bumped *before* it claims the slot, so its claim outranks the
+    /// old owner's from the first gossip on. Bumped after, a node that heard the claim first
+    /// (with the lower epoch) answers it with an UPDATE naming the old owner, the new owner gives
+    /// the slot back, and the cluster never agrees (seen after a failover-and-back had raised the
+    /// old owner's epoch). Asked again every 5 s in case a claim is lost all the same.
     static func assign(slot: Int, to id: String, ownerPort: Int, primaries: [Int], all ports: [Int]) async throws {
-        for port in [ownerPort] + primaries.filter({ $0 != ownerPort }) {
-            _ = try await send(port, ["CLUSTER", "SETSLOT", slot, "NODE", id])
-        }
-        _ = try await send(ownerPort, ["CLUSTER", "BUMPEPOCH"])
-        try await wait("slot \(slot) owned by \(ownerPort) everywhere") {
-            for port in ports where !(try await sees(port, owner: id, of: slot)) { return false }
-            return true
+        let what = "slot \(slot) owned by \(ownerPort) everywhere"
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            _ = try await send(ownerPort, ["CLUSTER", "BUMPEPOCH"])
+            for port in [ownerPort] + primaries.filter({ $0 != ownerPort }) {
+                _ = try await send(port, ["CLUSTER", "SETSLOT", slot, "NODE", id])
+            }
+            do {
+                return try await wait(what, seconds: max(0.1, min(5, deadline.timeIntervalSinceNow))) {
+                    for port in ports where !(try await sees(port, owner: id, of: slot)) { return false }
+                    return true
+                }
+            } catch is Timeout where Date() < deadline {
+                continue
+            }
         }
     }
 
@@ -91,5 +104,21 @@ enum TLSClusterControl {
             for port in ports where !(try await text(port, ["CLUSTER", "INFO"]).contains("cluster_state:ok")) { return false }
             return true
         }
+        // "ok" everywhere is not one view: a node may still list the old primary for a while,
+        // and the next test would start on a cluster whose nodes disagree.
+        try await wait("every node lists the same primaries and slots") {
+            var views: Set<[String]> = []
+            for port in ports { views.insert(try await primariesAndSlots(port)) }
+            return views.count == 1
+        }
+    }
+
+    /// `id slots...` of each primary that serves slots, as the node on `port` lists them, sorted.
+    static func primariesAndSlots(_ port: Int) async throws -> [String] {
+        try await text(port, ["CLUSTER", "NODES"]).split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 8, fields[2].contains("master"), !fields[2].contains("fail") else { return nil }
+            return ([fields[0]] + fields.dropFirst(8)).joined(separator: " ")
+        }.sorted()
     }
 }
