@@ -10,6 +10,10 @@ public struct NodeFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case unreachable(String)
         /// The handshake was refused: `WRONGPASS`, `NOAUTH`, `NOPERM`… (retrying will not help).
         case authenticationFailed(RESPServerError)
+        /// Another handshake step was refused (`SELECT` in cluster mode, `READONLY`,
+        /// `CLIENT SETNAME`…), naming the step and the server's reply. Not retried unless the
+        /// reply says the node is only busy for now (`isPersistentRefusal`).
+        case handshakeRefused(step: String, RESPServerError)
         /// Connected, but the node is not in cluster mode.
         case notClusterNode(String)
         /// No answer within `slotsRefreshTimeout`.
@@ -28,6 +32,7 @@ public struct NodeFailure: Error, Sendable, Equatable, CustomStringConvertible {
             switch self {
             case .unreachable(let why): return "unreachable: \(why)"
             case .authenticationFailed(let reply): return "authentication refused: \(reply)"
+            case .handshakeRefused(let step, let reply): return "handshake refused at \(step): \(reply)"
             case .notClusterNode(let why): return "not a cluster node: \(why)"
             case .timedOut: return "no topology reply in time"
             case .badReply(let why): return "unreadable topology reply: \(why)"
@@ -37,6 +42,22 @@ public struct NodeFailure: Error, Sendable, Equatable, CustomStringConvertible {
             case .other(let why): return why
             }
         }
+
+        /// The node refused this client and will refuse it again the same way: credentials,
+        /// another handshake step (unless its reply is one a node gives while it is loading,
+        /// busy or between primaries), or a TLS failure that is not a timeout. Commands for such
+        /// a node fail at once, and discovery stops when every seed says so.
+        public var isPersistentRefusal: Bool {
+            switch self {
+            case .authenticationFailed: return true
+            case .handshakeRefused(_, let reply): return !Self.passingCodes.contains(reply.code)
+            case .tls(let error): return error.isPersistent
+            default: return false
+            }
+        }
+
+        /// Server error codes that say "not now" rather than "not you".
+        static let passingCodes: Set<String> = ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"]
     }
 
     public var endpoint: ClusterEndpoint

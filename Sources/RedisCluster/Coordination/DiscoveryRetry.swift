@@ -19,15 +19,9 @@ struct DiscoveryRetry {
     mutating func roundFailed(_ failures: [NodeFailure]) -> Decision {
         attempt += 1
         let error = RedisClusterError(.noReachableNode(failures))
-        // Refused credentials (or certificates) on every node will be refused again: say so
-        // now, not in a minute.
-        let allRefused = !failures.isEmpty && failures.allSatisfy {
-            switch $0.cause {
-            case .authenticationFailed: return true
-            case .tls(let error): return error.isPersistent
-            default: return false
-            }
-        }
+        // Refused credentials, handshakes or certificates on every node will be refused
+        // again: say so now, not in a minute.
+        let allRefused = !failures.isEmpty && failures.allSatisfy(\.cause.isPersistentRefusal)
         if allRefused { return .giveUp(error) }
         guard let delay = strategy(attempt, failures) else { return .giveUp(error) }
         return .retry(after: delay)

@@ -99,6 +99,7 @@ extension NodeFailure.Cause {
         switch self {
         case .unreachable: "unreachable"
         case .authenticationFailed: "authentication_failed"
+        case .handshakeRefused: "handshake_refused"
         case .notClusterNode: "not_cluster_node"
         case .timedOut: "timed_out"
         case .badReply: "bad_reply"

@@ -5,9 +5,11 @@ import SwiftEV
 /// again. A plain value (the clock is passed in), carried out by `NodePool`.
 ///
 /// Most failures pass (a restart, a failover): a command waits for the node or its replacement,
-/// within its deadline. A handshake refused with `WRONGPASS`, `NOAUTH` or `NOPERM` does not:
-/// the same credentials are refused again, and nothing would replace the node. So its commands
-/// fail at once, not sent, with the server's reason, instead of waiting out their deadline.
+/// within its deadline. A refused handshake does not: credentials refused with `WRONGPASS`,
+/// `NOAUTH` or `NOPERM`, or another step refused for good (`SELECT` in cluster mode, a refused
+/// `READONLY`; not `LOADING` or `BUSY`, see `NodeFailure.Cause.isPersistentRefusal`) is refused
+/// again, and nothing would replace the node. So its commands fail at once, not sent, with the
+/// server's reason, instead of waiting out their deadline.
 /// The node is still dialled again once its backoff is over, by the first command after it
 /// (credentials can be fixed on the server, `ACL SETUSER`): one handshake per backoff interval
 /// (`reconnectDelay` doubling up to `maxReconnectDelay`), however many commands arrive.
@@ -31,8 +33,8 @@ struct NodeOutage: Equatable {
     /// The node is not dialled again before this.
     let until: Deadline
     let cause: NodeFailure.Cause
-    /// The refused handshake (`handshakeFailed`, naming its step) when the cause is
-    /// `authenticationFailed`: what the node's commands fail with until it accepts a handshake.
+    /// The refused handshake (`handshakeFailed`, naming its step) when the refusal is
+    /// persistent: what the node's commands fail with until it accepts a handshake.
     let refusal: RedisError.Kind?
 
     init(cause: NodeFailure.Cause, until: Deadline) {
@@ -45,7 +47,7 @@ struct NodeOutage: Equatable {
     init(dialError error: any Error, until: Deadline) {
         self.until = until
         self.cause = NodePool.classify(error)
-        if case .authenticationFailed = cause, let error = error as? RedisError, case .handshakeFailed = error.kind {
+        if cause.isPersistentRefusal, let error = error as? RedisError, case .handshakeFailed = error.kind {
             refusal = error.kind
         } else {
             refusal = nil

@@ -302,7 +302,7 @@ final class NodePool: NodeChannelDelegate {
             case .handshakeFailed(_, let reply) where authenticationCodes.contains(reply.code):
                 return .authenticationFailed(reply)
             case .handshakeFailed(let step, let reply):
-                return .other("handshake refused at \(step): \(reply)")
+                return .handshakeRefused(step: step, reply)
             case .timeout:
                 return .unreachable("handshake timed out")
             default:

@@ -77,6 +77,28 @@ final class DiscoveryClusterTests: ClusterClientTestCase {
         }
     }
 
+    /// A handshake step the nodes refuse for good (`SELECT`, which cluster mode does not
+    /// allow) is not retried either: connect fails at once naming the step and the reply.
+    func testARefusedHandshakeStepFailsAtOnceNamingIt() async throws {
+        let ports = try mainPorts()
+        var config = configuration(ports: Array(ports.prefix(2)))
+        config.node.database = 1
+        config.clusterRetryStrategy = { _, _ in .seconds(30) }  // would hang for minutes if retried
+        let client = makeClient(config)
+        do {
+            try await client.connect()
+            XCTFail("connect should fail")
+        } catch let error as RedisClusterError {
+            guard case .noReachableNode(let failures) = error.kind, failures.count == 2 else { return XCTFail("\(error)") }
+            for failure in failures {
+                guard case .handshakeRefused(let step, let reply) = failure.cause else { return XCTFail("\(failure)") }
+                XCTAssertEqual(step, "SELECT")
+                XCTAssertTrue(reply.message.contains("cluster mode"), "\(reply)")
+            }
+            XCTAssertTrue(error.description.contains("handshake refused at SELECT"), error.description)
+        }
+    }
+
     /// A seed's own credentials override the common node configuration for that node only:
     /// here the common ones are refused, so the seed works and every other node is refused.
     func testASeedsCredentialsOverrideTheNodeConfigurationForThatNodeOnly() async throws {

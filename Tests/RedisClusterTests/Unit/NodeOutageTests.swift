@@ -29,13 +29,26 @@ final class NodeOutageTests: XCTestCase {
         }
     }
 
-    /// A refused `SELECT` or a lost connection is not about credentials: the command waits.
-    func testOtherFailuresHaveCommandsWaitForTheNodeOrItsReplacement() {
-        let select = RedisError(.handshakeFailed(step: "SELECT", RESPServerError(code: "ERR", message: "SELECT is not allowed in cluster mode")),
-                                node: "n:1")
+    /// Another handshake step refused for good (`SELECT` in cluster mode, `READONLY`) is
+    /// refused again the same way: its commands fail at once with the step and the reply.
+    func testAnotherStepRefusedForGoodIsARefusalToo() {
+        for (step, reply) in [("SELECT", RESPServerError(code: "ERR", message: "SELECT is not allowed in cluster mode")),
+                              ("READONLY", RESPServerError(code: "ERR", message: "This instance has cluster support disabled"))] {
+            let outage = NodeOutage(dialError: RedisError(.handshakeFailed(step: step, reply), node: "n:1"), until: t0 + .milliseconds(50))
+            XCTAssertEqual(outage.cause, .handshakeRefused(step: step, reply))
+            XCTAssertEqual(outage.queued, .fail(.handshakeFailed(step: step, reply)), step)
+            XCTAssertEqual(outage.admit(now: t0 + .milliseconds(50)), .dial, "dialled again after the backoff: \(step)")
+        }
+    }
+
+    /// A node that is loading or busy says "not now", and a lost connection or a refused
+    /// connect says nothing about this client: the command waits for the node or its replacement.
+    func testPassingFailuresHaveCommandsWaitForTheNodeOrItsReplacement() {
+        let loading = RedisError(.handshakeFailed(step: "HELLO", RESPServerError(code: "LOADING", message: "Redis is loading the dataset in memory")),
+                                 node: "n:1")
         let refused = SocketError(kind: .connectionRefused, address: "127.0.0.1:7001")
         let lost = NodeOutage(cause: .unreachable("connection lost"), until: t0 + .milliseconds(50))
-        for outage in [NodeOutage(dialError: select, until: t0 + .milliseconds(50)),
+        for outage in [NodeOutage(dialError: loading, until: t0 + .milliseconds(50)),
                        NodeOutage(dialError: refused, until: t0 + .milliseconds(50)), lost] {
             XCTAssertNil(outage.refusal, "\(outage.cause)")
             XCTAssertEqual(outage.queued, .bounce, "\(outage.cause)")
