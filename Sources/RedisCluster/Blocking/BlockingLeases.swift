@@ -85,6 +85,16 @@ struct BlockingLeases<Connection, Waiter> {
         return nil
     }
 
+    /// A dial was refused for good (credentials, a handshake step): its place is free. With no
+    /// connection open or being dialled that could be handed over, every waiter would dial in
+    /// turn only to be refused the same way: they are returned, to fail now.
+    mutating func dialRefused() -> [Waiter] {
+        leased -= 1
+        guard leased == 0, idle.isEmpty else { return [] }
+        defer { waiters = [] }
+        return waiters.map(\.waiter)
+    }
+
     /// An idle connection closed (the server timed it out, the node went away).
     mutating func removeIdle(where matches: (Connection) -> Bool) {
         idle.removeAll(where: matches)

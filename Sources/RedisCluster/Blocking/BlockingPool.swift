@@ -74,12 +74,28 @@ final class BlockingPool {
                 if closed { connection.close() }
                 start(pending, on: lease)
             case .failure(let error):
-                let next = nodes[endpoint]?.dialFailed()
                 // Not connected: the command was not sent.
-                pending.handler.complete(.failure(error))
+                failNotSent(pending, error, on: endpoint)
+                guard var state = nodes[endpoint] else { return }
+                if NodePool.classify(error).isPersistentRefusal {
+                    // Not a handshake per waiter, each refused like this one.
+                    let refused = state.dialRefused()
+                    nodes[endpoint] = state
+                    for waiter in refused { failNotSent(waiter, error, on: endpoint) }
+                    return
+                }
+                let next = state.dialFailed()
+                nodes[endpoint] = state
                 if let next { dial(for: next, to: endpoint) }
             }
         }
+    }
+
+    /// A failed dial's reason, naming the command that was not sent (not the connect's handshake).
+    private func failNotSent(_ pending: PendingCommand, _ error: any Error, on endpoint: ClusterEndpoint) {
+        guard let dialError = error as? RedisError else { return pending.handler.complete(.failure(error)) }
+        pending.handler.complete(.failure(RedisError(dialError.kind, node: endpoint.description, command: pending.command.name,
+                                                      underlying: dialError.underlying)))
     }
 
     private func start(_ pending: PendingCommand, on lease: Lease) {

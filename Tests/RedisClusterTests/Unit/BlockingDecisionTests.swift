@@ -66,4 +66,17 @@ final class BlockingDecisionTests: XCTestCase {
         XCTAssertNil(leases.dialFailed())
         XCTAssertEqual(leases.open, 0)
     }
+
+    /// A refused dial fails the waiters only when no connection could be handed to them.
+    func testARefusedDialFailsTheWaitersOnlyWhenNothingElseCouldServeThem() {
+        var leases = BlockingLeases<Conn, String>(limit: 2, queueLimit: 5)
+        _ = leases.acquire("a", deadline: t0)  // dials
+        _ = leases.acquire("b", deadline: t0)  // dials
+        _ = leases.acquire("c", deadline: t0)  // queued
+        _ = leases.acquire("d", deadline: t0)  // queued
+        XCTAssertEqual(leases.dialRefused(), [], "b's dial may still succeed and serve them")
+        XCTAssertEqual(leases.dialRefused(), ["c", "d"], "nothing left to serve them")
+        XCTAssertEqual(leases.open, 0)
+        guard case .dial = leases.acquire("e", deadline: t0) else { return XCTFail("a later command dials again") }
+    }
 }

@@ -28,9 +28,10 @@ final class RefusedCredentialsHarnessTests: XCTestCase {
         "{\(SlotKeys.tag(forSlot: cluster.topology.shards[shard].slots[0].lowerBound))}:k"
     }
 
-    func assertRefused(_ result: Result<RESPValue, any Error>, by node: ClusterEndpoint, file: StaticString = #filePath, line: UInt = #line) {
+    func assertRefused(_ result: Result<RESPValue, any Error>, by node: ClusterEndpoint, command: String = "GET",
+                       file: StaticString = #filePath, line: UInt = #line) {
         guard case .failure(let error) = result else { return XCTFail("expected the refusal, got \(result)", file: file, line: line) }
-        assertRefusedCredentials(error, by: node, file: file, line: line)
+        assertRefusedCredentials(error, by: node, command: command, file: file, line: line)
     }
 
     func testCommandsFailAtOnceAndTheNodeIsDialledAgainOncePerBackoff() throws {
@@ -77,6 +78,25 @@ final class RefusedCredentialsHarnessTests: XCTestCase {
         XCTAssertTrue(try XCTUnwrap(cluster.nodes[refusing]).answer("GET", with: .null))
         guard case .success(.null)? = results.first else { return XCTFail("\(results)") }
         XCTAssertEqual(cluster.dials[refusing], dials + 2)
+    }
+
+    /// Blocking commands queued for a node's one blocking connection: its dial is refused, and
+    /// the commands queued behind it fail with the same refusal instead of each dialling in turn.
+    func testBlockingCommandsQueuedBehindARefusedDialFailWithItWithoutDiallingEach() throws {
+        let refusing = cluster.topology.shards[1].primary.endpoint
+        coordinator = cluster.readyCoordinator { $0.maxBlockingConnectionsPerNode = 1 }
+        cluster.refusingCredentials.insert(refusing)  // the shared connection is already open
+        let dials = try XCTUnwrap(cluster.dials[refusing])
+        let key = key(inShard: 1)
+        for _ in 0..<4 {
+            coordinator.submit(PendingCommand(command: RedisCommand("BLPOP", key, 1), handler: .callback(on: cluster.loop) { [unowned self] in
+                results.append($0)
+            }))
+        }
+        cluster.loop.run()
+        XCTAssertEqual(results.count, 4, "all failed at once")
+        for result in results { assertRefused(result, by: refusing, command: "BLPOP") }
+        XCTAssertEqual(cluster.dials[refusing], dials + 1, "one dial, not one per command")
     }
 
     /// `WAIT` for a slot whose primary refused the credentials (it goes only to an open
