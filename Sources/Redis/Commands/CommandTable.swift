@@ -76,7 +76,7 @@ public enum CommandTable {
     /// The ID of an encoded command (`*N\r\n$len\r\nname\r\n…`), read in place.
     public static func id(of bytes: ByteBuffer) -> ID? {
         bytes.withUnsafeReadableBytes { raw in
-            var reader = CommandNameReader(raw)
+            var reader = EncodedCommandScanner(raw)
             guard let count = reader.arrayCount(), count >= 1, let name = reader.nextBulk() else { return nil }
             let subcommand = count >= 2 ? reader.nextBulk() : nil
             return id(name: name, subcommand: subcommand)
@@ -245,37 +245,5 @@ public enum CommandTable {
             h ^= UInt64(length)
             return Int(truncatingIfNeeded: (h ^ (h >> 29)) >> 3)
         }
-    }
-}
-
-/// Reads the first bulk strings of an encoded command (`*N\r\n$len\r\n<bytes>\r\n…`) in place.
-struct CommandNameReader {
-    let bytes: UnsafeBufferPointer<UInt8>
-    var index = 0
-
-    init(_ raw: UnsafeRawBufferPointer) {
-        bytes = raw.bindMemory(to: UInt8.self)
-    }
-
-    private mutating func header(_ prefix: UInt8) -> Int? {
-        guard index < bytes.count, bytes[index] == prefix else { return nil }
-        index += 1
-        var value = 0
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\r") {
-            let digit = Int(bytes[index]) &- 48
-            guard digit >= 0, digit <= 9, value < Int.max / 10 - 9 else { return nil }
-            value = value * 10 + digit
-            index += 1
-        }
-        index += 2
-        return index <= bytes.count ? value : nil
-    }
-
-    mutating func arrayCount() -> Int? { header(UInt8(ascii: "*")) }
-
-    mutating func nextBulk() -> UnsafeBufferPointer<UInt8>? {
-        guard let length = header(UInt8(ascii: "$")), length <= bytes.count - index - 2 else { return nil }
-        defer { index += length + 2 }
-        return UnsafeBufferPointer(rebasing: bytes[index..<(index + length)])
     }
 }

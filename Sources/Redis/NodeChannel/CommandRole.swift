@@ -32,26 +32,10 @@ enum CommandRole: UInt8, Sendable {
                     return (role(named: UnsafeRawBufferPointer(rebasing: raw[8..<8 + length])), count - 1)
                 }
             }
-            var index = 0
-            guard let count = readNumber(raw, prefix: UInt8(ascii: "*"), at: &index),
-                  let length = readNumber(raw, prefix: UInt8(ascii: "$"), at: &index),
-                  index + length <= raw.count else { return (.plain, 0) }
-            let name = UnsafeRawBufferPointer(rebasing: raw[index..<index + length])
-            return (role(named: name), max(0, count - 1))
+            var scanner = EncodedCommandScanner(raw)
+            guard let count = scanner.arrayCount(), let name = scanner.nextBulk() else { return (.plain, 0) }
+            return (role(named: UnsafeRawBufferPointer(name)), max(0, count - 1))
         }
-    }
-
-    /// Parses `<prefix><digits>\r\n` at `index` and moves past it.
-    private static func readNumber(_ raw: UnsafeRawBufferPointer, prefix: UInt8, at index: inout Int) -> Int? {
-        guard index < raw.count, raw[index] == prefix else { return nil }
-        var i = index + 1, value = 0
-        while i < raw.count, raw[i] >= UInt8(ascii: "0"), raw[i] <= UInt8(ascii: "9"), value < 1 << 40 {
-            value = value * 10 + Int(raw[i] - UInt8(ascii: "0"))
-            i += 1
-        }
-        guard i + 1 < raw.count, raw[i] == UInt8(ascii: "\r"), raw[i + 1] == UInt8(ascii: "\n") else { return nil }
-        index = i + 2
-        return value
     }
 
     private static func role(named name: UnsafeRawBufferPointer) -> CommandRole {
