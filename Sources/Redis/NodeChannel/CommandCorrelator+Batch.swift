@@ -50,12 +50,33 @@ extension CommandCorrelator {
         }
     }
 
-    /// Gives `reply` to the batch at the head of the queue; false when the head is not a batch.
-    /// The batch's state is settled before any command is answered: an answer may send more.
-    func takeBatchReply(_ reply: NodeReply, context: Context) -> Bool {
-        // Push frames are out of band: never a batch's reply.
-        if case .push = reply { return false }
-        guard !inFlight.isEmpty, inFlight[0].pending.handler.kind == .batch else { return false }
+    /// Gives `value`, a reply, to the batch at the head of the queue; false when the head is not
+    /// a batch. The batch's state is settled before any command is answered: an answer may send more.
+    func takeBatchReply(_ value: RESPValue, context: Context) -> Bool {
+        guard let (batch, index) = nextBatchAnswer(context) else { return false }
+        if batch.failed { return true }
+        let (result, late) = answer(value, to: batch.commands[index], deadline: batch.deadline, now: now)
+        batch.complete(index, result)
+        if late { delegate?.nodeChannel(self, timedOut: 1) }
+        return true
+    }
+
+    /// `takeBatchReply` for a redirect: the command goes to the delegate, or fails without one.
+    func takeBatchRedirect(_ redirection: Redirection, context: Context) -> Bool {
+        guard let (batch, index) = nextBatchAnswer(context) else { return false }
+        if batch.failed { return true }
+        if let delegate {
+            delegate.nodeChannel(self, redirected: batch.pending(index), by: redirection)
+        } else {
+            batch.complete(index, .failure(RedisError(.redirected(redirection), node: node, command: batch.commands[index].name)))
+        }
+        return true
+    }
+
+    /// The batch at the head of the queue and the index of the command the next answer is for,
+    /// with the answer counted (the entry popped after its last); nil when the head is not a batch.
+    private func nextBatchAnswer(_ context: Context) -> (batch: CommandBatch, index: Int)? {
+        guard !inFlight.isEmpty, inFlight[0].pending.handler.kind == .batch else { return nil }
         let batch = unsafeDowncast(inFlight[0].pending.handler.target.unsafelyUnwrapped, to: CommandBatch.self)
         let index = batch.answered
         batch.answered = index + 1
@@ -66,22 +87,7 @@ extension CommandCorrelator {
             batchRepliesOwed -= 1
             if !batch.failed { batchRepliesPending -= 1 }
         }
-        if batch.failed { return true }
-        switch reply {
-        case .value(let value):
-            let (result, late) = answer(value, to: batch.commands[index], deadline: batch.deadline, now: now)
-            batch.complete(index, result)
-            if late { delegate?.nodeChannel(self, timedOut: 1) }
-        case .redirect(let redirection):
-            if let delegate {
-                delegate.nodeChannel(self, redirected: batch.pending(index), by: redirection)
-            } else {
-                batch.complete(index, .failure(RedisError(.redirected(redirection), node: node, command: batch.commands[index].name)))
-            }
-        case .push:
-            break
-        }
-        return true
+        return (batch, index)
     }
 
     /// A batch failed as a whole (timeout, cancellation) with `remaining` replies still due:

@@ -326,7 +326,7 @@ public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
         case .value(let value):
             take(value, context: context)
         case .redirect(let redirection):
-            if batchesInFlight > 0, takeBatchReply(data, context: context) { return }
+            if batchesInFlight > 0, takeBatchRedirect(redirection, context: context) { return }
             guard !inFlight.isEmpty else { return outOfStep(context) }
             redirect(removeOldest(), by: redirection)
         case .push(let value):
@@ -342,7 +342,7 @@ public final class CommandCorrelator: ChannelStage, IterationEndFlushing {
         // array is asked: an initializer takes its argument owned, so asking every reply
         // copied it (an atomic retain and release per command).
         if !resp3, case .array = value, let frame = PubSubFrame(value), takePubSubFrame(frame, value) { return }
-        if batchesInFlight > 0, takeBatchReply(.value(value), context: context) { return }
+        if batchesInFlight > 0, takeBatchReply(value, context: context) { return }
         guard !inFlight.isEmpty else { return outOfStep(context) }
         complete(removeOldest(), with: value, now: now)
     }
