@@ -1,7 +1,7 @@
 import SwiftEV
 
 /// The decisions of `TLSFlushHold`, without I/O: the stage reports flushes it wants to make,
-/// flushes it sent and bytes it received, and does what the answers say. One timer serves
+/// flushes it sent and application data it received, and does what the answers say. One timer serves
 /// all holds: it is armed only when none is armed, and on firing re-armed for the current
 /// hold's deadline if that is later, so a hold released by its answer costs no timer call.
 struct TLSFlushGate {
@@ -57,7 +57,8 @@ struct TLSFlushGate {
         heldSince = nil
     }
 
-    /// Bytes arrived from the peer. Returns whether a held flush is due now.
+    /// Application data arrived from the peer (part of a record, a session ticket or a key
+    /// update is no answer). Returns whether a held flush is due now.
     mutating func received() -> Bool {
         awaitingAnswer = false
         guard heldSince != nil else { return false }

@@ -1,7 +1,7 @@
 import SwiftEV
 
-/// A TLS client's flush waits while the peer has not answered the previous one (nothing
-/// received since it went out), for at most `maximumWait`; the answer releases it, together
+/// A TLS client's flush waits while the peer has not answered the previous one (no
+/// application data received since it went out), for at most `maximumWait`; the answer releases it, together
 /// with everything written meanwhile, as one flush. With the hold on, a flush is not cut into
 /// several records (`TLSRecordSplit`): each goes out in as few records as TLS allows.
 ///

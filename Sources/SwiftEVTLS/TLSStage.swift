@@ -129,17 +129,18 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
         guard let session, state == .handshaking || state == .open else { return }
         session.receive(data)
         heldThisIteration = false
-        if flushGate?.received() == true {
-            // The answer releases the held flush, with what this read adds to it.
-            flushRequested = true
-        }
         if state == .handshaking {
             advanceHandshake(context: context)
             guard state == .open else { return }
         }
         delivering = true
-        readApplicationData(session, context: context)
+        let answered = readApplicationData(session, context: context)
         delivering = false
+        // Only application data answers: not part of a record, a session ticket, a key update.
+        if answered, flushGate?.received() == true {
+            // The answer releases the held flush, with what the reply's reader wrote meanwhile.
+            flushRequested = true
+        }
         if flushRequested {
             flushRequested = false
             flush(context: context)
@@ -195,7 +196,9 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
         if state == .open && (pendingWrites.readableBytes > 0 || !pendingPromises.isEmpty) { flush(context: context) }
     }
 
-    private func readApplicationData(_ session: TLSSession, context: Context) {
+    /// Decrypts what has arrived and hands it on; returns whether there was application data.
+    @discardableResult
+    private func readApplicationData(_ session: TLSSession, context: Context) -> Bool {
         // Keeps the storage when the next stage kept no slice of the last batch; a buffer that
         // grew for a large value is not kept, or each later read would allocate that much.
         if decrypted.capacity > 1 << 20 { decrypted = ByteBuffer(capacity: 16 * 1024) } else { decrypted.clear() }
@@ -206,15 +209,18 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
             outcome = try session.read(into: &decrypted)
         } catch {
             if decrypted.readableBytes > 0 { context.fireRead(decrypted) }
-            return fail(error, context: context)
+            fail(error, context: context)
+            return false
         }
         // A TLS 1.3 key update is answered from inside SSL_read.
         sendOutput(session, context: context)
-        if decrypted.readableBytes > 0 { context.fireRead(decrypted) }
+        let delivered = decrypted.readableBytes > 0
+        if delivered { context.fireRead(decrypted) }
         if outcome == .closeNotify && state == .open {
             // The peer is done: answer its close_notify and close.
             context.close(promise: nil)
         }
+        return delivered
     }
 
     // MARK: Outbound

@@ -36,6 +36,25 @@ final class TLSFlushHoldStageTests: XCTestCase {
         XCTAssertEqual(pair.serverRecorder.received, bytes("firstsecond,third"))
     }
 
+    /// Only application data answers: the first bytes of the answer's record decrypt to nothing,
+    /// so the flush stays held until the record is whole.
+    func testPartOfTheAnswersRecordDoesNotReleaseTheHold() throws {
+        let pair = try startedPair()
+        try pair.client.writeOutbound(bytes("first"))
+        TLSPair.deliver(TLSPair.drain(pair.client), to: pair.server)
+        try pair.client.writeOutbound(bytes("second"))
+        try pair.server.writeOutbound(bytes("answer"))
+        var answer = TLSPair.drain(pair.server)
+        let head = answer.readSlice(length: 8)!
+        TLSPair.deliver(head, to: pair.client)
+        XCTAssertEqual(pair.clientRecorder.received.readableBytes, 0)
+        XCTAssertEqual(TLSPair.drain(pair.client).readableBytes, 0, "held: part of a record is no answer")
+        TLSPair.deliver(answer, to: pair.client)
+        XCTAssertEqual(pair.clientRecorder.received, bytes("answer"))
+        TLSPair.deliver(TLSPair.drain(pair.client), to: pair.server)
+        XCTAssertEqual(pair.serverRecorder.received, bytes("firstsecond"), "released by the whole record")
+    }
+
     func testAHeldFlushGoesOutAfterTheMaximumWait() throws {
         let pair = try startedPair()
         try pair.client.writeOutbound(bytes("first"))
