@@ -1,9 +1,9 @@
 import SwiftEV
 
 /// The decisions of `TLSFlushHold`, without I/O: the stage reports flushes it wants to make,
-/// flushes it sent and application data it received, and does what the answers say. One timer serves
-/// all holds: it is armed only when none is armed, and on firing re-armed for the current
-/// hold's deadline if that is later, so a hold released by its answer costs no timer call.
+/// flushes it sent and application data it received, and does what the answers say. One timer
+/// serves all holds: it is armed only when none is armed, and on firing re-armed for the
+/// current hold's deadline if that is later, so a hold released by its answer costs no timer call.
 struct TLSFlushGate {
     enum FlushDecision: Equatable {
         /// Send now (at the end of the loop iteration).

@@ -1,9 +1,10 @@
 import SwiftEV
 
 /// A TLS client's flush waits while the peer has not answered the previous one (no
-/// application data received since it went out), for at most `maximumWait`; the answer releases it, together
-/// with everything written meanwhile, as one flush. With the hold on, a flush is not cut into
-/// several records (`TLSRecordSplit`): each goes out in as few records as TLS allows.
+/// application data received since it went out), for at most `maximumWait`; the answer
+/// releases it, together with everything written meanwhile, as one flush. With the hold on, a
+/// flush is not cut into several records (`TLSRecordSplit`): each goes out in as few records as
+/// TLS allows.
 ///
 /// ```swift
 /// let stage = TLSStage(client: context, serverName: "redis.example.com", peer: "10.0.0.1:6380",

@@ -67,9 +67,10 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
     /// TLS at 200 in flight: SSL_write 0.79 -> 0.02 and SSL_read 0.82 -> 0.02 calls per command;
     /// 35.7k -> 8.6k instructions per command (plaintext: 7.5k).
     @exclusivity(unchecked) private var iterationEndFlushQueued = false
-    /// A flush was held in this loop iteration, and neither an answer nor the hold timer has
-    /// come since: every later flush in the iteration is held too (the gate's answer depends only
-    /// on its state and the iteration's clock), so it returns at once. A cluster node channel
+    /// A flush was held in this loop iteration, and neither a read (answer or not: clearing it
+    /// on any read keeps it simple, and the gate is asked again) nor the hold timer has come
+    /// since: every later flush in the iteration is held too (the gate's answer depends only on
+    /// its state and the iteration's clock), so it returns at once. A cluster node channel
     /// flushes after every command; asking the gate each time read the clock and cost ~160
     /// instructions (callgrind). Cleared at the iteration end (`flushAtIterationEnd`).
     @exclusivity(unchecked) private var heldThisIteration = false
@@ -197,7 +198,6 @@ public final class TLSStage: ChannelStage, IterationEndFlushing {
     }
 
     /// Decrypts what has arrived and hands it on; returns whether there was application data.
-    @discardableResult
     private func readApplicationData(_ session: TLSSession, context: Context) -> Bool {
         // Keeps the storage when the next stage kept no slice of the last batch; a buffer that
         // grew for a large value is not kept, or each later read would allocate that much.
