@@ -129,7 +129,9 @@ public final class RedisClusterClient: RedisCommandSending, RedisLoopLocalSendin
     }
 
     /// Queues `command`; `onReply` runs on the loop. The cheapest form. Must be called on the loop.
-    public func submit(_ command: RedisCommand, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
+    /// `consuming`, like `RedisConnection`'s: a command built in the call is handed over
+    /// without a retain here and a release in the caller.
+    public func submit(_ command: consuming RedisCommand, onReply: @escaping (Result<RESPValue, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
         coordinator.submit(PendingCommand(command: command, handler: .callback(on: eventLoop, onReply)))
     }
